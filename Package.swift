@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+// reloc — camera relocalization toolkit.
+//
+// Module graph (one way, see STYLE.md): CEigenShim <- Geometry <- Reloc -> Features.
+// The `reloc` executable and `RelocBench` call only Reloc.
+import PackageDescription
+
+let releaseCxx: [CXXSetting] = [.define("NDEBUG", .when(configuration: .release))]
+let releaseC: [CSetting] = [.define("NDEBUG", .when(configuration: .release))]
+
+let package = Package(
+    name: "reloc",
+    products: [
+        .executable(name: "reloc", targets: ["RelocCLI"]),
+        .executable(name: "RelocBench", targets: ["RelocBench"]),
+        .library(name: "Reloc", targets: ["Reloc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (Debian packages, installed by scripts/bootstrap).
+        .systemLibrary(name: "CEigen", pkgConfig: "eigen3",
+                       providers: [.apt(["libeigen3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+
+        // The only C++: a plain C API over Eigen and Ceres. Ceres 2.1 ships no
+        // pkg-config file, so ceres and glog are linked by name.
+        .target(
+            name: "CEigenShim",
+            dependencies: ["CEigen"],
+            cxxSettings: releaseCxx,
+            linkerSettings: [.linkedLibrary("ceres"), .linkedLibrary("glog"), .linkedLibrary("stdc++")]
+        ),
+        // libjpeg-turbo behind a setjmp error manager (libjpeg's default handler calls exit()).
+        .target(
+            name: "CJPEG",
+            cSettings: releaseC,
+            linkerSettings: [.linkedLibrary("jpeg")]
+        ),
+
+        .target(name: "Geometry", dependencies: ["CEigenShim"]),
+        .target(name: "Features", dependencies: ["CJPEG", "COpenBLAS"]),
+        .target(name: "Reloc", dependencies: ["Geometry", "Features"]),
+
+        .executableTarget(
+            name: "RelocCLI",
+            dependencies: ["Reloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/reloc"
+        ),
+        .executableTarget(name: "RelocBench", dependencies: ["Reloc"]),
+
+        .target(name: "_TestSupport", dependencies: ["Geometry"], path: "Tests/_TestSupport"),
+        .testTarget(name: "GeometryTests", dependencies: ["Geometry", "_TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "_TestSupport"]),
+        .testTarget(name: "RelocTests", dependencies: ["Reloc", "_TestSupport"]),
+        .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "_TestSupport"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

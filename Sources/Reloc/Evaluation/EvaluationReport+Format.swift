@@ -1,0 +1,84 @@
+import Foundation
+import Geometry
+
+extension EvaluationReport {
+    /// A plain-text table, one row per condition:
+    /// count, % within each threshold pair, median position and rotation error.
+    public func formatTable() -> String {
+        let headers = ["condition", "count"] + thresholds.map { "(\(trim($0.meters))m, \(trim($0.degrees))°)" }
+            + ["median pos [m]", "median rot [°]"]
+        var rows: [[String]] = [headers]
+        for c in conditions {
+            rows.append([c.condition, String(c.count)] + c.percentWithin.map { String(format: "%.1f%%", $0) }
+                        + [formatError(c.medianPositionError, digits: 3), formatError(c.medianRotationErrorDegrees, digits: 2)])
+        }
+        let widths = (0..<headers.count).map { col in rows.map { $0[col].count }.max() ?? 0 }
+        var out = ""
+        for (index, row) in rows.enumerated() {
+            out += zip(row, widths).enumerated().map { col, item in
+                let pad = String(repeating: " ", count: item.1 - item.0.count)
+                return col == 0 ? item.0 + pad : pad + item.0
+            }.joined(separator: "  ") + "\n"
+            if index == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        }
+        if !queriesWithoutGroundTruth.isEmpty {
+            out += "(\(queriesWithoutGroundTruth.count) listed queries have no ground truth and were not scored)\n"
+        }
+        if !unmatchedResults.isEmpty {
+            out += "(\(unmatchedResults.count) result lines match no scored query, e.g. '\(unmatchedResults[0])')\n"
+        }
+        return out
+    }
+
+    /// JSON: `{"conditions": {"all": {"count", "median_position_error_m",
+    /// "median_rotation_error_deg", "thresholds": [{"meters", "degrees", "percent"}]}, ...},
+    /// "queries": [{"name", "condition", "position_error_m", "rotation_error_deg"}]}`.
+    /// Infinite or undefined errors are written as `null`.
+    public func formatJSON() -> String {
+        func number(_ v: Double) -> String { v.isFinite ? jsonNumber(v) : "null" }
+        var conditionItems: [String] = []
+        for c in conditions {
+            let thresholdItems = zip(thresholds, c.percentWithin).map { t, p in
+                "{\"meters\": \(jsonNumber(t.meters)), \"degrees\": \(jsonNumber(t.degrees)), \"percent\": \(jsonNumber(p))}"
+            }
+            conditionItems.append("""
+                    \(jsonString(c.condition)): {"count": \(c.count), "median_position_error_m": \(number(c.medianPositionError)), \
+            "median_rotation_error_deg": \(number(c.medianRotationErrorDegrees)), "thresholds": [\(thresholdItems.joined(separator: ", "))]}
+            """)
+        }
+        let queryItems = queries.map { q in
+            "    {\"name\": \(jsonString(q.name)), \"condition\": \(q.condition.map(jsonString) ?? "null"), \"position_error_m\": \(number(q.positionError)), \"rotation_error_deg\": \(number(q.rotationErrorDegrees))}"
+        }
+        return "{\n  \"conditions\": {\n" + conditionItems.joined(separator: ",\n") + "\n  },\n  \"queries\": [\n"
+            + queryItems.joined(separator: ",\n") + "\n  ]\n}\n"
+    }
+
+    private func trim(_ v: Double) -> String { jsonNumber(v) }
+
+    private func formatError(_ v: Double, digits: Int) -> String {
+        v.isNaN ? "-" : (v.isInfinite ? "inf" : String(format: "%.\(digits)f", v))
+    }
+}
+
+/// A JSON number: integers without a fraction, others with up to 17 significant digits.
+func jsonNumber(_ v: Double) -> String {
+    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    return formatDouble(v)
+}
+
+/// A JSON string literal with the required escapes.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
+}

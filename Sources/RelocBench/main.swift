@@ -1,0 +1,21 @@
+import Foundation
+import Reloc
+
+// RelocBench: speed measurements kept out of `swift test` (see STYLE.md §8).
+// Usage: swift run -c release RelocBench <benchmark> [options]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let benchmarks: [String: ([String]) throws -> Void] = [
+    "model-io": ModelIOBenchmark.run,
+]
+
+guard let name = arguments.first, let benchmark = benchmarks[name] else {
+    print("usage: RelocBench <benchmark> [options]\nbenchmarks: \(benchmarks.keys.sorted().joined(separator: ", "))")
+    exit(arguments.isEmpty ? 0 : 2)
+}
+do {
+    try benchmark(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("RelocBench: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import Reloc
+
+@main
+struct RelocCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reloc",
+        abstract: "Camera relocalization: localize query photographs against a COLMAP model.",
+        discussion: "Datasets follow the Aachen-like layout described in README.md.",
+        version: RelocVersion.description,
+        subcommands: [ModelCommand.self, EvaluateCommand.self, ValidateSubmissionCommand.self]
+    )
+}

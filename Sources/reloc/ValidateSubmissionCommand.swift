@@ -1,0 +1,30 @@
+import ArgumentParser
+import Reloc
+
+struct ValidateSubmissionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate-submission",
+        abstract: "Check a submission as the Aachen server would and list every problem."
+    )
+
+    @Argument(help: "The submission file.")
+    var results: String
+
+    @Option(parsing: .upToNextOption, help: "Query lists whose queries must each appear exactly once.")
+    var queries: [String]
+
+    func validate() throws {
+        guard !queries.isEmpty else { throw ValidationError("give the query lists with --queries") }
+    }
+
+    func run() throws {
+        let problems = try SubmissionCheck(submissionPath: results, queryListPaths: queries).run()
+        if problems.isEmpty {
+            print("\(results): OK")
+            return
+        }
+        for problem in problems { print("\(results): \(problem)") }
+        print("\(problems.count) problem(s) found")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Geometry
+import XCTest
+
+/// Shared helpers for reloc's tests: seeded random geometry, closeness assertions,
+/// temporary folders, and where the real datasets and the built binaries are.
+public enum TestSupport {
+    /// A uniformly distributed random rotation (Shoemake's method).
+    public static func randomRotation(_ rng: inout SeededGenerator) -> Quaternion {
+        let (u1, u2, u3) = (rng.nextUnit(), rng.nextUnit(), rng.nextUnit())
+        let a = (1 - u1).squareRoot(), b = u1.squareRoot()
+        let q = Quaternion(w: a * sin(2 * .pi * u2), x: a * cos(2 * .pi * u2),
+                           y: b * sin(2 * .pi * u3), z: b * cos(2 * .pi * u3))
+        return q.normalized()
+    }
+
+    /// A random rigid transform with translation components in [-scale, scale].
+    public static func randomRigid(_ rng: inout SeededGenerator, scale: Double = 10) -> Rigid3 {
+        Rigid3(rotation: randomRotation(&rng),
+               translation: Vector3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, rng.nextUnit() - 0.5) * 2 * scale)
+    }
+
+    /// A fresh temporary folder, removed by the caller's `addTeardownBlock` when given.
+    public static func temporaryFolder(_ testCase: XCTestCase? = nil) -> String {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("reloc-test-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        testCase?.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// The repository root (two folders above Tests/_TestSupport).
+    public static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+
+    /// `../shared/datasets/NAME` beside the repository, or nil when absent (tests then skip).
+    public static func sharedDataset(_ name: String) -> String? {
+        let path = ((repositoryRoot as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("shared/datasets/\(name)")
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// Path of a built executable of this package (`reloc`), next to the test bundle,
+    /// or from the environment variable `RELOC_BIN` for `reloc`.
+    public static func executable(_ name: String) -> String {
+        if name == "reloc", let fromEnvironment = ProcessInfo.processInfo.environment["RELOC_BIN"] {
+            return fromEnvironment
+        }
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = bundle.deletingLastPathComponent()
+        // On Linux the xctest bundle is an executable in the products folder.
+        for _ in 0..<3 {
+            let candidate = folder.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return (repositoryRoot as NSString).appendingPathComponent(".build/debug/\(name)")
+    }
+
+    /// Runs a program and returns its exit status, standard output and standard error.
+    @discardableResult
+    public static func run(_ program: String, _ arguments: [String], currentDirectory: String? = nil) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Asserts two poses agree within `rotationDegrees` and `translation`.
+public func assertPoseClose(_ a: Rigid3, _ b: Rigid3, rotationDegrees: Double = 1e-9, translation: Double = 1e-9,
+                            file: StaticString = #filePath, line: UInt = #line) {
+    let angle = a.rotation.angularDistance(to: b.rotation) * 180 / .pi
+    XCTAssertLessThanOrEqual(angle, rotationDegrees, "rotation differs by \(angle)°", file: file, line: line)
+    let d = norm(a.translation - b.translation)
+    XCTAssertLessThanOrEqual(d, translation, "translation differs by \(d)", file: file, line: line)
+}
