@@ -215,7 +215,8 @@ extension ColmapModel {
             out += image.points2D.map { p in
                 "\(formatDouble(p.xy.x)) \(formatDouble(p.xy.y)) \(p.point3DID.map(String.init) ?? "-1")"
             }.joined(separator: " ")
-            out += "\n"
+            // COLMAP ends a non-empty points line with a space; keep byte compatibility.
+            out += image.points2D.isEmpty ? "\n" : " \n"
         }
         return out
     }
