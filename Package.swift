@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "_TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "_TestSupport"]),
         .testTarget(name: "RelocTests", dependencies: ["Reloc", "_TestSupport"]),
-        .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "_TestSupport"]),
+        .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "Geometry", "_TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

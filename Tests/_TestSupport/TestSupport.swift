@@ -86,3 +86,37 @@ public func assertPoseClose(_ a: Rigid3, _ b: Rigid3, rotationDegrees: Double = 
     let d = norm(a.translation - b.translation)
     XCTAssertLessThanOrEqual(d, translation, "translation differs by \(d)", file: file, line: line)
 }
+
+/// A synthetic absolute-pose problem: a camera, n correspondences with pixel noise and a
+/// fraction of outliers (random pixels), points 2..20 m in front of the camera.
+public struct SyntheticPoseProblem: Sendable {
+    public var camera: Camera
+    public var camFromWorld: Rigid3
+    public var points2D: [Vector2]
+    public var points3D: [Vector3]
+    /// True for correspondences generated as inliers.
+    public var isInlier: [Bool]
+
+    public init(camera: Camera, count: Int, outlierRatio: Double, noisePixels: Double, seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        self.camera = camera
+        camFromWorld = TestSupport.randomRigid(&rng, scale: 10)
+        let worldFromCam = camFromWorld.inverse
+        points2D = []; points3D = []; isInlier = []
+        let outliers = Int((Double(count) * outlierRatio).rounded())
+        for i in 0..<count {
+            let pixel = Vector2(rng.nextUnit() * Double(camera.width), rng.nextUnit() * Double(camera.height))
+            let depth = 2 + 18 * rng.nextUnit()
+            let uv = camera.normalizedFromImage(pixel)
+            let world = worldFromCam.apply(Vector3(uv.x, uv.y, 1) * depth)
+            if i < outliers {
+                points2D.append(Vector2(rng.nextUnit() * Double(camera.width), rng.nextUnit() * Double(camera.height)))
+                isInlier.append(false)
+            } else {
+                points2D.append(pixel + Vector2(rng.nextGaussian(), rng.nextGaussian()) * noisePixels)
+                isInlier.append(true)
+            }
+            points3D.append(world)
+        }
+    }
+}

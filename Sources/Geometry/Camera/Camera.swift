@@ -85,5 +85,5 @@ public struct Camera: Equatable, Sendable {
 public func formatDouble(_ value: Double) -> String {
     var buffer = [CChar](repeating: 0, count: 40)
     _ = withVaList([value]) { vsnprintf(&buffer, 40, "%.17g", $0) }
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -1,0 +1,89 @@
+import CEigenShim
+
+/// Options of pose-only refinement (pycolmap's `AbsolutePoseRefinementOptions` defaults
+/// where they apply).
+public struct RefinementOptions: Equatable, Sendable {
+    /// Scale a of the Cauchy loss a² log(1 + r²/a²), in pixels.
+    public var lossScale: Double = 1.0
+    public var maxIterations: Int = 100
+    public var gradientTolerance: Double = 1e-10
+    public var functionTolerance: Double = 1e-10
+    public var parameterTolerance: Double = 1e-10
+
+    public init(lossScale: Double = 1.0, maxIterations: Int = 100) {
+        self.lossScale = lossScale
+        self.maxIterations = maxIterations
+    }
+
+    /// - Throws: `GeometryError.invalidInput` for a non-positive scale or iteration count.
+    public func validate() throws {
+        guard lossScale > 0, lossScale.isFinite else { throw GeometryError.invalidInput("loss scale must be positive, got \(lossScale)") }
+        guard maxIterations > 0 else { throw GeometryError.invalidInput("max iterations must be positive, got \(maxIterations)") }
+    }
+}
+
+/// What a refinement did (Ceres' summary).
+public struct RefinementSummary: Equatable, Sendable {
+    public enum Termination: Sendable { case converged, noConvergence, failure }
+    /// Half the sum of robustified squared pixel residuals, before and after.
+    public var initialCost: Double
+    public var finalCost: Double
+    public var iterations: Int
+    public var termination: Termination
+}
+
+/// A refined pose with its summary.
+public struct RefinedPose: Sendable {
+    public var camFromWorld: Rigid3
+    public var summary: RefinementSummary
+}
+
+/// Pose-only bundle adjustment through Ceres (CEigenShim): refines `camFromWorld` over the
+/// given correspondences with a Cauchy loss, intrinsics fixed, the camera model's
+/// distortion inside the cost.
+/// - Parameters:
+///   - points2D: observed pixels (COLMAP convention), typically RANSAC's inliers.
+///   - points3D: their world points.
+/// - Returns: nil when Ceres produced no usable solution (or fewer than 3 points).
+/// - Throws: `GeometryError.invalidInput` for mismatched counts, non-finite values or bad options.
+public func refineAbsolutePose(_ camFromWorld: Rigid3, points2D: [Vector2], points3D: [Vector3], camera: Camera,
+                               options: RefinementOptions = RefinementOptions()) throws -> RefinedPose? {
+    try options.validate()
+    guard points2D.count == points3D.count else {
+        throw GeometryError.invalidInput("\(points2D.count) 2D points but \(points3D.count) 3D points")
+    }
+    guard points2D.allSatisfy({ $0.x.isFinite && $0.y.isFinite }),
+          points3D.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
+        throw GeometryError.invalidInput("non-finite coordinates in the correspondences")
+    }
+    guard points2D.count >= 3 else { return nil }
+    let flat2D = points2D.flatMap { [$0.x, $0.y] }
+    let flat3D = points3D.flatMap { [$0.x, $0.y, $0.z] }
+    var q = [camFromWorld.rotation.w, camFromWorld.rotation.x, camFromWorld.rotation.y, camFromWorld.rotation.z]
+    var t = [camFromWorld.translation.x, camFromWorld.translation.y, camFromWorld.translation.z]
+    var cOptions = ceigenshim_refine_options(loss_scale: options.lossScale, max_iterations: Int32(options.maxIterations),
+                                             gradient_tolerance: options.gradientTolerance,
+                                             function_tolerance: options.functionTolerance,
+                                             parameter_tolerance: options.parameterTolerance)
+    var cSummary = ceigenshim_refine_summary()
+    let status = ceigenshim_refine_absolute_pose(flat2D, flat3D, Int32(points2D.count), camera.model.colmapID,
+                                                 camera.params, &q, &t, &cOptions, &cSummary)
+    guard status == 0 else { return nil }
+    let termination: RefinementSummary.Termination = cSummary.termination == 0 ? .converged
+        : (cSummary.termination == 1 ? .noConvergence : .failure)
+    let pose = Rigid3(rotation: Quaternion(w: q[0], x: q[1], y: q[2], z: q[3]).normalized(), translation: Vector3(t[0], t[1], t[2]))
+    return RefinedPose(camFromWorld: pose, summary: RefinementSummary(initialCost: cSummary.initial_cost,
+                                                                      finalCost: cSummary.final_cost,
+                                                                      iterations: Int(cSummary.iterations),
+                                                                      termination: termination))
+}
+
+/// Projection through the shim's templated cost code (for tests that compare it with the
+/// Swift projection). nil for points not in front of the camera.
+public func shimProjection(_ camera: Camera, pointInCam: Vector3) -> Vector2? {
+    guard pointInCam.z > 0 else { return nil }
+    var pixel = [0.0, 0.0]
+    let point = [pointInCam.x, pointInCam.y, pointInCam.z]
+    guard ceigenshim_project(camera.model.colmapID, camera.params, point, &pixel) == 0 else { return nil }
+    return Vector2(pixel[0], pixel[1])
+}

@@ -1,0 +1,63 @@
+import Geometry
+import XCTest
+import _TestSupport
+
+final class AbsolutePoseRefinementTests: XCTestCase {
+    static let cameras: [Camera] = [
+        try! Camera(model: .simplePinhole, width: 1024, height: 768, params: [800, 512, 384]),
+        try! Camera(model: .pinhole, width: 1024, height: 768, params: [810, 790, 500.5, 390.25]),
+        try! Camera(model: .simpleRadial, width: 1024, height: 768, params: [800, 512, 384, -0.08]),
+        try! Camera(model: .radial, width: 1600, height: 1200, params: [1300, 800, 600, -0.12, 0.03]),
+        try! Camera(model: .opencv, width: 1600, height: 1200, params: [1250, 1260, 805, 597, -0.2, 0.05, 0.001, -0.0005]),
+    ]
+
+    func testShimCostProjectionAgreesWithSwiftForEveryModel() {
+        var rng = SeededGenerator(seed: 41)
+        for camera in Self.cameras {
+            for _ in 0..<200 {
+                let p = Vector3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 1) * (1 + 10 * rng.nextUnit())
+                let swift = camera.imageFromCamera(p)!, shim = shimProjection(camera, pointInCam: p)!
+                XCTAssertLessThan(norm(swift - shim), 1e-9 * max(1, norm(swift)), camera.model.name)
+            }
+        }
+    }
+
+    func testNoiselessDataConvergesToTheTruePose() throws {
+        // The hand-derived optimum on noiseless data is the true pose with zero cost.
+        for (k, camera) in Self.cameras.enumerated() {
+            let problem = SyntheticPoseProblem(camera: camera, count: 100, outlierRatio: 0, noisePixels: 0, seed: UInt64(50 + k))
+            var rng = SeededGenerator(seed: UInt64(k))
+            let start = Rigid3(rotation: Quaternion(rotationVector: Vector3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()) * 0.01)
+                                * problem.camFromWorld.rotation,
+                               translation: problem.camFromWorld.translation + Vector3(0.05, -0.03, 0.02))
+            let refined = try XCTUnwrap(refineAbsolutePose(start, points2D: problem.points2D, points3D: problem.points3D, camera: camera))
+            assertPoseClose(refined.camFromWorld, problem.camFromWorld, rotationDegrees: 1e-7, translation: 1e-8)
+            XCTAssertLessThan(refined.summary.finalCost, 1e-12)
+            XCTAssertGreaterThan(refined.summary.initialCost, refined.summary.finalCost)
+            XCTAssertEqual(refined.summary.termination, .converged, camera.model.name)
+        }
+    }
+
+    func testRefinementLowersReprojectionErrorOnNoisyData() throws {
+        let camera = Self.cameras[2]
+        let problem = SyntheticPoseProblem(camera: camera, count: 300, outlierRatio: 0, noisePixels: 1, seed: 61)
+        func meanError(_ pose: Rigid3) -> Double {
+            zip(problem.points2D, problem.points3D).map { norm(camera.imageFromCamera(pose.apply($1))! - $0) }.reduce(0, +) / 300
+        }
+        let start = Rigid3(rotation: Quaternion(axis: Vector3(0, 1, 0), angle: 0.002) * problem.camFromWorld.rotation,
+                           translation: problem.camFromWorld.translation)
+        let refined = try XCTUnwrap(refineAbsolutePose(start, points2D: problem.points2D, points3D: problem.points3D, camera: camera))
+        XCTAssertLessThan(meanError(refined.camFromWorld), meanError(start))
+        // Least squares fits the noise: no worse than the truth.
+        XCTAssertLessThanOrEqual(meanError(refined.camFromWorld), meanError(problem.camFromWorld) + 1e-6)
+    }
+
+    func testBadInputs() throws {
+        let camera = Self.cameras[0]
+        XCTAssertThrowsError(try refineAbsolutePose(.identity, points2D: [Vector2(1, 1)], points3D: [], camera: camera))
+        XCTAssertThrowsError(try refineAbsolutePose(.identity, points2D: [Vector2(1, .infinity)], points3D: [Vector3(0, 0, 1)], camera: camera))
+        XCTAssertNil(try refineAbsolutePose(.identity, points2D: [Vector2(1, 1)], points3D: [Vector3(0, 0, 1)], camera: camera))
+        XCTAssertThrowsError(try refineAbsolutePose(.identity, points2D: [], points3D: [], camera: camera,
+                                                    options: RefinementOptions(lossScale: 0)))
+    }
+}
