@@ -4,11 +4,10 @@
 
 #include <Eigen/Core>
 #include <ceres/ceres.h>
-#include <ceres/rotation.h>
 #include <ceres/version.h>
 
 #include <cmath>
-#include <memory>
+#include <cstdlib>
 
 extern "C" void ceigenshim_get_versions(ceigenshim_versions *out) {
     if (out == nullptr) return;
@@ -33,69 +32,184 @@ int ParameterCount(int model) {
     }
 }
 
-// Pixel of a camera-frame point, COLMAP's formulas (see Geometry/Camera/Camera+Projection.swift).
-template <typename T>
-void Project(int model, const double *params, const T *p, T *pixel) {
-    const T u = p[0] / p[2];
-    const T v = p[1] / p[2];
-    T du = T(0), dv = T(0);
+// Intrinsics unpacked once per problem: focal lengths, principal point, distortion.
+struct Intrinsics {
+    int model;
     double fx, fy, cx, cy;
-    switch (model) {
-        case CEIGENSHIM_SIMPLE_PINHOLE:
-            fx = fy = params[0]; cx = params[1]; cy = params[2];
-            break;
-        case CEIGENSHIM_PINHOLE:
-            fx = params[0]; fy = params[1]; cx = params[2]; cy = params[3];
-            break;
-        case CEIGENSHIM_SIMPLE_RADIAL: {
-            fx = fy = params[0]; cx = params[1]; cy = params[2];
-            const T radial = params[3] * (u * u + v * v);
-            du = u * radial; dv = v * radial;
-            break;
-        }
-        case CEIGENSHIM_RADIAL: {
-            fx = fy = params[0]; cx = params[1]; cy = params[2];
-            const T r2 = u * u + v * v;
-            const T radial = params[3] * r2 + params[4] * r2 * r2;
-            du = u * radial; dv = v * radial;
-            break;
-        }
-        default: {  // OPENCV
-            fx = params[0]; fy = params[1]; cx = params[2]; cy = params[3];
-            const double k1 = params[4], k2 = params[5], p1 = params[6], p2 = params[7];
-            const T r2 = u * u + v * v;
-            const T uv = u * v;
-            const T radial = k1 * r2 + k2 * r2 * r2;
-            du = u * radial + 2.0 * p1 * uv + p2 * (r2 + 2.0 * u * u);
-            dv = v * radial + 2.0 * p2 * uv + p1 * (r2 + 2.0 * v * v);
-            break;
+    double k1 = 0, k2 = 0, p1 = 0, p2 = 0;
+
+    Intrinsics(int model, const double *p) : model(model) {
+        switch (model) {
+            case CEIGENSHIM_SIMPLE_PINHOLE: fx = fy = p[0]; cx = p[1]; cy = p[2]; break;
+            case CEIGENSHIM_PINHOLE: fx = p[0]; fy = p[1]; cx = p[2]; cy = p[3]; break;
+            case CEIGENSHIM_SIMPLE_RADIAL: fx = fy = p[0]; cx = p[1]; cy = p[2]; k1 = p[3]; break;
+            case CEIGENSHIM_RADIAL: fx = fy = p[0]; cx = p[1]; cy = p[2]; k1 = p[3]; k2 = p[4]; break;
+            default: fx = p[0]; fy = p[1]; cx = p[2]; cy = p[3]; k1 = p[4]; k2 = p[5]; p1 = p[6]; p2 = p[7]; break;
         }
     }
-    pixel[0] = fx * (u + du) + cx;
-    pixel[1] = fy * (v + dv) + cy;
+
+    // Pixel of camera-frame point p (COLMAP's formulas, as Geometry/Camera/Camera+Projection.swift);
+    // with `jacobian` (2x3, row-major), d pixel / d p.
+    void Project(const double *p, double *pixel, double *jacobian) const {
+        const double iz = 1.0 / p[2];
+        const double u = p[0] * iz, v = p[1] * iz;
+        const double r2 = u * u + v * v, uv = u * v;
+        const double radial = k1 * r2 + k2 * r2 * r2;
+        const double slope = k1 + 2.0 * k2 * r2;  // d radial / d r2
+        const double du = u * radial + 2.0 * p1 * uv + p2 * (r2 + 2.0 * u * u);
+        const double dv = v * radial + 2.0 * p2 * uv + p1 * (r2 + 2.0 * v * v);
+        pixel[0] = fx * (u + du) + cx;
+        pixel[1] = fy * (v + dv) + cy;
+        if (jacobian == nullptr) return;
+        // d(u+du, v+dv) / d(u, v)
+        const double duu = 1.0 + radial + 2.0 * u * u * slope + 2.0 * p1 * v + 6.0 * p2 * u;
+        const double duv = 2.0 * uv * slope + 2.0 * p1 * u + 2.0 * p2 * v;
+        const double dvu = 2.0 * uv * slope + 2.0 * p2 * v + 2.0 * p1 * u;
+        const double dvv = 1.0 + radial + 2.0 * v * v * slope + 2.0 * p2 * u + 6.0 * p1 * v;
+        // d(u, v) / dp = [[iz, 0, -u iz], [0, iz, -v iz]]
+        jacobian[0] = fx * duu * iz;
+        jacobian[1] = fx * duv * iz;
+        jacobian[2] = -fx * (duu * u + duv * v) * iz;
+        jacobian[3] = fy * dvu * iz;
+        jacobian[4] = fy * dvv * iz;
+        jacobian[5] = -fy * (dvu * u + dvv * v) * iz;
+    }
+};
+
+// R(q) X for a unit quaternion q = (w, x, y, z), and optionally d(R(q) X)/dq (3x4, row-major):
+// R(q) X = (w² - v·v) X + 2 (v·X) v + 2 w (v × X), with v = (x, y, z).
+void RotatePoint(const double *q, const double *X, double *out, double *jacobian) {
+    const double w = q[0], vx = q[1], vy = q[2], vz = q[3];
+    const double vv = vx * vx + vy * vy + vz * vz;
+    const double vX = vx * X[0] + vy * X[1] + vz * X[2];
+    const double c[3] = {vy * X[2] - vz * X[1], vz * X[0] - vx * X[2], vx * X[1] - vy * X[0]};  // v × X
+    const double v[3] = {vx, vy, vz};
+    for (int i = 0; i < 3; ++i) out[i] = (w * w - vv) * X[i] + 2.0 * vX * v[i] + 2.0 * w * c[i];
+    if (jacobian == nullptr) return;
+    // d/dw = 2 w X + 2 v × X
+    // d/dv = -2 X vᵀ + 2 (v·X) I + 2 v Xᵀ - 2 w [X]×
+    const double Xx[3][3] = {{0, -X[2], X[1]}, {X[2], 0, -X[0]}, {-X[1], X[0], 0}};
+    for (int i = 0; i < 3; ++i) {
+        jacobian[i * 4] = 2.0 * w * X[i] + 2.0 * c[i];
+        for (int j = 0; j < 3; ++j) {
+            jacobian[i * 4 + 1 + j] = -2.0 * X[i] * v[j] + (i == j ? 2.0 * vX : 0.0) + 2.0 * v[i] * X[j] - 2.0 * w * Xx[i][j];
+        }
+    }
 }
 
-struct ReprojectionCost {
-    ReprojectionCost(int model, const double *params, const double *observed, const double *point)
-        : model(model), params(params), x(observed[0]), y(observed[1]), X{point[0], point[1], point[2]} {}
+// One observation: residual = projection of R(q) X + t - observed pixel.
+class ReprojectionCost final : public ceres::SizedCostFunction<2, 4, 3> {
+  public:
+    ReprojectionCost(const Intrinsics *intrinsics, const double *observed, const double *point)
+        : intrinsics_(intrinsics), observed_(observed), point_(point) {}
 
-    template <typename T>
-    bool operator()(const T *q, const T *t, T *residual) const {
-        const T world[3] = {T(X[0]), T(X[1]), T(X[2])};
-        T p[3];
-        ceres::UnitQuaternionRotatePoint(q, world, p);  // q is (w, x, y, z), as in COLMAP
-        p[0] += t[0]; p[1] += t[1]; p[2] += t[2];
-        T pixel[2];
-        Project(model, params, p, pixel);
-        residual[0] = pixel[0] - x;
-        residual[1] = pixel[1] - y;
+    bool Evaluate(double const *const *parameters, double *residuals, double **jacobians) const override {
+        const double *q = parameters[0];
+        const double *t = parameters[1];
+        double rotated[3], dRdq[12], p[3], pixel[2], dpix[6];
+        const bool wantJacobians = jacobians != nullptr && (jacobians[0] != nullptr || jacobians[1] != nullptr);
+        RotatePoint(q, point_, rotated, wantJacobians ? dRdq : nullptr);
+        for (int i = 0; i < 3; ++i) p[i] = rotated[i] + t[i];
+        intrinsics_->Project(p, pixel, wantJacobians ? dpix : nullptr);
+        residuals[0] = pixel[0] - observed_[0];
+        residuals[1] = pixel[1] - observed_[1];
+        if (!wantJacobians) return true;
+        if (jacobians[0] != nullptr) {
+            for (int r = 0; r < 2; ++r)
+                for (int k = 0; k < 4; ++k)
+                    jacobians[0][r * 4 + k] = dpix[r * 3] * dRdq[k] + dpix[r * 3 + 1] * dRdq[4 + k] + dpix[r * 3 + 2] * dRdq[8 + k];
+        }
+        if (jacobians[1] != nullptr) {
+            for (int k = 0; k < 6; ++k) jacobians[1][k] = dpix[k];
+        }
         return true;
     }
 
-    int model;
-    const double *params;
-    double x, y;
-    double X[3];
+  private:
+    const Intrinsics *intrinsics_;
+    const double *observed_;
+    const double *point_;
+};
+
+// Every observation in one residual block, each robustified by the Cauchy loss inside the cost:
+// point i contributes e_i = g(s_i) r_i with s_i = |r_i|², g(s) = sqrt(ρ(s)/s), ρ(s) = a² log(1 + s/a²),
+// so that ½ Σ |e_i|² = ½ Σ ρ(s_i) — exactly the Cauchy-robustified reprojection error. One block
+// instead of one per point spares Ceres' per-block bookkeeping, which dominated the solve time.
+class RobustPoseCost final : public ceres::CostFunction {
+  public:
+    RobustPoseCost(const Intrinsics *intrinsics, const double *points2D, const double *points3D, int count, double scale)
+        : intrinsics_(intrinsics), points2D_(points2D), points3D_(points3D), count_(count), a2_(scale * scale) {
+        set_num_residuals(2 * count);
+        mutable_parameter_block_sizes()->push_back(4);
+        mutable_parameter_block_sizes()->push_back(3);
+    }
+
+    bool Evaluate(double const *const *parameters, double *residuals, double **jacobians) const override {
+        const double *q = parameters[0];
+        const double *t = parameters[1];
+        const bool wantQ = jacobians != nullptr && jacobians[0] != nullptr;
+        const bool wantT = jacobians != nullptr && jacobians[1] != nullptr;
+        double rotated[3], dRdq[12], p[3], pixel[2], dpix[6];
+        for (int i = 0; i < count_; ++i) {
+            RotatePoint(q, points3D_ + 3 * i, rotated, (wantQ || wantT) ? dRdq : nullptr);
+            for (int k = 0; k < 3; ++k) p[k] = rotated[k] + t[k];
+            intrinsics_->Project(p, pixel, (wantQ || wantT) ? dpix : nullptr);
+            const double rx = pixel[0] - points2D_[2 * i], ry = pixel[1] - points2D_[2 * i + 1];
+            const double s = rx * rx + ry * ry;
+            // g(s) and g'(s); a series near s = 0 where ρ(s)/s → 1.
+            double g, dg;
+            const double x = s / a2_;
+            if (x < 1e-6) {
+                g = 1.0 - x / 4.0;
+                dg = -1.0 / (4.0 * a2_);
+            } else {
+                const double rho = a2_ * std::log1p(x);
+                const double drho = 1.0 / (1.0 + x);
+                g = std::sqrt(rho / s);
+                dg = (drho * s - rho) / (2.0 * s * s * g);
+            }
+            residuals[2 * i] = g * rx;
+            residuals[2 * i + 1] = g * ry;
+            if (!(wantQ || wantT)) continue;
+            // d e / dθ = g J + r (g' · 2 rᵀ J), with J = d r / dθ.
+            auto chain = [&](const double *jx, const double *jy, int width, double *out) {
+                for (int k = 0; k < width; ++k) {
+                    const double common = 2.0 * dg * (rx * jx[k] + ry * jy[k]);
+                    out[k] = g * jx[k] + rx * common;
+                    out[width + k] = g * jy[k] + ry * common;
+                }
+            };
+            if (wantQ) {
+                double jx[4], jy[4];
+                for (int k = 0; k < 4; ++k) {
+                    jx[k] = dpix[0] * dRdq[k] + dpix[1] * dRdq[4 + k] + dpix[2] * dRdq[8 + k];
+                    jy[k] = dpix[3] * dRdq[k] + dpix[4] * dRdq[4 + k] + dpix[5] * dRdq[8 + k];
+                }
+                double out[8];
+                chain(jx, jy, 4, out);
+                for (int k = 0; k < 4; ++k) {
+                    jacobians[0][(2 * i) * 4 + k] = out[k];
+                    jacobians[0][(2 * i + 1) * 4 + k] = out[4 + k];
+                }
+            }
+            if (wantT) {
+                double out[6];
+                chain(dpix, dpix + 3, 3, out);
+                for (int k = 0; k < 3; ++k) {
+                    jacobians[1][(2 * i) * 3 + k] = out[k];
+                    jacobians[1][(2 * i + 1) * 3 + k] = out[3 + k];
+                }
+            }
+        }
+        return true;
+    }
+
+  private:
+    const Intrinsics *intrinsics_;
+    const double *points2D_;
+    const double *points3D_;
+    int count_;
+    double a2_;
 };
 
 }  // namespace
@@ -103,8 +217,20 @@ struct ReprojectionCost {
 extern "C" int ceigenshim_project(int camera_model, const double *camera_params, const double *point_in_cam,
                                   double *pixel) {
     if (ParameterCount(camera_model) < 0) return -1;
-    Project(camera_model, camera_params, point_in_cam, pixel);
+    Intrinsics(camera_model, camera_params).Project(point_in_cam, pixel, nullptr);
     return 0;
+}
+
+extern "C" int ceigenshim_evaluate_reprojection(int camera_model, const double *camera_params,
+                                                const double *quaternion_wxyz, const double *translation,
+                                                const double *point3D, const double *observed,
+                                                double *residual, double *jacobian_q, double *jacobian_t) {
+    if (ParameterCount(camera_model) < 0) return -1;
+    const Intrinsics intrinsics(camera_model, camera_params);
+    ReprojectionCost cost(&intrinsics, observed, point3D);
+    const double *parameters[2] = {quaternion_wxyz, translation};
+    double *jacobians[2] = {jacobian_q, jacobian_t};
+    return cost.Evaluate(parameters, residual, jacobians) ? 0 : -1;
 }
 
 extern "C" int ceigenshim_refine_absolute_pose(const double *points2D, const double *points3D, int count,
@@ -123,26 +249,26 @@ extern "C" int ceigenshim_refine_absolute_pose(const double *points2D, const dou
     if (!(qn > 0) || !std::isfinite(qn)) return -1;
     for (double &v : q) v /= qn;
 
+    const Intrinsics intrinsics(camera_model, camera_params);
+    RobustPoseCost cost(&intrinsics, points2D, points3D, count, options->loss_scale);
+    ceres::QuaternionManifold manifold;
     ceres::Problem::Options problem_options;
-    problem_options.loss_function_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
+    problem_options.cost_function_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
+    problem_options.manifold_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
     ceres::Problem problem(problem_options);
-    ceres::CauchyLoss loss(options->loss_scale);
-    for (int i = 0; i < count; ++i) {
-        auto *cost = new ceres::AutoDiffCostFunction<ReprojectionCost, 2, 4, 3>(
-            new ReprojectionCost(camera_model, camera_params, points2D + 2 * i, points3D + 3 * i));
-        problem.AddResidualBlock(cost, &loss, q, t);
-    }
-    problem.SetManifold(q, new ceres::QuaternionManifold());
+    problem.AddResidualBlock(&cost, nullptr, q, t);
+    problem.SetManifold(q, &manifold);
 
     ceres::Solver::Options solver_options;
-    solver_options.linear_solver_type = ceres::DENSE_QR;
+    // Six parameters: the 6x6 normal equations are the cheapest exact solve.
+    solver_options.linear_solver_type = ceres::DENSE_NORMAL_CHOLESKY;
     solver_options.max_num_iterations = options->max_iterations;
     solver_options.gradient_tolerance = options->gradient_tolerance;
     solver_options.function_tolerance = options->function_tolerance;
     solver_options.parameter_tolerance = options->parameter_tolerance;
     solver_options.num_threads = 1;
-    solver_options.logging_type = ceres::SILENT;
-    solver_options.minimizer_progress_to_stdout = false;
+    solver_options.logging_type = getenv("RELOC_CERES_PROGRESS") != nullptr ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
+    solver_options.minimizer_progress_to_stdout = getenv("RELOC_CERES_PROGRESS") != nullptr;
 
     ceres::Solver::Summary ceres_summary;
     ceres::Solve(solver_options, &problem, &ceres_summary);

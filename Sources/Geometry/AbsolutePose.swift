@@ -39,6 +39,8 @@ public struct AbsolutePoseResult: Sendable {
     public var ransacIterations: Int
     /// Inliers of RANSAC's pose, before refinement.
     public var ransacInlierCount: Int
+    /// Local optimisations RANSAC ran.
+    public var localOptimizations: Int
     /// Ceres' summary, when refinement ran and succeeded.
     public var refinement: RefinementSummary?
 }
@@ -88,5 +90,6 @@ public func estimateAbsolutePose(points2D: [Vector2], points3D: [Vector3], camer
         }
     }
     return AbsolutePoseResult(camFromWorld: pose, inlierMask: mask, inlierCount: count, ransacIterations: report.iterations,
-                              ransacInlierCount: report.inlierCount, refinement: summary)
+                              ransacInlierCount: report.inlierCount, localOptimizations: report.localOptimizations,
+                              refinement: summary)
 }

@@ -44,27 +44,32 @@ public struct Quaternion: Equatable, Sendable, CustomStringConvertible {
     /// Shepperd's method: picks the largest of (trace, R00, R11, R22) as the pivot so the
     /// square root never sees a small or negative argument (exact at 180°).
     public init(matrix m: Matrix3x3) {
-        let trace = m.trace
+        let (r0, r1, r2) = m.rows
+        let (m00, m01, m02) = (r0.x, r0.y, r0.z)
+        let (m10, m11, m12) = (r1.x, r1.y, r1.z)
+        let (m20, m21, m22) = (r2.x, r2.y, r2.z)
+        let trace = m00 + m11 + m22
         var q: Quaternion
-        if trace > m[0, 0] && trace > m[1, 1] && trace > m[2, 2] {
+        if trace > m00 && trace > m11 && trace > m22 {
             let s = (1 + trace).squareRoot() * 2  // s = 4w
-            q = Quaternion(w: s / 4, x: (m[2, 1] - m[1, 2]) / s,
-                           y: (m[0, 2] - m[2, 0]) / s, z: (m[1, 0] - m[0, 1]) / s)
-        } else if m[0, 0] >= m[1, 1] && m[0, 0] >= m[2, 2] {
-            let s = (1 + m[0, 0] - m[1, 1] - m[2, 2]).squareRoot() * 2  // s = 4x
-            q = Quaternion(w: (m[2, 1] - m[1, 2]) / s, x: s / 4,
-                           y: (m[0, 1] + m[1, 0]) / s, z: (m[0, 2] + m[2, 0]) / s)
-        } else if m[1, 1] >= m[2, 2] {
-            let s = (1 + m[1, 1] - m[0, 0] - m[2, 2]).squareRoot() * 2  // s = 4y
-            q = Quaternion(w: (m[0, 2] - m[2, 0]) / s, x: (m[0, 1] + m[1, 0]) / s,
-                           y: s / 4, z: (m[1, 2] + m[2, 1]) / s)
+            let inv = 1 / s
+            q = Quaternion(w: s / 4, x: (m21 - m12) * inv, y: (m02 - m20) * inv, z: (m10 - m01) * inv)
+        } else if m00 >= m11 && m00 >= m22 {
+            let s = (1 + m00 - m11 - m22).squareRoot() * 2  // s = 4x
+            let inv = 1 / s
+            q = Quaternion(w: (m21 - m12) * inv, x: s / 4, y: (m01 + m10) * inv, z: (m02 + m20) * inv)
+        } else if m11 >= m22 {
+            let s = (1 + m11 - m00 - m22).squareRoot() * 2  // s = 4y
+            let inv = 1 / s
+            q = Quaternion(w: (m02 - m20) * inv, x: (m01 + m10) * inv, y: s / 4, z: (m12 + m21) * inv)
         } else {
-            let s = (1 + m[2, 2] - m[0, 0] - m[1, 1]).squareRoot() * 2  // s = 4z
-            q = Quaternion(w: (m[1, 0] - m[0, 1]) / s, x: (m[0, 2] + m[2, 0]) / s,
-                           y: (m[1, 2] + m[2, 1]) / s, z: s / 4)
+            let s = (1 + m22 - m00 - m11).squareRoot() * 2  // s = 4z
+            let inv = 1 / s
+            q = Quaternion(w: (m10 - m01) * inv, x: (m02 + m20) * inv, y: (m12 + m21) * inv, z: s / 4)
         }
-        if q.w < 0 { q = q.negated }
-        self = q.normalized()
+        // w ≥ 0, and unit length (R may be slightly non-orthonormal).
+        let scale = (q.w < 0 ? -1 : 1) / q.norm
+        self = Quaternion(w: q.w * scale, x: q.x * scale, y: q.y * scale, z: q.z * scale)
     }
 
     /// Components in storage order `[w, x, y, z]`.

@@ -7,6 +7,8 @@ import Reloc
 let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: ([String]) throws -> Void] = [
     "model-io": ModelIOBenchmark.run,
+    "p3p": P3PBenchmark.run,
+    "pnp": PnPBenchmark.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

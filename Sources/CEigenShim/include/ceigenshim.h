@@ -67,9 +67,18 @@ int ceigenshim_refine_absolute_pose(const double *points2D, const double *points
                                     const ceigenshim_refine_options *options,
                                     ceigenshim_refine_summary *summary);
 
-/* Projects a camera-frame point to pixels with the same templated code the cost uses,
- * so tests can check it against Geometry's Swift projection. Returns -1 for an unknown model. */
+/* Projects a camera-frame point to pixels with the same code the cost uses, so tests can
+ * check it against Geometry's Swift projection. Returns -1 for an unknown model. */
 int ceigenshim_project(int camera_model, const double *camera_params, const double *point_in_cam, double *pixel);
+
+/* Evaluates one observation's cost as Ceres sees it: residual (projection - observed, 2)
+ * and its analytic Jacobians with respect to the quaternion (2x4, row-major, w x y z) and the
+ * translation (2x3, row-major). For tests (finite-difference checks). Returns -1 for an
+ * unknown model. */
+int ceigenshim_evaluate_reprojection(int camera_model, const double *camera_params,
+                                     const double *quaternion_wxyz, const double *translation,
+                                     const double *point3D, const double *observed,
+                                     double *residual, double *jacobian_q, double *jacobian_t);
 
 #ifdef __cplusplus
 }

@@ -1,14 +1,15 @@
 import CEigenShim
 
-/// Options of pose-only refinement (pycolmap's `AbsolutePoseRefinementOptions` defaults
-/// where they apply).
+/// Options of pose-only refinement: Cauchy scale 1 px and 100 iterations as pycolmap's
+/// `AbsolutePoseRefinementOptions` and PoseLib's `BundleOptions`; Ceres' default stopping
+/// tolerances (relative cost change 1e-6, step 1e-8, gradient 1e-10).
 public struct RefinementOptions: Equatable, Sendable {
     /// Scale a of the Cauchy loss a² log(1 + r²/a²), in pixels.
     public var lossScale: Double = 1.0
     public var maxIterations: Int = 100
     public var gradientTolerance: Double = 1e-10
-    public var functionTolerance: Double = 1e-10
-    public var parameterTolerance: Double = 1e-10
+    public var functionTolerance: Double = 1e-6
+    public var parameterTolerance: Double = 1e-8
 
     public init(lossScale: Double = 1.0, maxIterations: Int = 100) {
         self.lossScale = lossScale
@@ -86,4 +87,14 @@ public func shimProjection(_ camera: Camera, pointInCam: Vector3) -> Vector2? {
     let point = [pointInCam.x, pointInCam.y, pointInCam.z]
     guard ceigenshim_project(camera.model.colmapID, camera.params, point, &pixel) == 0 else { return nil }
     return Vector2(pixel[0], pixel[1])
+}
+
+/// The shim's residual and analytic Jacobians for one observation (for finite-difference tests):
+/// residual (2), d residual / d q (2×4 row-major, w x y z), d residual / d t (2×3 row-major).
+func shimReprojection(_ camera: Camera, quaternion q: [Double], translation t: [Double], point: Vector3,
+                      observed: Vector2) -> (residual: [Double], jacobianQ: [Double], jacobianT: [Double]) {
+    var residual = [0.0, 0.0], jq = [Double](repeating: 0, count: 8), jt = [Double](repeating: 0, count: 6)
+    _ = ceigenshim_evaluate_reprojection(camera.model.colmapID, camera.params, q, t, [point.x, point.y, point.z],
+                                         [observed.x, observed.y], &residual, &jq, &jt)
+    return (residual, jq, jt)
 }

@@ -63,17 +63,14 @@ func refinePoseLeastSquares(_ initial: Rigid3, normalizedPoints x: [Vector2], wo
             let w = loss.weight(ru * ru + rv * rv)
             guard w > 0 else { continue }
             used += 1
-            // dr/dp = [[1/z, 0, -u/z], [0, 1/z, -v/z]]; dp/dω = -[a]×, dp/dt = I.
-            let dp: [Vector3] = [Vector3(0, a.z, -a.y), Vector3(-a.z, 0, a.x), Vector3(a.y, -a.x, 0),
-                                 Vector3(1, 0, 0), Vector3(0, 1, 0), Vector3(0, 0, 1)]
-            var ju = [Double](repeating: 0, count: 6), jv = [Double](repeating: 0, count: 6)
-            for k in 0..<6 {
-                ju[k] = iz * (dp[k].x - u * dp[k].z)
-                jv[k] = iz * (dp[k].y - v * dp[k].z)
-            }
+            // dr/dp = [[1/z, 0, -u/z], [0, 1/z, -v/z]]; dp/dω = -[a]×, dp/dt = I, so
+            // du/dω = (1/z)(-u a_y, a_z + u a_x... written out below), du/dt = (1/z)(1, 0, -u).
+            let ju = SIMD8<Double>(iz * (-u * a.y), iz * (a.z + u * a.x), iz * (-a.y), iz, 0, -u * iz, 0, 0)
+            let jv = SIMD8<Double>(iz * (-a.z - v * a.y), iz * (v * a.x), iz * a.x, 0, iz, -v * iz, 0, 0)
             for row in 0..<6 {
                 jtr[row] += w * (ju[row] * ru + jv[row] * rv)
-                for col in row..<6 { jtj[row * 6 + col] += w * (ju[row] * ju[col] + jv[row] * jv[col]) }
+                let wu = w * ju[row], wv = w * jv[row]
+                for col in row..<6 { jtj[row * 6 + col] += wu * ju[col] + wv * jv[col] }
             }
         }
         guard used >= 3 else { return nil }
@@ -89,11 +86,13 @@ func refinePoseLeastSquares(_ initial: Rigid3, normalizedPoints x: [Vector2], wo
             let candidateCost = totalCost(candidate)
             if candidateCost < cost {
                 let stepSize = step.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                let decrease = (cost - candidateCost) / max(cost, .leastNormalMagnitude)
                 pose = candidate
                 cost = candidateCost
                 lambda = max(lambda / 10, 1e-10)
                 improved = true
-                if stepSize < 1e-12 { return (pose, cost) }
+                // Converged: the step or the relative cost decrease is negligible.
+                if stepSize < 1e-10 || decrease < 1e-10 { return (pose, cost) }
                 break
             }
             lambda *= 10

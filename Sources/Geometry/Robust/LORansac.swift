@@ -57,7 +57,7 @@ public func loRansac<E: RobustEstimator>(_ estimator: E, options: RansacOptions)
         models.removeAll(keepingCapacity: true)
         estimator.minimalModels(sample: sample, into: &models)
         for model in models {
-            let (score, inliers) = estimator.score(model, squaredThreshold: threshold2)
+            let (score, inliers) = estimator.score(model, squaredThreshold: threshold2, bailout: bestScore)
             guard score < bestScore else { continue }
             best = model
             bestScore = score
@@ -65,7 +65,7 @@ public func loRansac<E: RobustEstimator>(_ estimator: E, options: RansacOptions)
             if options.localOptimization && inliers >= s {
                 localOptimizations += 1
                 if let refined = estimator.refine(model, inliers: inlierIndices(model), threshold: options.threshold) {
-                    let (refinedScore, refinedInliers) = estimator.score(refined, squaredThreshold: threshold2)
+                    let (refinedScore, refinedInliers) = estimator.score(refined, squaredThreshold: threshold2, bailout: .infinity)
                     if refinedScore < bestScore {
                         best = refined
                         bestScore = refinedScore
@@ -79,7 +79,7 @@ public func loRansac<E: RobustEstimator>(_ estimator: E, options: RansacOptions)
 
     guard var model = best, bestInliers >= s else { return nil }
     if options.localOptimization, let refined = estimator.refine(model, inliers: inlierIndices(model), threshold: options.threshold) {
-        let (refinedScore, refinedInliers) = estimator.score(refined, squaredThreshold: threshold2)
+        let (refinedScore, refinedInliers) = estimator.score(refined, squaredThreshold: threshold2, bailout: .infinity)
         if refinedScore <= bestScore {
             model = refined
             bestScore = refinedScore

@@ -20,16 +20,19 @@ public protocol RobustEstimator {
     /// Returns nil when the refit fails (the caller keeps the unrefined model).
     func refine(_ model: Model, inliers: [Int], threshold: Double) -> Model?
 
-    /// MSAC score Σ min(r², τ²) and the number of residuals below τ². The default
-    /// implementation sums `squaredResidual`; conformers may provide a tighter loop.
-    func score(_ model: Model, squaredThreshold: Double) -> (score: Double, inliers: Int)
+    /// MSAC score Σ min(r², τ²) and the number of residuals below τ². Scoring may stop as
+    /// soon as the partial sum exceeds `bailout` (the model then cannot be the best; the
+    /// returned score is only known to exceed it). The default implementation sums
+    /// `squaredResidual`; conformers may provide a tighter loop.
+    func score(_ model: Model, squaredThreshold: Double, bailout: Double) -> (score: Double, inliers: Int)
 }
 
 extension RobustEstimator {
-    public func score(_ model: Model, squaredThreshold: Double) -> (score: Double, inliers: Int) {
+    public func score(_ model: Model, squaredThreshold: Double, bailout: Double = .infinity) -> (score: Double, inliers: Int) {
         var total = 0.0
         var count = 0
         for index in 0..<dataCount {
+            if total > bailout { break }
             let r2 = squaredResidual(model, at: index)
             if r2 < squaredThreshold {
                 total += r2

@@ -31,6 +31,10 @@ public func solveP3P(bearings y: (Vector3, Vector3, Vector3), points X: (Vector3
     let scale = max(a12, a13, a23)
     // Coincident or collinear world points: no unique pose.
     guard scale.isFinite, scale > 0, dot(normal, normal) > 1e-20 * scale * scale else { return }
+    // R [d12 d13 n] = [camera-frame differences], so [d12 d13 n]⁻¹ serves every solution.
+    let worldFrame = Matrix3x3(rows: Vector3(d12.x, d13.x, normal.x), Vector3(d12.y, d13.y, normal.y),
+                               Vector3(d12.z, d13.z, normal.z))
+    guard let worldFrameInverse = inverse3x3(worldFrame) else { return }
     let b12 = dot(y.0, y.1), b13 = dot(y.0, y.2), b23 = dot(y.1, y.2)
     guard b12.isFinite, b13.isFinite, b23.isFinite, abs(b12) < 1 - 1e-12, abs(b13) < 1 - 1e-12,
           abs(b23) < 1 - 1e-12 else { return }
@@ -43,14 +47,20 @@ public func solveP3P(bearings y: (Vector3, Vector3, Vector3), points X: (Vector3
     let c2 = d2.adjugateTrace(with: d1)
     let c1 = d1.adjugateTrace(with: d2)
     let c0 = d1.determinant
-    // Any real root makes D0 degenerate; one whose other two eigenvalues have opposite signs
-    // makes it a pair of real planes, which holds the solutions.
-    var chosen: (d0: Symmetric3, trace: Double, minors: Double)?
-    for gamma in realCubicRoots(c3, c2, c1, c0) {
+    // Any real root makes D0 degenerate, and when a solution exists off D0's null direction the
+    // other two eigenvalues have opposite signs (a pair of real planes). Take the first root
+    // with that property; the others are only tried when rounding spoils it.
+    func planePair(_ gamma: Double) -> (d0: Symmetric3, trace: Double, minors: Double)? {
         let d0 = d1 + d2 * gamma
         let trace = d0.xx + d0.yy + d0.zz
         let minors = d0.xx * d0.yy - d0.xy * d0.xy + d0.xx * d0.zz - d0.xz * d0.xz + d0.yy * d0.zz - d0.yz * d0.yz
-        if minors < 0 && (chosen == nil || minors < chosen!.minors) { chosen = (d0, trace, minors) }
+        return minors < 0 ? (d0, trace, minors) : nil
+    }
+    var chosen: (d0: Symmetric3, trace: Double, minors: Double)?
+    if let gamma = firstRealCubicRoot(c3, c2, c1, c0) { chosen = planePair(gamma) }
+    if chosen == nil {
+        let gammas = realCubicRoots(c3, c2, c1, c0)
+        for k in 0..<gammas.count where chosen == nil { chosen = planePair(gammas[k]) }
     }
     guard let (d0, trace, minors) = chosen else { return }
 
@@ -61,17 +71,17 @@ public func solveP3P(bearings y: (Vector3, Vector3, Vector3), points X: (Vector3
     guard let e1 = d0.nullVector(shift: sigma1), let e2 = d0.nullVector(shift: sigma2) else { return }
     let s = (-sigma2 / sigma1).squareRoot()
 
-    for sign in [1.0, -1.0] {
-        // λ lies on the plane w·λ = 0 with w = e1 − sign·s·e2.
-        let w = e1 - sign * s * e2
-        // Eliminate the component with the largest weight for stability.
-        appendSolutions(plane: w, a: (a12, a13, a23), b: (b12, b13, b23), y: y, X: X, into: &poses)
-    }
+    // λ lies on one of the planes w·λ = 0 with w = e1 ∓ s·e2.
+    appendSolutions(plane: e1 - s * e2, a: (a12, a13, a23), b: (b12, b13, b23), y: y, X: X,
+                    worldFrameInverse: worldFrameInverse, into: &poses)
+    appendSolutions(plane: e1 + s * e2, a: (a12, a13, a23), b: (b12, b13, b23), y: y, X: X,
+                    worldFrameInverse: worldFrameInverse, into: &poses)
 }
 
 /// Depths on one plane `w·λ = 0`, then poses.
 private func appendSolutions(plane w: Vector3, a: (Double, Double, Double), b: (Double, Double, Double),
-                             y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3), into poses: inout [Rigid3]) {
+                             y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3),
+                             worldFrameInverse: Matrix3x3, into poses: inout [Rigid3]) {
     // Write λ = λ3 · (u·τ + v) for a direction parameter τ, with the plane constraint built in:
     // pick two free coordinates and solve the third from w·λ = 0.
     let (a12, a13, a23) = a
@@ -93,70 +103,81 @@ private func appendSolutions(plane w: Vector3, a: (Double, Double, Double), b: (
     }
     // h(αp + βq) = A α² + 2B αβ + C β² = 0.
     let qa = h(p, p), qb = h(p, q), qc = h(q, q)
-    var ratios: [Vector3] = []  // directions of λ
-    if abs(qa) > 1e-14 * (abs(qb) + abs(qc)) {
-        // α/β = τ: A τ² + 2B τ + C = 0
-        let disc = qb * qb - qa * qc
-        guard disc >= 0 else { return }
-        let r = disc.squareRoot()
-        // Numerically stable pair of roots.
-        let t = -(qb + (qb >= 0 ? r : -r))
-        if t != 0 { ratios.append(p * (t / qa) + q); ratios.append(p * (qc / t) + q) } else { ratios.append(q) }
-    } else {
-        // A ≈ 0: β = 0 is a root, and 2B τ + C = 0 the other.
-        ratios.append(p)
-        if qb != 0 { ratios.append(p * (-qc / (2 * qb)) + q) }
-    }
-    for direction in ratios {
+    func solve(direction: Vector3) {
         // Scale from a non-homogeneous equation: the one with the best-conditioned quadric value.
         let m12 = direction.x * direction.x + direction.y * direction.y - 2 * b12 * direction.x * direction.y
         let m13 = direction.x * direction.x + direction.z * direction.z - 2 * b13 * direction.x * direction.z
         let m23 = direction.y * direction.y + direction.z * direction.z - 2 * b23 * direction.y * direction.z
         let (m, av) = m12 >= m13 && m12 >= m23 ? (m12, a12) : (m13 >= m23 ? (m13, a13) : (m23, a23))
-        guard m > 0 else { continue }
+        guard m > 0 else { return }
         var lambda = direction * (av / m).squareRoot()
-        // Depths must all be positive (or all negative with the opposite sign choice).
+        // Depths must all be positive (the direction's sign is arbitrary).
         if lambda.x < 0 && lambda.y < 0 && lambda.z < 0 { lambda = -lambda }
-        guard lambda.x > 0, lambda.y > 0, lambda.z > 0 else { continue }
+        guard lambda.x > 0, lambda.y > 0, lambda.z > 0 else { return }
         refineDepths(&lambda, a: a, b: b)
-        guard let pose = poseFromDepths(lambda, y: y, X: X) else { continue }
-        poses.append(pose)
+        if let pose = poseFromDepths(lambda, y: y, X: X, worldFrameInverse: worldFrameInverse) { poses.append(pose) }
+    }
+    if abs(qa) > 1e-14 * (abs(qb) + abs(qc)) {
+        // α/β = τ: A τ² + 2B τ + C = 0, roots in the numerically stable form.
+        let disc = qb * qb - qa * qc
+        guard disc >= 0 else { return }
+        let r = disc.squareRoot()
+        let t = -(qb + (qb >= 0 ? r : -r))
+        if t != 0 {
+            solve(direction: p * (t / qa) + q)
+            solve(direction: p * (qc / t) + q)
+        } else {
+            solve(direction: q)
+        }
+    } else {
+        // A ≈ 0: β = 0 is a root, and 2B τ + C = 0 the other.
+        solve(direction: p)
+        if qb != 0 { solve(direction: p * (-qc / (2 * qb)) + q) }
     }
 }
 
-/// Gauss–Newton on the three depth equations (Lambda Twist's refinement step).
+/// Gauss–Newton on the three depth equations (Lambda Twist's refinement step). The Jacobian
+/// `2·[[x11, x12, 0], [x21, 0, x23], [0, x32, x33]]` has three zeros, so its inverse is written
+/// out from the adjugate instead of a general 3×3 solve.
+@inline(__always)
 private func refineDepths(_ lambda: inout Vector3, a: (Double, Double, Double), b: (Double, Double, Double)) {
     let (a12, a13, a23) = a
     let (b12, b13, b23) = b
+    var (l1, l2, l3) = (lambda.x, lambda.y, lambda.z)
+    let tolerance = 1e-13 * (a12 + a13 + a23)
     for _ in 0..<5 {
-        let (l1, l2, l3) = (lambda.x, lambda.y, lambda.z)
-        let r = Vector3(l1 * l1 + l2 * l2 - 2 * b12 * l1 * l2 - a12,
-                        l1 * l1 + l3 * l3 - 2 * b13 * l1 * l3 - a13,
-                        l2 * l2 + l3 * l3 - 2 * b23 * l2 * l3 - a23)
-        if abs(r.x) + abs(r.y) + abs(r.z) < 1e-14 * (a12 + a13 + a23) { break }
-        let j = Matrix3x3(rows: Vector3(2 * l1 - 2 * b12 * l2, 2 * l2 - 2 * b12 * l1, 0),
-                          Vector3(2 * l1 - 2 * b13 * l3, 0, 2 * l3 - 2 * b13 * l1),
-                          Vector3(0, 2 * l2 - 2 * b23 * l3, 2 * l3 - 2 * b23 * l2))
-        guard let step = solve3x3(j, r) else { break }
-        let next = lambda - step
-        guard next.x > 0, next.y > 0, next.z > 0, next.x.isFinite, next.y.isFinite, next.z.isFinite else { break }
-        lambda = next
+        let r1 = l1 * l1 + l2 * l2 - 2 * b12 * l1 * l2 - a12
+        let r2 = l1 * l1 + l3 * l3 - 2 * b13 * l1 * l3 - a13
+        let r3 = l2 * l2 + l3 * l3 - 2 * b23 * l2 * l3 - a23
+        if abs(r1) + abs(r2) + abs(r3) < tolerance { break }
+        let x11 = l1 - b12 * l2, x12 = l2 - b12 * l1
+        let x21 = l1 - b13 * l3, x23 = l3 - b13 * l1
+        let x32 = l2 - b23 * l3, x33 = l3 - b23 * l2
+        // det of the half Jacobian; the step is J⁻¹ r = adj(J/2) r / (2 det).
+        let det = -(x11 * x23 * x32 + x12 * x21 * x33)
+        guard det != 0, det.isFinite else { break }
+        let f = 0.5 / det
+        let s1 = (-x23 * x32 * r1 - x12 * x33 * r2 + x12 * x23 * r3) * f
+        let s2 = (-x21 * x33 * r1 + x11 * x33 * r2 - x11 * x23 * r3) * f
+        let s3 = (x21 * x32 * r1 - x11 * x32 * r2 - x12 * x21 * r3) * f
+        let n1 = l1 - s1, n2 = l2 - s2, n3 = l3 - s3
+        guard n1 > 0, n2 > 0, n3 > 0, n1.isFinite, n2.isFinite, n3.isFinite else { break }
+        (l1, l2, l3) = (n1, n2, n3)
     }
+    lambda = Vector3(l1, l2, l3)
 }
 
-/// The pose mapping the world triangle onto the camera-frame triangle λ_i y_i.
-private func poseFromDepths(_ lambda: Vector3, y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3)) -> Rigid3? {
+/// The pose mapping the world triangle onto the camera-frame triangle λ_i y_i:
+/// `R = [ya yb ya×yb] · [xa xb xa×xb]⁻¹`, `t = λ1 y1 − R X1`.
+private func poseFromDepths(_ lambda: Vector3, y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3),
+                            worldFrameInverse: Matrix3x3) -> Rigid3? {
     let p1 = lambda.x * y.0, p2 = lambda.y * y.1, p3 = lambda.z * y.2
     let ya = p1 - p2, yb = p1 - p3, yc = cross(ya, yb)
-    let xa = X.0 - X.1, xb = X.0 - X.2, xc = cross(xa, xb)
-    // R [xa xb xc] = [ya yb yc]  →  R = Y X⁻¹.
-    let xm = Matrix3x3(rows: Vector3(xa.x, xb.x, xc.x), Vector3(xa.y, xb.y, xc.y), Vector3(xa.z, xb.z, xc.z))
     let ym = Matrix3x3(rows: Vector3(ya.x, yb.x, yc.x), Vector3(ya.y, yb.y, yc.y), Vector3(ya.z, yb.z, yc.z))
-    guard let xInverse = inverse3x3(xm) else { return nil }
-    let r = ym * xInverse
+    let r = ym * worldFrameInverse
     let q = Quaternion(matrix: r)
     guard q.isFinite else { return nil }
-    let t = p1 - q.rotate(X.0)
+    let t = p1 - r * X.0
     guard t.x.isFinite, t.y.isFinite, t.z.isFinite else { return nil }
     return Rigid3(rotation: q, translation: t)
 }
