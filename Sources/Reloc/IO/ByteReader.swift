@@ -68,7 +68,7 @@ struct ByteWriter {
     private(set) var bytes: [UInt8] = []
 
     mutating func write<T: FixedWidthInteger>(_ value: T) {
-        for k in 0..<MemoryLayout<T>.size { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * k))) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func write(_ value: Double) { write(value.bitPattern) }

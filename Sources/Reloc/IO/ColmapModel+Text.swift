@@ -206,33 +206,46 @@ extension ColmapModel {
     }
 
     func imagesText() -> String {
-        var out = "# Image list with two lines of data per image:\n"
-        out += "#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME\n"
-        out += "#   POINTS2D[] as (X, Y, POINT3D_ID)\n"
-        out += "# Number of images: \(images.count), mean observations per image: \(formatDouble(meanObservationsPerImage))\n"
+        var out = TextBuffer(capacity: images.count * 64 + observationCount * 40)
+        out.append("# Image list with two lines of data per image:\n")
+        out.append("#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME\n")
+        out.append("#   POINTS2D[] as (X, Y, POINT3D_ID)\n")
+        out.append("# Number of images: \(images.count), mean observations per image: \(formatDouble(meanObservationsPerImage))\n")
         for image in sortedImages {
-            out += "\(image.id) \(formatPose(image.camFromWorld)) \(image.cameraID) \(image.name)\n"
-            out += image.points2D.map { p in
-                "\(formatDouble(p.xy.x)) \(formatDouble(p.xy.y)) \(p.point3DID.map(String.init) ?? "-1")"
-            }.joined(separator: " ")
-            // COLMAP ends a non-empty points line with a space; keep byte compatibility.
-            out += image.points2D.isEmpty ? "\n" : " \n"
+            out.append("\(image.id) \(formatPose(image.camFromWorld)) \(image.cameraID) \(image.name)\n")
+            for p in image.points2D {
+                out.append(double: p.xy.x)
+                out.space()
+                out.append(double: p.xy.y)
+                out.space()
+                if let id = p.point3DID { out.append(integer: id) } else { out.append("-1") }
+                // COLMAP ends a non-empty points line with a space; keep byte compatibility.
+                out.space()
+            }
+            out.newline()
         }
-        return out
+        return out.string
     }
 
     func points3DText() -> String {
-        var out = "# 3D point list with one line of data per point:\n"
-        out += "#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)\n"
-        out += "# Number of points: \(points3D.count), mean track length: \(formatDouble(meanTrackLength))\n"
+        var out = TextBuffer(capacity: points3D.count * 120)
+        out.append("# 3D point list with one line of data per point:\n")
+        out.append("#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)\n")
+        out.append("# Number of points: \(points3D.count), mean track length: \(formatDouble(meanTrackLength))\n")
         for id in points3D.keys.sorted() {
             let p = points3D[id]!
-            out += "\(id) \(formatDouble(p.xyz.x)) \(formatDouble(p.xyz.y)) \(formatDouble(p.xyz.z)) "
-            out += "\(p.color.x) \(p.color.y) \(p.color.z) \(formatDouble(p.error))"
-            for element in p.track { out += " \(element.imageID) \(element.point2DIndex)" }
-            out += "\n"
+            out.append(integer: id)
+            for v in [p.xyz.x, p.xyz.y, p.xyz.z] { out.space(); out.append(double: v) }
+            for c in [p.color.x, p.color.y, p.color.z] { out.space(); out.append(integer: c) }
+            out.space()
+            out.append(double: p.error)
+            for element in p.track {
+                out.space(); out.append(integer: element.imageID)
+                out.space(); out.append(integer: element.point2DIndex)
+            }
+            out.newline()
         }
-        return out
+        return out.string
     }
 
     func rigsText() -> String {

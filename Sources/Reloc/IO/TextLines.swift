@@ -8,9 +8,10 @@ struct TextLine {
     let number: Int
     let text: Substring
 
-    /// Whitespace-separated fields (spaces and tabs; a trailing CR is ignored).
+    /// Whitespace-separated fields (spaces and tabs; a trailing CR is ignored). Split on the
+    /// UTF-8 bytes: Character-level splitting made large models read at a few MB/s.
     var fields: [Substring] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+        text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }).map { Substring($0) }
     }
 
     /// True for blank lines and `#` comments.
@@ -38,10 +39,11 @@ struct TextLine {
 func textLines(_ text: String, file: String) -> [TextLine] {
     var result: [TextLine] = []
     var number = 0
-    // "\r\n" is a single Character in Swift, so it must be named as a separator itself.
-    for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+    // Split on the byte 0x0A; a CR before it (CRLF files) is dropped.
+    for bytes in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
         number += 1
-        result.append(TextLine(file: file, number: number, text: line.last == "\r" ? line.dropLast() : line))
+        let content = bytes.last == 0x0D ? bytes.dropLast() : bytes
+        result.append(TextLine(file: file, number: number, text: Substring(content)))
     }
     // A final newline produces one empty trailing element: not a line.
     if let last = result.last, last.text.isEmpty, text.hasSuffix("\n") { result.removeLast() }
