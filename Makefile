@@ -16,13 +16,21 @@ build: bootstrap
 build-debug: bootstrap
 	$(SWIFT) build -j $(JOBS)
 
-# Builds every target (the reloc binary too: the end-to-end tests run it), then runs the suite.
+# Builds every target optimized (the reloc binary too: the end-to-end tests run it), then runs
+# the suite. Optimized, because the tests render images and solve thousands of poses; testing
+# is enabled so that tests can reach internal API (@testable); a scratch folder of their own
+# keeps `make demo` (built without testing) from rebuilding everything after each `make test`.
+TEST_FLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-test
 test: bootstrap
-	$(SWIFT) build -j $(JOBS) --build-tests
-	$(SWIFT) test -j $(JOBS) --skip-build --disable-swift-testing
+	$(SWIFT) build -j $(JOBS) --build-tests $(TEST_FLAGS)
+	$(SWIFT) test -j $(JOBS) --skip-build --disable-swift-testing $(TEST_FLAGS)
 
 demo: build
 	@scripts/demo
+
+# The synthetic datasets (rendered once; `make datasets/synthetic-default` etc.).
+datasets/synthetic-%: build
+	.build/release/reloc synth --output $@ --preset $*
 
 bench: bootstrap
 	$(SWIFT) run -c release RelocBench model-io
