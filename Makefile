@@ -33,7 +33,10 @@ datasets/synthetic-%: build
 	.build/release/reloc synth --output $@ --preset $*
 
 bench: bootstrap
-	$(SWIFT) run -c release RelocBench model-io
+	$(SWIFT) build -c release --product RelocBench
+	OPENBLAS_NUM_THREADS=1 .build/release/RelocBench p3p
+	OPENBLAS_NUM_THREADS=1 .build/release/RelocBench pnp --problems 10
+	.build/release/RelocBench model-io
 
 clean:
 	rm -rf .build demo-output
