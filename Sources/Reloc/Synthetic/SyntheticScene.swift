@@ -105,6 +105,7 @@ struct SurfaceHit {
 
 extension SyntheticScene {
     /// The nearest surface along `origin + t·direction`, t > 0, or nil for the sky.
+    @inline(__always)
     func intersect(origin o: Vector3, direction d: Vector3, shadowOnly: Bool = false) -> SurfaceHit? {
         var best = Double.infinity
         var hitKind = 0  // 1 ground, 2 facade, 3 block
@@ -181,9 +182,25 @@ extension SyntheticScene {
         return (tNear, axis)
     }
 
-    /// Whether anything but the ground blocks the ray (shadow test).
+    /// Whether a façade or a block blocks the ray (shadow test; the ground casts no shadow).
     func occluded(origin o: Vector3, direction d: Vector3) -> Bool {
-        intersect(origin: o, direction: d, shadowOnly: true) != nil
+        func facadeBlocks(_ side: Facade.Side, t: Double) -> Bool {
+            guard t > 1e-6 else { return false }
+            let p = o + t * d
+            let u = side == .left || side == .right ? p.z : p.x
+            for index in facadesBySide[side.index] {
+                let facade = facades[index]
+                if u >= facade.start && u < facade.end { return -p.y <= facade.height && p.y <= 0 }
+            }
+            return false
+        }
+        if d.x < -1e-12 && facadeBlocks(.left, t: (-halfWidth - o.x) / d.x) { return true }
+        if d.x > 1e-12 && facadeBlocks(.right, t: (halfWidth - o.x) / d.x) { return true }
+        if d.z < -1e-12 && facadeBlocks(.near, t: (zNear - o.z) / d.z) { return true }
+        if d.z > 1e-12 && facadeBlocks(.far, t: (zFar - o.z) / d.z) { return true }
+        let inverse = Vector3(1 / d.x, 1 / d.y, 1 / d.z)
+        for block in blocks where slab(block, origin: o, inverse: inverse, limit: .infinity) != nil { return true }
+        return false
     }
 
     private func markerSample(_ p: Vector3) -> ProceduralTexture.Sample? {
