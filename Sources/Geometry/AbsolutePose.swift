@@ -57,13 +57,7 @@ public struct AbsolutePoseResult: Sendable {
 public func estimateAbsolutePose(points2D: [Vector2], points3D: [Vector3], camera: Camera,
                                  options: AbsolutePoseOptions = AbsolutePoseOptions()) throws -> AbsolutePoseResult? {
     try options.validate()
-    guard points2D.count == points3D.count else {
-        throw GeometryError.invalidInput("\(points2D.count) 2D points but \(points3D.count) 3D points")
-    }
-    guard points2D.allSatisfy({ $0.x.isFinite && $0.y.isFinite }),
-          points3D.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
-        throw GeometryError.invalidInput("non-finite coordinates in the correspondences")
-    }
+    try validateCorrespondences(points2D: points2D, points3D: points3D)
     guard points2D.count >= 3 else { return nil }
     let normalizedPoints = points2D.map(camera.normalizedFromImage)
     let estimator = AbsolutePoseEstimator(normalizedPoints: normalizedPoints, worldPoints: points3D)
@@ -92,4 +86,16 @@ public func estimateAbsolutePose(points2D: [Vector2], points3D: [Vector3], camer
     return AbsolutePoseResult(camFromWorld: pose, inlierMask: mask, inlierCount: count, ransacIterations: report.iterations,
                               ransacInlierCount: report.inlierCount, localOptimizations: report.localOptimizations,
                               refinement: summary)
+}
+
+/// Checks 2D-3D correspondences shared by the pose functions: equal counts, finite values.
+/// - Throws: `GeometryError.invalidInput` describing the problem.
+func validateCorrespondences(points2D: [Vector2], points3D: [Vector3]) throws {
+    guard points2D.count == points3D.count else {
+        throw GeometryError.invalidInput("\(points2D.count) 2D points but \(points3D.count) 3D points")
+    }
+    guard points2D.allSatisfy({ $0.x.isFinite && $0.y.isFinite }),
+          points3D.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
+        throw GeometryError.invalidInput("non-finite coordinates in the correspondences")
+    }
 }

@@ -20,6 +20,16 @@ public enum TestSupport {
                translation: Vector3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, rng.nextUnit() - 0.5) * 2 * scale)
     }
 
+    /// One camera of each model reloc implements, with distortion strong enough to matter
+    /// and still invertible over the whole image.
+    public static let cameraOfEachModel: [Camera] = [
+        try! Camera(model: .simplePinhole, width: 1024, height: 768, params: [800, 512, 384]),
+        try! Camera(model: .pinhole, width: 1024, height: 768, params: [810, 790, 500.5, 390.25]),
+        try! Camera(model: .simpleRadial, width: 1024, height: 768, params: [800, 512, 384, -0.08]),
+        try! Camera(model: .radial, width: 1600, height: 1200, params: [1300, 800, 600, -0.12, 0.03]),
+        try! Camera(model: .opencv, width: 1600, height: 1200, params: [1250, 1260, 805, 597, -0.2, 0.05, 0.001, -0.0005]),
+    ]
+
     /// A fresh temporary folder, removed by the caller's `addTeardownBlock` when given.
     public static func temporaryFolder(_ testCase: XCTestCase? = nil) -> String {
         let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("reloc-test-\(UUID().uuidString)")

@@ -50,13 +50,7 @@ public struct RefinedPose: Sendable {
 public func refineAbsolutePose(_ camFromWorld: Rigid3, points2D: [Vector2], points3D: [Vector3], camera: Camera,
                                options: RefinementOptions = RefinementOptions()) throws -> RefinedPose? {
     try options.validate()
-    guard points2D.count == points3D.count else {
-        throw GeometryError.invalidInput("\(points2D.count) 2D points but \(points3D.count) 3D points")
-    }
-    guard points2D.allSatisfy({ $0.x.isFinite && $0.y.isFinite }),
-          points3D.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
-        throw GeometryError.invalidInput("non-finite coordinates in the correspondences")
-    }
+    try validateCorrespondences(points2D: points2D, points3D: points3D)
     guard points2D.count >= 3 else { return nil }
     let flat2D = points2D.flatMap { [$0.x, $0.y] }
     let flat3D = points3D.flatMap { [$0.x, $0.y, $0.z] }

@@ -132,9 +132,10 @@ public enum SyntheticDataset {
         }
 
         var model = ColmapModel()
+        // The database cameras share their intrinsics: one COLMAP camera.
         for (k, view) in database.enumerated() {
-            model.cameras[UInt32(k + 1)] = view.camera
-            model.images[UInt32(k + 1)] = .init(id: UInt32(k + 1), name: view.name, cameraID: UInt32(k + 1), camFromWorld: view.camFromWorld)
+            model.cameras[1] = view.camera
+            model.images[UInt32(k + 1)] = .init(id: UInt32(k + 1), name: view.name, cameraID: 1, camFromWorld: view.camFromWorld)
         }
         try model.write(folder: (folder as NSString).appendingPathComponent("3D-models/reference"), format: .text)
         try QueryList.write(day.map { QueryEntry(name: $0.name, camera: $0.camera) },

@@ -3,13 +3,7 @@ import XCTest
 import _TestSupport
 
 final class AbsolutePoseRefinementTests: XCTestCase {
-    static let cameras: [Camera] = [
-        try! Camera(model: .simplePinhole, width: 1024, height: 768, params: [800, 512, 384]),
-        try! Camera(model: .pinhole, width: 1024, height: 768, params: [810, 790, 500.5, 390.25]),
-        try! Camera(model: .simpleRadial, width: 1024, height: 768, params: [800, 512, 384, -0.08]),
-        try! Camera(model: .radial, width: 1600, height: 1200, params: [1300, 800, 600, -0.12, 0.03]),
-        try! Camera(model: .opencv, width: 1600, height: 1200, params: [1250, 1260, 805, 597, -0.2, 0.05, 0.001, -0.0005]),
-    ]
+    static let cameras = TestSupport.cameraOfEachModel
 
     func testShimCostProjectionAgreesWithSwiftForEveryModel() {
         var rng = SeededGenerator(seed: 41)
