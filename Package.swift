@@ -24,6 +24,9 @@ let package = Package(
                        providers: [.apt(["libeigen3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // HDF5's native type constants are macros: wrapped in C for the feature store.
+        .target(name: "CHDF5Shim", dependencies: ["CHDF5"], cSettings: releaseC),
 
         // The only C++: a plain C API over Eigen and Ceres. Ceres 2.1 ships no
         // pkg-config file, so ceres and glog are linked by name.
@@ -42,7 +45,7 @@ let package = Package(
 
         .target(name: "Geometry", dependencies: ["CEigenShim"]),
         .target(name: "Features", dependencies: ["CJPEG", "COpenBLAS"]),
-        .target(name: "Reloc", dependencies: ["Geometry", "Features"]),
+        .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim"]),
 
         .executableTarget(
             name: "RelocCLI",
@@ -54,7 +57,8 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["Geometry"], path: "Tests/_TestSupport"),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "_TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "_TestSupport"]),
-        .testTarget(name: "RelocTests", dependencies: ["Reloc", "_TestSupport"]),
+        // Fixtures are read by path (#filePath), not bundled.
+        .testTarget(name: "RelocTests", dependencies: ["Reloc", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "Geometry", "_TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

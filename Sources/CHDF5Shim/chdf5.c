@@ -1,0 +1,249 @@
+#include "chdf5.h"
+
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void quiet(void) {
+    static int done = 0;
+    if (!done) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        done = 1;
+    }
+}
+
+static hid_t memory_type_id(int code) {
+    switch (code) {
+        case CHDF5_FLOAT32: return H5T_NATIVE_FLOAT;
+        case CHDF5_FLOAT64: return H5T_NATIVE_DOUBLE;
+        case CHDF5_INT16: return H5T_NATIVE_INT16;
+        case CHDF5_INT32: return H5T_NATIVE_INT32;
+        case CHDF5_INT64: return H5T_NATIVE_INT64;
+        case CHDF5_UINT8: return H5T_NATIVE_UINT8;
+        default: return -1;
+    }
+}
+
+/* IEEE 754 half precision, little endian, built as h5py builds numpy's float16. */
+static hid_t half_type(void) {
+    hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+    if (t < 0) return -1;
+    if (H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 || H5Tset_ebias(t, 15) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* File types: little-endian standard types (what h5py writes on x86). */
+static hid_t file_type_id(int code, int *owned) {
+    *owned = 0;
+    switch (code) {
+        case CHDF5_FLOAT32: return H5T_IEEE_F32LE;
+        case CHDF5_FLOAT64: return H5T_IEEE_F64LE;
+        case CHDF5_FLOAT16: *owned = 1; return half_type();
+        case CHDF5_INT16: return H5T_STD_I16LE;
+        case CHDF5_INT32: return H5T_STD_I32LE;
+        case CHDF5_INT64: return H5T_STD_I64LE;
+        case CHDF5_UINT8: return H5T_STD_U8LE;
+        default: return -1;
+    }
+}
+
+int64_t chdf5_open(const char *path, int mode) {
+    quiet();
+    switch (mode) {
+        case 0: return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        case 1: return H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        case 2: return H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        case 3: {
+#if H5_VERSION_GE(1, 12, 0)
+            htri_t is = H5Fis_accessible(path, H5P_DEFAULT);
+#else
+            htri_t is = H5Fis_hdf5(path);
+#endif
+            if (is > 0) return H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+            FILE *probe = fopen(path, "rb");
+            if (probe != NULL) { fclose(probe); return -1; } /* exists but is not HDF5 */
+            return H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+        }
+        default: return -1;
+    }
+}
+
+int chdf5_close(int64_t file) { return H5Fclose(file) < 0 ? -1 : 0; }
+
+int chdf5_flush(int64_t file) { return H5Fflush(file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0; }
+
+int chdf5_exists(int64_t file, const char *path) {
+    quiet();
+    /* H5Lexists fails on a missing intermediate: check each prefix. */
+    size_t length = strlen(path);
+    char *copy = malloc(length + 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, path, length + 1);
+    int result = 1;
+    for (size_t i = 1; i <= length && result == 1; ++i) {
+        if (copy[i] == '/' || copy[i] == '\0') {
+            char saved = copy[i];
+            copy[i] = '\0';
+            htri_t e = H5Lexists(file, copy, H5P_DEFAULT);
+            if (e <= 0) result = e < 0 ? -1 : 0;
+            copy[i] = saved;
+        }
+    }
+    free(copy);
+    return result;
+}
+
+int chdf5_kind(int64_t file, const char *path) {
+    int e = chdf5_exists(file, path);
+    if (e <= 0) return e;
+    H5O_info_t info;
+#if H5_VERSION_GE(1, 12, 0)
+    if (H5Oget_info_by_name3(file, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+#else
+    if (H5Oget_info_by_name2(file, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+#endif
+    if (info.type == H5O_TYPE_DATASET) return 1;
+    if (info.type == H5O_TYPE_GROUP) return 2;
+    return -1;
+}
+
+int chdf5_delete(int64_t file, const char *path) {
+    quiet();
+    return H5Ldelete(file, path, H5P_DEFAULT) < 0 ? -1 : 0;
+}
+
+int chdf5_write(int64_t file, const char *path, int memory_type, int file_type,
+                int rank, const uint64_t *dims, const void *data) {
+    quiet();
+    if (rank < 0 || rank > 8) return -1;
+    hid_t mem = memory_type_id(memory_type);
+    int owned = 0;
+    hid_t disk = file_type_id(file_type, &owned);
+    if (mem < 0 || disk < 0) return -1;
+    if (chdf5_exists(file, path) == 1) H5Ldelete(file, path, H5P_DEFAULT);
+    hsize_t sizes[8];
+    for (int k = 0; k < rank; ++k) sizes[k] = (hsize_t)dims[k];
+    hid_t space = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, sizes, NULL);
+    hid_t links = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(links, 1);
+    int status = -1;
+    if (space >= 0 && links >= 0) {
+        hid_t dataset = H5Dcreate2(file, path, disk, space, links, H5P_DEFAULT, H5P_DEFAULT);
+        if (dataset >= 0) {
+            status = H5Dwrite(dataset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ? -1 : 0;
+            H5Dclose(dataset);
+        }
+    }
+    if (links >= 0) H5Pclose(links);
+    if (space >= 0) H5Sclose(space);
+    if (owned) H5Tclose(disk);
+    return status;
+}
+
+int chdf5_shape(int64_t file, const char *path, int *rank, uint64_t *dims, int *element_class, int *element_size) {
+    quiet();
+    hid_t dataset = H5Dopen2(file, path, H5P_DEFAULT);
+    if (dataset < 0) return -1;
+    hid_t space = H5Dget_space(dataset);
+    hid_t type = H5Dget_type(dataset);
+    int status = -1;
+    if (space >= 0 && type >= 0) {
+        int r = H5Sget_simple_extent_ndims(space);
+        if (r >= 0 && r <= 8) {
+            hsize_t sizes[8];
+            H5Sget_simple_extent_dims(space, sizes, NULL);
+            *rank = r;
+            for (int k = 0; k < r; ++k) dims[k] = (uint64_t)sizes[k];
+            H5T_class_t c = H5Tget_class(type);
+            *element_class = c == H5T_FLOAT ? 0 : (c == H5T_INTEGER ? 1 : 2);
+            *element_size = (int)H5Tget_size(type);
+            status = 0;
+        }
+    }
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    H5Dclose(dataset);
+    return status;
+}
+
+int chdf5_read(int64_t file, const char *path, int memory_type, void *buffer, uint64_t capacity) {
+    quiet();
+    hid_t mem = memory_type_id(memory_type);
+    if (mem < 0) return -1;
+    hid_t dataset = H5Dopen2(file, path, H5P_DEFAULT);
+    if (dataset < 0) return -1;
+    hid_t space = H5Dget_space(dataset);
+    hssize_t count = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    int status = -1;
+    if (count >= 0 && (uint64_t)count <= capacity) {
+        status = H5Dread(dataset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0 ? -1 : 0;
+    }
+    if (space >= 0) H5Sclose(space);
+    H5Dclose(dataset);
+    return status;
+}
+
+int chdf5_write_attribute(int64_t file, const char *path, const char *name, double value) {
+    quiet();
+    if (H5Aexists_by_name(file, path, name, H5P_DEFAULT) > 0) H5Adelete_by_name(file, path, name, H5P_DEFAULT);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attribute = H5Acreate_by_name(file, path, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int status = -1;
+    if (attribute >= 0) {
+        status = H5Awrite(attribute, H5T_NATIVE_DOUBLE, &value) < 0 ? -1 : 0;
+        H5Aclose(attribute);
+    }
+    H5Sclose(space);
+    return status;
+}
+
+int chdf5_read_attribute(int64_t file, const char *path, const char *name, double *value) {
+    quiet();
+    htri_t e = H5Aexists_by_name(file, path, name, H5P_DEFAULT);
+    if (e < 0) return -1;
+    if (e == 0) return 1;
+    hid_t attribute = H5Aopen_by_name(file, path, name, H5P_DEFAULT, H5P_DEFAULT);
+    if (attribute < 0) return -1;
+    int status = H5Aread(attribute, H5T_NATIVE_DOUBLE, value) < 0 ? -1 : 0;
+    H5Aclose(attribute);
+    return status;
+}
+
+typedef struct {
+    const char *leaf;
+    size_t leaf_length;
+    char *buffer;
+    uint64_t capacity;
+    uint64_t length;
+} list_state;
+
+static herr_t visit(hid_t object, const char *name, const H5O_info_t *info, void *data) {
+    (void)object;
+    list_state *state = (list_state *)data;
+    if (info->type != H5O_TYPE_DATASET) return 0;
+    size_t n = strlen(name);
+    /* name is "parent/path/leaf" (relative to the root); keep "parent/path". */
+    if (n <= state->leaf_length || name[n - state->leaf_length - 1] != '/' ||
+        strcmp(name + n - state->leaf_length, state->leaf) != 0) return 0;
+    size_t parent = n - state->leaf_length - 1;
+    if (state->length + parent + 1 <= state->capacity) {
+        memcpy(state->buffer + state->length, name, parent);
+        state->buffer[state->length + parent] = '\n';
+    }
+    state->length += parent + 1;
+    return 0;
+}
+
+int64_t chdf5_list_parents(int64_t file, const char *leaf, char *buffer, uint64_t capacity) {
+    quiet();
+    list_state state = {leaf, strlen(leaf), buffer, capacity, 0};
+#if H5_VERSION_GE(1, 12, 0)
+    if (H5Ovisit3(file, H5_INDEX_NAME, H5_ITER_INC, visit, &state, H5O_INFO_BASIC) < 0) return -1;
+#else
+    if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit, &state, H5O_INFO_BASIC) < 0) return -1;
+#endif
+    return (int64_t)state.length;
+}

@@ -1,0 +1,70 @@
+/*
+ * CHDF5Shim: the few HDF5 operations reloc's feature store needs, as plain C functions.
+ * HDF5's native type ids (H5T_NATIVE_FLOAT, ...) and property defaults are macros that
+ * Swift cannot import; these functions hide them behind small integer codes.
+ *
+ * Paths are HDF5 paths ("a/b/keypoints"); missing intermediate groups are created on write.
+ * Every function returns a negative value on failure; HDF5's own error printing is off.
+ */
+#ifndef RELOC_CHDF5SHIM_H
+#define RELOC_CHDF5SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element types, in memory and (for writing) on disk. */
+enum {
+    CHDF5_FLOAT32 = 0,
+    CHDF5_FLOAT64 = 1,
+    CHDF5_FLOAT16 = 2, /* on disk only: IEEE half, as h5py/numpy write float16 */
+    CHDF5_INT16 = 3,
+    CHDF5_INT32 = 4,
+    CHDF5_INT64 = 5,
+    CHDF5_UINT8 = 6
+};
+
+/* Opens a file: mode 0 read-only, 1 read-write (must exist), 2 create or truncate,
+ * 3 read-write, creating it when missing. Returns a file id (>= 0) or -1. */
+int64_t chdf5_open(const char *path, int mode);
+int chdf5_close(int64_t file);
+int chdf5_flush(int64_t file);
+
+/* 1 when an object (group or dataset) exists at path, 0 when not, -1 on error. */
+int chdf5_exists(int64_t file, const char *path);
+
+/* 1 for a dataset, 2 for a group, 0 when absent, -1 on error. */
+int chdf5_kind(int64_t file, const char *path);
+
+/* Removes the link at path (a group with everything below it, or a dataset). */
+int chdf5_delete(int64_t file, const char *path);
+
+/* Writes a dataset of `rank` dimensions (<= 8) from memory of type `memory_type`, stored as
+ * `file_type` (HDF5 converts). Replaces an existing dataset at path. */
+int chdf5_write(int64_t file, const char *path, int memory_type, int file_type,
+                int rank, const uint64_t *dims, const void *data);
+
+/* Shape of a dataset: rank into *rank (<= 8), sizes into dims. Also reports the stored
+ * element class: 0 float, 1 integer, 2 other, and its size in bytes. */
+int chdf5_shape(int64_t file, const char *path, int *rank, uint64_t *dims, int *element_class, int *element_size);
+
+/* Reads a whole dataset converted to `memory_type` into buffer (capacity in elements). */
+int chdf5_read(int64_t file, const char *path, int memory_type, void *buffer, uint64_t capacity);
+
+/* A double attribute on the object at path. Read returns 0 when present, 1 when absent. */
+int chdf5_write_attribute(int64_t file, const char *path, const char *name, double value);
+int chdf5_read_attribute(int64_t file, const char *path, const char *name, double *value);
+
+/* Names (paths without the leading '/') of the groups holding a dataset called `leaf`,
+ * newline-separated, into buffer. Returns the length needed (may exceed capacity: call
+ * again with a larger buffer) or -1. */
+int64_t chdf5_list_parents(int64_t file, const char *leaf, char *buffer, uint64_t capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
