@@ -43,8 +43,15 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg")]
         ),
 
+        // libpng's simplified API (no longjmp into Swift).
+        .target(
+            name: "CPNG",
+            cSettings: releaseC,
+            linkerSettings: [.linkedLibrary("png16")]
+        ),
+
         .target(name: "Geometry", dependencies: ["CEigenShim"]),
-        .target(name: "Features", dependencies: ["CJPEG", "COpenBLAS"]),
+        .target(name: "Features", dependencies: ["CJPEG", "CPNG", "COpenBLAS"]),
         .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim"]),
 
         .executableTarget(
