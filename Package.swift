@@ -52,7 +52,7 @@ let package = Package(
 
         .target(name: "Geometry", dependencies: ["CEigenShim"]),
         .target(name: "Features", dependencies: ["CJPEG", "CPNG", "COpenBLAS"]),
-        .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim"]),
+        .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim", "COpenBLAS"]),
 
         .executableTarget(
             name: "RelocCLI",

@@ -4,11 +4,14 @@ public enum FeaturesError: Error, Equatable, CustomStringConvertible, Sendable {
     case unreadableImage(path: String, reason: String)
     /// An image that cannot be encoded or written.
     case unwritableImage(path: String, reason: String)
+    /// An option outside its valid range.
+    case invalidOption(String)
 
     public var description: String {
         switch self {
         case .unreadableImage(let path, let reason): return "\(path): cannot read image: \(reason)"
         case .unwritableImage(let path, let reason): return "\(path): cannot write image: \(reason)"
+        case .invalidOption(let message): return message
         }
     }
 }

@@ -9,6 +9,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "model-io": ModelIOBenchmark.run,
     "p3p": P3PBenchmark.run,
     "pnp": PnPBenchmark.run,
+    "match": MatchBenchmark.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

@@ -1,0 +1,70 @@
+import Features
+import XCTest
+
+final class DescriptorMatcherTests: XCTestCase {
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+    }
+
+    func randomDescriptors(_ n: Int, _ d: Int, seed: UInt64) -> [Float] {
+        var g = Generator(state: seed)
+        return (0..<(n * d)).map { _ in g.next() - 0.5 }
+    }
+
+    /// The straightforward O(n0·n1·d) reference: every distance, then linear scans.
+    func bruteForce(_ a: [Float], _ b: [Float], _ d: Int, _ options: MatchingOptions) -> [DescriptorMatch] {
+        let n0 = a.count / d, n1 = b.count / d
+        var distance = [Float](repeating: 0, count: n0 * n1)
+        for i in 0..<n0 {
+            for j in 0..<n1 {
+                var s: Float = 0
+                for k in 0..<d { let x = a[i * d + k] - b[j * d + k]; s += x * x }
+                distance[i * n1 + j] = s.squareRoot()
+            }
+        }
+        var nearest1 = [Int](repeating: 0, count: n1)
+        for j in 0..<n1 { nearest1[j] = (0..<n0).min { distance[$0 * n1 + j] < distance[$1 * n1 + j] }! }
+        var result: [DescriptorMatch] = []
+        for i in 0..<n0 {
+            var first = 0, second = -1
+            for j in 1..<n1 {
+                if distance[i * n1 + j] < distance[i * n1 + first] { second = first; first = j }
+                else if second < 0 || distance[i * n1 + j] < distance[i * n1 + second] { second = j }
+            }
+            let best = distance[i * n1 + first]
+            if options.mutual && nearest1[first] != i { continue }
+            if let ratio = options.ratio, second >= 0, !(best <= ratio * distance[i * n1 + second]) { continue }
+            if let maxDistance = options.maxDistance, best > maxDistance { continue }
+            result.append(DescriptorMatch(index0: i, index1: first, distance: best))
+        }
+        return result
+    }
+
+    func testAgreesWithBruteForceAcrossTiles() {
+        // Sizes straddle the 1024 tile so that tile borders are exercised.
+        let d = 16
+        let a = randomDescriptors(1040, d, seed: 1)
+        var b = randomDescriptors(1030, d, seed: 2)
+        // Plant 300 true correspondences: b[j] ≈ a[j * 3].
+        for j in 0..<300 { for k in 0..<d { b[j * d + k] = a[(j * 3) * d + k] + 0.001 * Float(k % 3) } }
+        for options in [MatchingOptions(), MatchingOptions(mutual: true, ratio: 0.8), MatchingOptions(mutual: false, ratio: 0.9),
+                        MatchingOptions(mutual: true, maxDistance: 0.5)] {
+            let fast = DescriptorMatcher.match(a, b, dimension: d, options: options)
+            let slow = bruteForce(a, b, d, options)
+            XCTAssertEqual(fast.map { [$0.index0, $0.index1] }, slow.map { [$0.index0, $0.index1] }, "\(options)")
+            for (f, s) in zip(fast, slow) { XCTAssertEqual(f.distance, s.distance, accuracy: 1e-3) }
+        }
+        let planted = DescriptorMatcher.match(a, b, dimension: d, options: MatchingOptions(ratio: 0.8))
+        XCTAssertGreaterThanOrEqual(planted.filter { $0.index0 == $0.index1 * 3 }.count, 299)
+    }
+
+    func testEmptyAndInvalid() {
+        XCTAssertTrue(DescriptorMatcher.match([], [1, 2], dimension: 2).isEmpty)
+        XCTAssertThrowsError(try MatchingOptions(ratio: 1.5).validate())
+        XCTAssertThrowsError(try MatchingOptions(maxDistance: -1).validate())
+    }
+}
