@@ -36,6 +36,7 @@ bench: bootstrap
 	$(SWIFT) build -c release --product RelocBench
 	OPENBLAS_NUM_THREADS=1 .build/release/RelocBench p3p
 	OPENBLAS_NUM_THREADS=1 .build/release/RelocBench pnp --problems 10
+	.build/release/RelocBench match
 	.build/release/RelocBench model-io
 
 clean:
