@@ -10,6 +10,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "p3p": P3PBenchmark.run,
     "pnp": PnPBenchmark.run,
     "match": MatchBenchmark.run,
+    "sift": SIFTBenchmark.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

@@ -1,0 +1,83 @@
+import Foundation
+
+extension SIFT {
+    /// The 4×4×8 descriptor of a keypoint on its Gaussian image: samples within a rotated grid
+    /// of 4×4 cells each 3σ wide, gradient orientations relative to the keypoint's, Gaussian
+    /// weight over the grid (σ = 2 cells), trilinear distribution into (row, column,
+    /// orientation) bins, then normalize, clip at 0.2, normalize (or RootSIFT).
+    static func describe(_ c: Candidate, image: GrayImage, rootSIFT: Bool) -> [Float] {
+        let d = 4, n = 8
+        let angle = c.angle  // radians, counter-clockwise on screen (y up)
+        let cosine = cos(angle), sine = sin(angle)
+        let binsPerRadian = Double(n) / (2 * .pi)
+        let expScale = -1 / (Double(d * d) * 0.5)
+        let histogramWidth = 3 * c.sigma
+        var radius = Int((histogramWidth * 2.0.squareRoot() * Double(d + 1) * 0.5).rounded())
+        radius = min(radius, Int(Double(image.width * image.width + image.height * image.height).squareRoot()))
+        let cosT = cosine / histogramWidth, sinT = sine / histogramWidth
+        let px = Int(c.x.rounded()), py = Int(c.y.rounded())
+        var histogram = [Double](repeating: 0, count: (d + 2) * (d + 2) * (n + 2))
+        for i in -radius...radius {
+            let r = py + i
+            guard r > 0, r < image.height - 1 else { continue }
+            for j in -radius...radius {
+                let col = px + j
+                guard col > 0, col < image.width - 1 else { continue }
+                // Rotate the offset into the keypoint frame, in cell units.
+                let cRot = Double(j) * cosT - Double(i) * sinT
+                let rRot = Double(j) * sinT + Double(i) * cosT
+                let rbin = rRot + Double(d) / 2 - 0.5, cbin = cRot + Double(d) / 2 - 0.5
+                guard rbin > -1, rbin < Double(d), cbin > -1, cbin < Double(d) else { continue }
+                let dx = Double(image[col + 1, r] - image[col - 1, r])
+                let dy = Double(image[col, r - 1] - image[col, r + 1])
+                let weight = exp((cRot * cRot + rRot * rRot) * expScale)
+                let magnitude = (dx * dx + dy * dy).squareRoot() * weight
+                var theta = atan2(dy, dx) - angle
+                while theta < 0 { theta += 2 * .pi }
+                while theta >= 2 * .pi { theta -= 2 * .pi }
+                var obin = theta * binsPerRadian
+                let r0 = Int(rbin.rounded(.down)), c0 = Int(cbin.rounded(.down))
+                var o0 = Int(obin.rounded(.down))
+                let fr = rbin - Double(r0), fc = cbin - Double(c0)
+                obin -= Double(o0)
+                if o0 < 0 { o0 += n }
+                if o0 >= n { o0 -= n }
+                // Trilinear distribution into the 8 neighbouring bins.
+                let vR1 = magnitude * fr, vR0 = magnitude - vR1
+                let vRC11 = vR1 * fc, vRC10 = vR1 - vRC11
+                let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
+                let values = [vRC00, vRC01, vRC10, vRC11]
+                for (k, v) in values.enumerated() {
+                    let rr = r0 + 1 + (k >> 1), cc = c0 + 1 + (k & 1)
+                    let index = (rr * (d + 2) + cc) * (n + 2) + o0
+                    let v1 = v * obin
+                    histogram[index] += v - v1
+                    histogram[index + 1] += v1
+                }
+            }
+        }
+        // Fold the wrapped orientation bin and drop the border cells.
+        var descriptor = [Float](repeating: 0, count: d * d * n)
+        for i in 0..<d {
+            for j in 0..<d {
+                let index = ((i + 1) * (d + 2) + (j + 1)) * (n + 2)
+                histogram[index] += histogram[index + n]
+                for k in 0..<n { descriptor[(i * d + j) * n + k] = Float(histogram[index + k]) }
+            }
+        }
+        normalize(&descriptor)
+        for k in descriptor.indices { descriptor[k] = min(descriptor[k], 0.2) }
+        normalize(&descriptor)
+        if rootSIFT {
+            let l1 = descriptor.reduce(0, +)
+            if l1 > 0 { for k in descriptor.indices { descriptor[k] = (descriptor[k] / l1).squareRoot() } }
+        }
+        return descriptor
+    }
+
+    static func normalize(_ v: inout [Float]) {
+        let length = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard length > 1e-12 else { return }
+        for k in v.indices { v[k] /= length }
+    }
+}

@@ -1,0 +1,166 @@
+import Dispatch
+import Foundation
+
+extension SIFT {
+    /// DoG extrema of one octave, refined, filtered and given their orientations.
+    static func findExtrema(dog: [GrayImage], gauss: [GrayImage], octave: Int, options: SIFTOptions) -> [Candidate] {
+        let layers = options.octaveLayers
+        let w = dog[0].width, h = dog[0].height
+        // OpenCV's pre-filter: |D| > 0.5 · threshold / layers (on [0, 1] intensities).
+        let threshold = Float(0.5 * options.contrastThreshold / Double(layers))
+        let found = CandidateCollector()
+        for layer in 1...layers {
+            let below = dog[layer - 1].pixels, current = dog[layer].pixels, above = dog[layer + 1].pixels
+            DispatchQueue.concurrentPerform(iterations: h - 2 * border) { index in
+                let y = index + border
+                var local: [Candidate] = []
+                for x in border..<(w - border) {
+                    let v = current[y * w + x]
+                    guard abs(v) > threshold else { continue }
+                    var extremum = true
+                    outer: for plane in [below, current, above] {
+                        for dy in -1...1 {
+                            for dx in -1...1 {
+                                let n = plane[(y + dy) * w + x + dx]
+                                if v > 0 ? n > v : n < v { extremum = false; break outer }
+                            }
+                        }
+                    }
+                    guard extremum else { continue }
+                    guard let refined = refine(dog: dog, x: x, y: y, layer: layer, octave: octave, options: options) else { continue }
+                    if options.upright {
+                        var keypoint = refined
+                        keypoint.angle = 0
+                        local.append(keypoint)
+                    } else {
+                        for angle in orientations(gauss[refined.layer], refined) {
+                            var keypoint = refined
+                            keypoint.angle = angle
+                            local.append(keypoint)
+                        }
+                    }
+                }
+                if !local.isEmpty { found.append(local) }
+            }
+        }
+        return found.all()
+    }
+
+    /// Sub-pixel / sub-scale refinement by a quadratic fit (Brown & Lowe), then the contrast
+    /// and edge tests. Returns nil for rejected extrema.
+    static func refine(dog: [GrayImage], x x0: Int, y y0: Int, layer l0: Int, octave: Int, options: SIFTOptions) -> Candidate? {
+        let layers = options.octaveLayers
+        let w = dog[0].width, h = dog[0].height
+        var x = x0, y = y0, layer = l0
+        var offset = SIMD3<Double>.zero  // (x, y, scale)
+        var converged = false
+        for _ in 0..<5 {
+            let (gradient, hessian) = derivatives(dog, x, y, layer)
+            guard let step = solveSymmetric3(hessian, gradient) else { return nil }
+            offset = -step
+            if abs(offset.x) < 0.5 && abs(offset.y) < 0.5 && abs(offset.z) < 0.5 { converged = true; break }
+            guard abs(offset.x) < 1e6, abs(offset.y) < 1e6, abs(offset.z) < 1e6 else { return nil }
+            x += Int(offset.x.rounded()); y += Int(offset.y.rounded()); layer += Int(offset.z.rounded())
+            guard layer >= 1, layer <= layers, x >= border, x < w - border, y >= border, y < h - border else { return nil }
+        }
+        guard converged else { return nil }
+        let (gradient, hessian) = derivatives(dog, x, y, layer)
+        let contrast = Double(dog[layer][x, y]) + 0.5 * (gradient * offset).sum()
+        guard abs(contrast) * Double(layers) >= options.contrastThreshold else { return nil }
+        // Edge test on the 2×2 spatial Hessian.
+        let dxx = hessian.0.x, dyy = hessian.1.y, dxy = hessian.0.y
+        let trace = dxx + dyy, determinant = dxx * dyy - dxy * dxy
+        let r = options.edgeThreshold
+        guard determinant > 0, trace * trace * r < (r + 1) * (r + 1) * determinant else { return nil }
+        let sigma = options.sigma * pow(2, (Double(layer) + offset.z) / Double(layers))
+        return Candidate(octave: octave, layer: layer, x: Double(x) + offset.x, y: Double(y) + offset.y,
+                         sigma: sigma, response: abs(contrast), angle: 0)
+    }
+
+    /// Gradient and Hessian of the DoG by central differences at (x, y, layer).
+    static func derivatives(_ dog: [GrayImage], _ x: Int, _ y: Int, _ l: Int)
+        -> (SIMD3<Double>, (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)) {
+        func d(_ layer: Int, _ dx: Int, _ dy: Int) -> Double { Double(dog[layer][x + dx, y + dy]) }
+        let v2 = 2 * d(l, 0, 0)
+        let gradient = SIMD3((d(l, 1, 0) - d(l, -1, 0)) / 2, (d(l, 0, 1) - d(l, 0, -1)) / 2, (d(l + 1, 0, 0) - d(l - 1, 0, 0)) / 2)
+        let dxx = d(l, 1, 0) + d(l, -1, 0) - v2
+        let dyy = d(l, 0, 1) + d(l, 0, -1) - v2
+        let dss = d(l + 1, 0, 0) + d(l - 1, 0, 0) - v2
+        let dxy = (d(l, 1, 1) - d(l, -1, 1) - d(l, 1, -1) + d(l, -1, -1)) / 4
+        let dxs = (d(l + 1, 1, 0) - d(l + 1, -1, 0) - d(l - 1, 1, 0) + d(l - 1, -1, 0)) / 4
+        let dys = (d(l + 1, 0, 1) - d(l + 1, 0, -1) - d(l - 1, 0, 1) + d(l - 1, 0, -1)) / 4
+        return (gradient, (SIMD3(dxx, dxy, dxs), SIMD3(dxy, dyy, dys), SIMD3(dxs, dys, dss)))
+    }
+
+    /// Solves a symmetric 3×3 system by Cramer's rule; nil when singular.
+    static func solveSymmetric3(_ m: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>), _ b: SIMD3<Double>) -> SIMD3<Double>? {
+        func cross(_ a: SIMD3<Double>, _ c: SIMD3<Double>) -> SIMD3<Double> {
+            SIMD3(a.y * c.z - a.z * c.y, a.z * c.x - a.x * c.z, a.x * c.y - a.y * c.x)
+        }
+        let c0 = cross(m.1, m.2), c1 = cross(m.2, m.0), c2 = cross(m.0, m.1)
+        let det = (m.0 * c0).sum()
+        guard det != 0, det.isFinite else { return nil }
+        // Rows of the inverse are c0, c1, c2 (symmetric matrix) divided by det.
+        return SIMD3((c0 * b).sum(), (c1 * b).sum(), (c2 * b).sum()) / det
+    }
+
+    /// Dominant gradient orientations (radians) around a keypoint: a 36-bin histogram over a
+    /// radius of 4.5σ with Gaussian weight σ_w = 1.5σ, smoothed, peaks ≥ 0.8 of the maximum,
+    /// interpolated by a parabola.
+    static func orientations(_ image: GrayImage, _ c: Candidate) -> [Double] {
+        let bins = 36
+        let weightSigma = 1.5 * c.sigma
+        let radius = Int((4.5 * c.sigma).rounded())
+        let px = Int(c.x.rounded()), py = Int(c.y.rounded())
+        var raw = [Double](repeating: 0, count: bins)
+        let factor = -1 / (2 * weightSigma * weightSigma)
+        for i in -radius...radius {
+            let y = py + i
+            guard y > 0, y < image.height - 1 else { continue }
+            for j in -radius...radius {
+                let x = px + j
+                guard x > 0, x < image.width - 1 else { continue }
+                let dx = Double(image[x + 1, y] - image[x - 1, y])
+                let dy = Double(image[x, y - 1] - image[x, y + 1])
+                let weight = exp(Double(i * i + j * j) * factor)
+                var angle = atan2(dy, dx) * 180 / .pi
+                if angle < 0 { angle += 360 }
+                var bin = Int((Double(bins) / 360 * angle).rounded())
+                if bin >= bins { bin -= bins }
+                raw[bin] += weight * (dx * dx + dy * dy).squareRoot()
+            }
+        }
+        var histogram = [Double](repeating: 0, count: bins)
+        for b in 0..<bins {
+            func at(_ k: Int) -> Double { raw[(k + bins) % bins] }
+            histogram[b] = (at(b - 2) + at(b + 2)) / 16 + (at(b - 1) + at(b + 1)) * 4 / 16 + at(b) * 6 / 16
+        }
+        let peak = histogram.max() ?? 0
+        guard peak > 0 else { return [0] }
+        var result: [Double] = []
+        for b in 0..<bins {
+            let left = histogram[(b + bins - 1) % bins], right = histogram[(b + 1) % bins]
+            guard histogram[b] > left, histogram[b] > right, histogram[b] >= 0.8 * peak else { continue }
+            var bin = Double(b) + 0.5 * (left - right) / (left - 2 * histogram[b] + right)
+            if bin < 0 { bin += Double(bins) } else if bin >= Double(bins) { bin -= Double(bins) }
+            // OpenCV stores 360 − angle (its y axis points up in the descriptor frame); we keep the
+            // gradient direction in image coordinates.
+            result.append(bin * 2 * .pi / Double(bins))
+        }
+        return result
+    }
+}
+
+/// Collects candidates from concurrent rows.
+final class CandidateCollector: @unchecked Sendable {
+    private var candidates: [SIFT.Candidate] = []
+    private let lock = NSLock()
+
+    func append(_ more: [SIFT.Candidate]) {
+        lock.lock()
+        candidates += more
+        lock.unlock()
+    }
+
+    func all() -> [SIFT.Candidate] { candidates }
+}

@@ -1,0 +1,176 @@
+import Dispatch
+import Foundation
+
+/// Options of SIFT extraction (OpenCV's defaults unless said otherwise).
+public struct SIFTOptions: Equatable, Sendable {
+    /// Keep the strongest N keypoints by DoG response (0: all).
+    public var maxKeypoints: Int = 8192
+    /// Scales per octave.
+    public var octaveLayers: Int = 3
+    /// DoG contrast threshold (OpenCV 0.04), on intensities in [0, 1].
+    public var contrastThreshold: Double = 0.04
+    /// Edge rejection: principal-curvature ratio r (OpenCV 10).
+    public var edgeThreshold: Double = 10
+    /// Blur of the first scale of each octave.
+    public var sigma: Double = 1.6
+    /// Double the image before the first octave (finds small features; 4× the work there).
+    public var upsample: Bool = false
+    /// One orientation of 0 for every keypoint instead of the dominant gradient directions.
+    public var upright: Bool = false
+    /// RootSIFT (Arandjelović & Zisserman 2012): L1-normalize, then square root.
+    public var rootSIFT: Bool = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard maxKeypoints >= 0, octaveLayers >= 1, contrastThreshold >= 0, edgeThreshold > 0, sigma > 0 else {
+            throw FeaturesError.invalidOption("SIFT options out of range: \(self)")
+        }
+    }
+}
+
+/// SIFT keypoints and descriptors of one image.
+public struct SIFTFeatures: Sendable {
+    /// Positions in the input image's pixels, COLMAP convention (top-left pixel centre at (0.5, 0.5)).
+    public var keypoints: [SIMD2<Float>]
+    /// Scale σ of each keypoint in input pixels (the blur at which it was detected).
+    public var scales: [Float]
+    /// Orientation of the dominant gradient in radians, in [0, 2π), counter-clockwise as seen
+    /// on screen (y up). OpenCV's `KeyPoint.angle` is 360° minus this, in degrees.
+    public var orientations: [Float]
+    /// |DoG| response after sub-pixel refinement (intensities in [0, 1]).
+    public var responses: [Float]
+    /// 128 floats per keypoint, unit L2 norm (SIFT) or RootSIFT.
+    public var descriptors: [Float]
+
+    public var count: Int { keypoints.count }
+    public static let dimension = 128
+}
+
+/// SIFT after Lowe (IJCV 2004), following OpenCV's implementation choices: Gaussian scale
+/// space with `octaveLayers + 3` images per octave (σ 1.6, each octave starting from the
+/// previous one's image at 2σ, subsampled), DoG extrema over 26 neighbours, up to 5 steps of
+/// sub-pixel/sub-scale quadratic refinement, contrast (|D| · layers < threshold) and edge
+/// (tr²/det < (r+1)²/r) rejection, a 36-bin orientation histogram (radius 4.5σ, Gaussian
+/// weight 1.5σ, smoothed, extra orientations above 0.8 of the peak, parabolic peak
+/// interpolation), and the 4×4×8 descriptor with trilinear interpolation over a 3σ-wide
+/// grid, Gaussian weighting, 0.2 clipping and renormalization.
+public enum SIFT {
+    static let border = 5
+
+    /// Extracts SIFT features from a gray image with intensities in 0…255.
+    public static func extract(_ image: GrayImage, options: SIFTOptions = SIFTOptions()) -> SIFTFeatures {
+        // Work in [0, 1] intensities: OpenCV's thresholds divided by 255.
+        var base = GrayImage(width: image.width, height: image.height, pixels: image.pixels.map { $0 / 255 })
+        var baseScale = 1.0  // base pixels per input pixel
+        if options.upsample {
+            base = upsampleTwice(base)
+            baseScale = 2
+        }
+        let inputBlur = 0.5 * baseScale
+        base = GaussianBlur.apply(base, sigma: max(sqrt(max(options.sigma * options.sigma - inputBlur * inputBlur, 0.01)), 0.1))
+        let octaves = max(1, Int((log2(Double(min(base.width, base.height)))).rounded()) - 2)
+        let layers = options.octaveLayers
+        let pyramid = gaussianPyramid(base, octaves: octaves, layers: layers, sigma: options.sigma)
+
+        var candidates: [Candidate] = []
+        for octave in 0..<pyramid.count {
+            let gauss = pyramid[octave]
+            guard gauss[0].width > 2 * border + 2, gauss[0].height > 2 * border + 2 else { break }
+            let dog = (0..<(layers + 2)).map { i in
+                GrayImage(width: gauss[i].width, height: gauss[i].height,
+                          pixels: zip(gauss[i + 1].pixels, gauss[i].pixels).map { $0 - $1 })
+            }
+            candidates += findExtrema(dog: dog, gauss: gauss, octave: octave, options: options)
+        }
+        // Strongest first; ties broken by position and angle so the order never depends on threads.
+        candidates.sort { a, b in
+            if a.response != b.response { return a.response > b.response }
+            if a.octave != b.octave { return a.octave < b.octave }
+            if a.y != b.y { return a.y < b.y }
+            if a.x != b.x { return a.x < b.x }
+            return a.angle < b.angle
+        }
+        if options.maxKeypoints > 0 && candidates.count > options.maxKeypoints {
+            candidates.removeLast(candidates.count - options.maxKeypoints)
+        }
+        var features = SIFTFeatures(keypoints: [], scales: [], orientations: [], responses: [], descriptors: [])
+        features.descriptors = [Float](repeating: 0, count: candidates.count * 128)
+        let descriptors = FloatBuffer(count: candidates.count * 128)
+        let selected = candidates
+        DispatchQueue.concurrentPerform(iterations: selected.count) { k in
+            let c = selected[k]
+            let descriptor = describe(c, image: pyramid[c.octave][c.layer], rootSIFT: options.rootSIFT)
+            for t in 0..<128 { descriptors.store(k * 128 + t, descriptor[t]) }
+        }
+        features.descriptors = descriptors.array()
+        for c in candidates {
+            let factor = Double(1 << c.octave) / baseScale
+            // Octave pixel index x ↦ base pixel index x·2^o; base index ↦ input: (i + 0.5)/scale.
+            features.keypoints.append(SIMD2(Float((c.x * Double(1 << c.octave) + 0.5) / baseScale),
+                                            Float((c.y * Double(1 << c.octave) + 0.5) / baseScale)))
+            features.scales.append(Float(c.sigma * factor))
+            features.orientations.append(Float(c.angle))
+            features.responses.append(Float(c.response))
+        }
+        return features
+    }
+
+    /// A detected keypoint in its octave's pixel indices.
+    struct Candidate {
+        var octave: Int
+        var layer: Int
+        var x: Double
+        var y: Double
+        /// σ in octave pixels.
+        var sigma: Double
+        var response: Double
+        /// Radians.
+        var angle: Double
+    }
+
+    static func upsampleTwice(_ image: GrayImage) -> GrayImage {
+        // Bilinear with pixel-centre alignment: output index i samples input (i + 0.5)/2 − 0.5.
+        let w = image.width * 2, h = image.height * 2
+        var out = [Float](repeating: 0, count: w * h)
+        for y in 0..<h {
+            let sy = max(0, min(Double(image.height - 1), (Double(y) + 0.5) / 2 - 0.5))
+            let y0 = Int(sy), y1 = min(y0 + 1, image.height - 1), fy = Float(sy - Double(y0))
+            for x in 0..<w {
+                let sx = max(0, min(Double(image.width - 1), (Double(x) + 0.5) / 2 - 0.5))
+                let x0 = Int(sx), x1 = min(x0 + 1, image.width - 1), fx = Float(sx - Double(x0))
+                let top = image[x0, y0] * (1 - fx) + image[x1, y0] * fx
+                let bottom = image[x0, y1] * (1 - fx) + image[x1, y1] * fx
+                out[y * w + x] = top * (1 - fy) + bottom * fy
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    static func gaussianPyramid(_ base: GrayImage, octaves: Int, layers: Int, sigma: Double) -> [[GrayImage]] {
+        let k = pow(2, 1 / Double(layers))
+        var increments = [sigma]
+        for i in 1..<(layers + 3) {
+            let previous = pow(k, Double(i - 1)) * sigma, total = previous * k
+            increments.append((total * total - previous * previous).squareRoot())
+        }
+        var pyramid: [[GrayImage]] = []
+        for octave in 0..<octaves {
+            var images: [GrayImage] = []
+            if octave == 0 {
+                images.append(base)
+            } else {
+                // Layer `layers` of the previous octave has blur 2σ: subsample it.
+                let source = pyramid[octave - 1][layers]
+                let w = source.width / 2, h = source.height / 2
+                guard w > 0, h > 0 else { break }
+                var pixels = [Float](repeating: 0, count: w * h)
+                for y in 0..<h { for x in 0..<w { pixels[y * w + x] = source[2 * x, 2 * y] } }
+                images.append(GrayImage(width: w, height: h, pixels: pixels))
+            }
+            for i in 1..<(layers + 3) { images.append(GaussianBlur.apply(images[i - 1], sigma: increments[i])) }
+            pyramid.append(images)
+        }
+        return pyramid
+    }
+}
