@@ -31,24 +31,44 @@ enum GaussianBlur {
             pixels.withUnsafeBufferPointer { source in
                 k.withUnsafeBufferPointer { weights in
                     let row = y * w
-                    for x in 0..<w {
-                        var sum: Float = 0
-                        if x >= radius && x < w - radius {
-                            for t in 0..<weights.count { sum += weights[t] * source[row + x - radius + t] }
-                        } else {
-                            for t in 0..<weights.count { sum += weights[t] * source[row + reflect(x - radius + t, w)] }
+                    let target = horizontal.pointer(at: row)
+                    let input = source.baseAddress! + row
+                    // Interior: shifted copies of the row, accumulated (vectorizes).
+                    if w > 2 * radius {
+                        for t in 0..<weights.count {
+                            let weight = weights[t]
+                            let shifted = input + t - radius
+                            if t == 0 {
+                                for x in radius..<(w - radius) { target[x] = weight * shifted[x] }
+                            } else {
+                                for x in radius..<(w - radius) { target[x] += weight * shifted[x] }
+                            }
                         }
-                        horizontal.store(row + x, sum)
+                    }
+                    // Borders (and rows narrower than the kernel): reflect-101 indexing.
+                    for x in 0..<w where x < radius || x >= w - radius {
+                        var sum: Float = 0
+                        for t in 0..<weights.count { sum += weights[t] * input[reflect(x - radius + t, w)] }
+                        target[x] = sum
                     }
                 }
             }
         }
         let output = FloatBuffer(count: w * h)
+        // Vertical pass row by row: out[y] = Σ_t k[t] · horizontal[reflect(y − r + t)], whole
+        // contiguous rows at a time (vectorizes; no strided column walks).
         DispatchQueue.concurrentPerform(iterations: h) { y in
-            for x in 0..<w {
-                var sum: Float = 0
-                for t in 0..<k.count { sum += k[t] * horizontal.load(reflect(y - radius + t, h) * w + x) }
-                output.store(y * w + x, sum)
+            k.withUnsafeBufferPointer { weights in
+                let target = output.pointer(at: y * w)
+                for t in 0..<weights.count {
+                    let source = horizontal.pointer(at: reflect(y - radius + t, h) * w)
+                    let weight = weights[t]
+                    if t == 0 {
+                        for x in 0..<w { target[x] = weight * source[x] }
+                    } else {
+                        for x in 0..<w { target[x] += weight * source[x] }
+                    }
+                }
             }
         }
         return GrayImage(width: w, height: h, pixels: output.array())
@@ -68,5 +88,7 @@ final class FloatBuffer: @unchecked Sendable {
 
     @inline(__always) func store(_ index: Int, _ value: Float) { pointer[index] = value }
     @inline(__always) func load(_ index: Int) -> Float { pointer[index] }
+    /// Raw access to a stretch of the buffer (callers keep to disjoint stretches when writing).
+    @inline(__always) func pointer(at index: Int) -> UnsafeMutablePointer<Float> { pointer.baseAddress! + index }
     func array() -> [Float] { Array(pointer) }
 }

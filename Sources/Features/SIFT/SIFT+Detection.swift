@@ -17,16 +17,7 @@ extension SIFT {
                 for x in border..<(w - border) {
                     let v = current[y * w + x]
                     guard abs(v) > threshold else { continue }
-                    var extremum = true
-                    outer: for plane in [below, current, above] {
-                        for dy in -1...1 {
-                            for dx in -1...1 {
-                                let n = plane[(y + dy) * w + x + dx]
-                                if v > 0 ? n > v : n < v { extremum = false; break outer }
-                            }
-                        }
-                    }
-                    guard extremum else { continue }
+                    guard isExtremum(v, below, current, above, x, y, w) else { continue }
                     guard let refined = refine(dog: dog, x: x, y: y, layer: layer, octave: octave, options: options) else { continue }
                     if options.upright {
                         var keypoint = refined
@@ -44,6 +35,28 @@ extension SIFT {
             }
         }
         return found.all()
+    }
+
+    /// Whether v = current[y][x] is ≥ (maximum) or ≤ (minimum) all 26 neighbours in scale space.
+    @inline(__always)
+    static func isExtremum(_ v: Float, _ below: [Float], _ current: [Float], _ above: [Float], _ x: Int, _ y: Int, _ w: Int) -> Bool {
+        below.withUnsafeBufferPointer { b in
+            current.withUnsafeBufferPointer { c in
+                above.withUnsafeBufferPointer { a in
+                    for row in (y - 1)...(y + 1) {
+                        let o = row * w + x
+                        for k in (o - 1)...(o + 1) {
+                            if v > 0 {
+                                if b[k] > v || c[k] > v || a[k] > v { return false }
+                            } else {
+                                if b[k] < v || c[k] < v || a[k] < v { return false }
+                            }
+                        }
+                    }
+                    return true
+                }
+            }
+        }
     }
 
     /// Sub-pixel / sub-scale refinement by a quadratic fit (Brown & Lowe), then the contrast
