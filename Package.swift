@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "_TestSupport"]),
         // Fixtures are read by path (#filePath), not bundled.
         .testTarget(name: "RelocTests", dependencies: ["Reloc", "_TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "Geometry", "_TestSupport"]),
+        .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "Geometry", "Features", "_TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -72,9 +72,11 @@ public final class FeatureStore {
     /// Image names that have keypoints, sorted.
     public func names() throws -> [String] { try HDF5.parents(file: file, path: path, leaf: "keypoints") }
 
-    /// Whether the image has a complete entry (keypoints and descriptors).
-    public func contains(_ name: String) -> Bool {
+    /// Whether the image has an entry with keypoints and descriptors. With `complete`, also its
+    /// `image_size`, which reloc writes last: an entry cut short by a kill is then not complete.
+    public func contains(_ name: String, complete: Bool = false) -> Bool {
         chdf5_kind(file, "\(name)/keypoints") == 1 && chdf5_kind(file, "\(name)/descriptors") == 1
+            && (!complete || chdf5_kind(file, "\(name)/image_size") == 1)
     }
 
     /// Reads one image's features, converting keypoints to the COLMAP convention.
@@ -129,6 +131,11 @@ public final class FeatureStore {
         var flat = [Float](repeating: 0, count: 2 * n)
         for i in 0..<n { flat[2 * i] = features.keypoints[i].x - 0.5; flat[2 * i + 1] = features.keypoints[i].y - 0.5 }
         try HDF5.write(file: file, path: path, dataset: "\(name)/keypoints", floats: flat, dims: [n, 2], fileType: CHDF5_FLOAT32)
+        if let uncertainty = features.uncertainty {
+            guard chdf5_write_attribute(file, "\(name)/keypoints", "uncertainty", uncertainty) == 0 else {
+                throw RelocError.file(file: path, message: "cannot write the uncertainty attribute of \(name)")
+            }
+        }
         var columns = [Float](repeating: 0, count: d * n)
         for i in 0..<n { for k in 0..<d { columns[k * n + i] = features.descriptors[i * d + k] } }
         try HDF5.write(file: file, path: path, dataset: "\(name)/descriptors", floats: columns, dims: [d, n],
@@ -136,13 +143,9 @@ public final class FeatureStore {
         if !features.scores.isEmpty {
             try HDF5.write(file: file, path: path, dataset: "\(name)/scores", floats: features.scores, dims: [n], fileType: CHDF5_FLOAT32)
         }
+        // Written last: its presence marks a complete entry (see `contains`).
         try HDF5.write(file: file, path: path, dataset: "\(name)/image_size",
                        ints: [Int64(features.imageSize.x), Int64(features.imageSize.y)], dims: [2], fileType: CHDF5_INT64)
-        if let uncertainty = features.uncertainty {
-            guard chdf5_write_attribute(file, "\(name)/keypoints", "uncertainty", uncertainty) == 0 else {
-                throw RelocError.file(file: path, message: "cannot write the uncertainty attribute of \(name)")
-            }
-        }
     }
 
     /// Removes an image's entry (used to rebuild an entry left incomplete).

@@ -1,0 +1,88 @@
+import Features
+import Foundation
+
+/// `reloc extract`: local features of images into an HDF5 store in hloc's layout.
+/// Resumable: images already complete in the store are skipped unless `overwrite`.
+/// An unreadable image is reported by name and skipped.
+public struct ExtractTask: Sendable {
+    public enum Kind: String, CaseIterable, Sendable { case sift, rootsift }
+
+    public var imageFolder: String
+    public var lists: [String]
+    public var output: String
+    public var kind: Kind
+    public var maxEdge: Int
+    public var maxKeypoints: Int
+    public var overwrite: Bool
+    /// Double the image before the first octave (OpenCV's default; 4× the work).
+    public var upsample: Bool
+
+    public init(imageFolder: String, lists: [String], output: String, kind: Kind = .sift, maxEdge: Int = 1600,
+                maxKeypoints: Int = 8192, overwrite: Bool = false, upsample: Bool = false) {
+        self.imageFolder = imageFolder; self.lists = lists; self.output = output; self.kind = kind
+        self.maxEdge = maxEdge; self.maxKeypoints = maxKeypoints; self.overwrite = overwrite; self.upsample = upsample
+    }
+
+    public struct Summary: Sendable {
+        public var extracted = 0
+        public var skipped = 0
+        public var failed: [String] = []
+        public var keypoints = 0
+        public var seconds = 0.0
+    }
+
+    /// - Parameters:
+    ///   - warn: receives one line per unreadable image.
+    ///   - progress: (done, total) after each image.
+    /// - Throws: `RelocError` for a bad list, folder or store (not for a bad image).
+    public func run(warn: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
+        let start = Date()
+        var names: [String] = []
+        if lists.isEmpty {
+            names = try ImageList.scan(folder: imageFolder)
+        } else {
+            var seen = Set<String>()
+            for list in lists {
+                for name in try ImageList.read(list: list) {
+                    try ImageList.validate(name, list: list)
+                    if seen.insert(name).inserted { names.append(name) }
+                }
+            }
+        }
+        var options = SIFTOptions()
+        options.maxKeypoints = maxKeypoints
+        options.rootSIFT = kind == .rootsift
+        options.upsample = upsample
+        try options.validate()
+        let store = try FeatureStore(path: output, mode: .update)
+        var summary = Summary()
+        for (index, name) in names.enumerated() {
+            defer { progress?(index + 1, names.count) }
+            if !overwrite && store.contains(name, complete: true) { summary.skipped += 1; continue }
+            let path = (imageFolder as NSString).appendingPathComponent(name)
+            let image: Image8
+            do {
+                image = try ImageFile.read(path: path, channels: 1)
+            } catch {
+                warn("warning: \(error); skipped")
+                summary.failed.append(name)
+                continue
+            }
+            let resized = GrayImage(image).resized(maxEdge: maxEdge)
+            let sift = SIFT.extract(resized.image, options: options)
+            // Back to the original image's pixels (continuous coordinates scale exactly).
+            let sx = Float(resized.scale.x), sy = Float(resized.scale.y)
+            let features = ImageFeatures(keypoints: sift.keypoints.map { SIMD2($0.x / sx, $0.y / sy) },
+                                         descriptors: sift.descriptors, descriptorDimension: SIFTFeatures.dimension,
+                                         scores: sift.responses, imageSize: SIMD2(image.width, image.height),
+                                         uncertainty: Double(1 / sx + 1 / sy) / 2)
+            try store.write(name, features, halfDescriptors: true)
+            summary.extracted += 1
+            summary.keypoints += sift.count
+            if summary.extracted % 20 == 0 { try store.flush() }
+        }
+        try store.flush()
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+}

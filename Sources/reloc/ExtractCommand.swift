@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Reloc
+
+struct ExtractCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Extract local features into an HDF5 store in hloc's layout (resumable).",
+        discussion: """
+            Images are all those under --images, or the ones named in --list files (query lists, \
+            pairs files, COLMAP model folders or plain name lists). Images already in the store \
+            are skipped unless --overwrite. An unreadable image is reported and skipped.
+            """
+    )
+
+    @Option(help: "The image folder; names are relative to it.")
+    var images: String
+
+    @Option(parsing: .upToNextOption, help: "Lists naming the images to extract (query lists, pairs, model folders, name lists).")
+    var list: [String] = []
+
+    @Option(help: "The feature file to write (created, or completed when it exists).")
+    var output: String
+
+    @Option(help: "sift or rootsift.")
+    var features: String = "sift"
+
+    @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels.")
+    var maxEdge: Int = 1600
+
+    @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints.")
+    var maxKeypoints: Int = 8192
+
+    @Flag(help: "Double the image before the first octave (more small features; slower).")
+    var upsample = false
+
+    @Flag(help: "Extract again images already in the store.")
+    var overwrite = false
+
+    func validate() throws {
+        guard ExtractTask.Kind(rawValue: features) != nil else {
+            throw ValidationError("--features must be one of \(ExtractTask.Kind.allCases.map(\.rawValue).joined(separator: ", ")); learned features are not available yet")
+        }
+        guard maxEdge > 0, maxKeypoints > 0 else { throw ValidationError("--max-edge and --max-keypoints must be positive") }
+    }
+
+    func run() throws {
+        let task = ExtractTask(imageFolder: images, lists: list, output: output, kind: ExtractTask.Kind(rawValue: features)!,
+                               maxEdge: maxEdge, maxKeypoints: maxKeypoints, overwrite: overwrite, upsample: upsample)
+        let progress = Progress(label: "extract")
+        let summary = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
+        progress.finish()
+        print(String(format: "extracted %d images (%d keypoints), skipped %d already in %@, %d unreadable, %.1f s",
+                     summary.extracted, summary.keypoints, summary.skipped, output, summary.failed.count, summary.seconds))
+    }
+}
