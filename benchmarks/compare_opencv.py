@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""SIFT: reloc vs OpenCV — extraction time and matching precision on the same images.
+
+Usage (repository root; needs `pip install opencv-python-headless h5py numpy`):
+    swift build -c release --product reloc --product RelocBench
+    python3 benchmarks/compare_opencv.py [--datasets ../shared/datasets]
+
+Both extract with the same keypoint budget (8192) at the image's own size up to 1536 px, with
+first-octave upsampling (OpenCV's default; reloc `--upsample`). Time: median of 3 runs, on one
+core (reloc pinned with taskset, OpenCV with setNumThreads(1)) and on two. Precision, the same
+matcher for both (mutual nearest neighbour on L2-normalized descriptors, numpy):
+  graf1-graf3: share of matches within 3 px of the true homography (H1to3p.xml);
+  fountain db pairs: share of matches within 2 px of the epipolar line from the true poses.
+"""
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+
+import cv2
+import h5py
+import numpy as np
+
+RELOC = ".build/release/reloc"
+BENCH = ".build/release/RelocBench"
+
+
+def mutual_nn(d1, d2):
+    d1 = d1 / np.linalg.norm(d1, axis=1, keepdims=True)
+    d2 = d2 / np.linalg.norm(d2, axis=1, keepdims=True)
+    sim = d1 @ d2.T
+    nn12, nn21 = sim.argmax(1), sim.argmax(0)
+    i = np.where(nn21[nn12] == np.arange(len(nn12)))[0]
+    return i, nn12[i]
+
+
+def opencv_features(path, threads):
+    cv2.setNumThreads(threads)
+    image = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+    sift = cv2.SIFT_create(nfeatures=8192)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        keypoints, descriptors = sift.detectAndCompute(image, None)
+        times.append(time.perf_counter() - start)
+    # OpenCV points have pixel centres at integers; reloc's at +0.5 (COLMAP).
+    return np.array([k.pt for k in keypoints]) + 0.5, descriptors, sorted(times)[1]
+
+
+def reloc_time(path, one_core):
+    command = [BENCH, "sift", "--image", path, "--upsample", "yes", "--max-edge", "1536"]
+    if one_core:
+        command = ["taskset", "-c", "0"] + command
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return float(out.split("median ")[1].split(" ms")[0]) / 1000
+
+
+def reloc_features(folder, names, store):
+    lst = os.path.join(os.path.dirname(store), "list.txt")
+    open(lst, "w").write("\n".join(names) + "\n")
+    subprocess.run([RELOC, "extract", "--images", folder, "--list", lst, "--output", store, "--upsample",
+                    "--max-edge", "1536"], check=True, capture_output=True)
+    result = {}
+    with h5py.File(store, "r") as f:
+        for name in names:
+            g = f[name]
+            result[name] = (g["keypoints"][()] + 0.5, g["descriptors"][()].T.astype(np.float32))
+    return result
+
+
+def homography_precision(p, q, H, threshold=3):
+    x = np.c_[p - 0.5, np.ones(len(p))] @ H.T
+    x = x[:, :2] / x[:, 2:] + 0.5
+    return float(np.mean(np.linalg.norm(x - q, axis=1) <= threshold)) if len(p) else 0.0
+
+
+def read_model(folder):
+    cams, poses = {}, {}
+    for line in open(os.path.join(folder, "cameras.txt")):
+        if line.startswith("#") or not line.strip():
+            continue
+        f = line.split()
+        fx, fy, cx, cy = map(float, f[4:8])
+        cams[f[0]] = np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1]])
+    lines = [l for l in open(os.path.join(folder, "images.txt")) if not l.startswith("#")]
+    for line in lines[::2]:
+        f = line.split()
+        if len(f) < 10:
+            continue
+        w, x, y, z = map(float, f[1:5])
+        R = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                      [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                      [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
+        poses[f[9]] = (cams[f[8]], R, np.array(list(map(float, f[5:8]))))
+    return poses
+
+
+def epipolar_precision(p, q, pose1, pose2, threshold=2):
+    (K1, R1, t1), (K2, R2, t2) = pose1, pose2
+    R = R2 @ R1.T
+    t = t2 - R @ t1
+    tx = np.array([[0, -t[2], t[1]], [t[2], 0, -t[0]], [-t[1], t[0], 0]])
+    F = np.linalg.inv(K2).T @ tx @ R @ np.linalg.inv(K1)
+    x1 = np.c_[p, np.ones(len(p))]
+    x2 = np.c_[q, np.ones(len(q))]
+    lines = x1 @ F.T
+    d = np.abs(np.sum(lines * x2, 1)) / np.linalg.norm(lines[:, :2], axis=1)
+    return float(np.mean(d <= threshold)) if len(p) else 0.0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default="../shared/datasets")
+    args = parser.parse_args()
+    graf = os.path.join(args.datasets, "graf")
+    fountain = os.path.join(args.datasets, "fountain")
+    images = [os.path.join(graf, "graf1.png"), os.path.join(fountain, "images/db/0000.jpg")]
+
+    print(f"{'image':<28} {'reloc 1c':>9} {'OpenCV 1c':>10} {'ratio':>6} {'reloc 2c':>9} {'OpenCV 2c':>10} {'ratio':>6}")
+    for path in images:
+        r1, r2 = reloc_time(path, True), reloc_time(path, False)
+        o1, o2 = opencv_features(path, 1)[2], opencv_features(path, 2)[2]
+        print(f"{os.path.basename(path):<28} {r1 * 1e3:8.0f}ms {o1 * 1e3:9.0f}ms {r1 / o1:6.2f} {r2 * 1e3:8.0f}ms {o2 * 1e3:9.0f}ms {r2 / o2:6.2f}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        text = open(os.path.join(graf, "H1to3p.xml")).read()
+        H = np.array(text.split("<data>")[1].split("</data>")[0].split(), dtype=float).reshape(3, 3)
+        rel = reloc_features(graf, ["graf1.png", "graf3.png"], os.path.join(tmp, "graf.h5"))
+        (p1, d1), (p3, d3) = rel["graf1.png"], rel["graf3.png"]
+        i, j = mutual_nn(d1, d3)
+        reloc_prec = homography_precision(p1[i], p3[j], H)
+        c1, e1, _ = opencv_features(os.path.join(graf, "graf1.png"), 2)
+        c3, e3, _ = opencv_features(os.path.join(graf, "graf3.png"), 2)
+        i, j = mutual_nn(e1.astype(np.float32), e3.astype(np.float32))
+        cv_prec = homography_precision(c1[i], c3[j], H)
+        print(f"\ngraf1-graf3 precision at 3 px (mutual NN): reloc {reloc_prec:.3f} ({len(p1)}/{len(p3)} kp), "
+              f"OpenCV {cv_prec:.3f} ({len(c1)}/{len(c3)} kp)")
+
+        poses = read_model(os.path.join(fountain, "3D-models/reference"))
+        names = sorted(poses)
+        pairs = list(zip(names[:-1], names[1:]))
+        rel = reloc_features(os.path.join(fountain, "images"), names, os.path.join(tmp, "fountain.h5"))
+        cv = {n: opencv_features(os.path.join(fountain, "images", n), 2)[:2] for n in names}
+        rp, cp = [], []
+        for a, b in pairs:
+            i, j = mutual_nn(rel[a][1], rel[b][1])
+            rp.append(epipolar_precision(rel[a][0][i], rel[b][0][j], poses[a], poses[b]))
+            i, j = mutual_nn(cv[a][1].astype(np.float32), cv[b][1].astype(np.float32))
+            cp.append(epipolar_precision(cv[a][0][i], cv[b][0][j], poses[a], poses[b]))
+        print(f"fountain consecutive db pairs, precision at 2 px epipolar distance (mutual NN): "
+              f"reloc {np.mean(rp):.3f}, OpenCV {np.mean(cp):.3f} over {len(pairs)} pairs")
+
+
+if __name__ == "__main__":
+    main()
