@@ -17,6 +17,10 @@ extension SIFT {
         let cosT = cosine / histogramWidth, sinT = sine / histogramWidth
         let px = Int(c.x.rounded()), py = Int(c.y.rounded())
         var histogram = [Double](repeating: 0, count: (d + 2) * (d + 2) * (n + 2))
+        // The Gaussian weight depends on |rotated offset|² = (i² + j²)/w², so it separates:
+        // exp(s·i²)·exp(s·j²) from one table.
+        let weightScale = expScale / (histogramWidth * histogramWidth)
+        let axisWeights = (0...radius).map { exp(Double($0 * $0) * weightScale) }
         for i in -radius...radius {
             let r = py + i
             guard r > 0, r < image.height - 1 else { continue }
@@ -30,9 +34,9 @@ extension SIFT {
                 guard rbin > -1, rbin < Double(d), cbin > -1, cbin < Double(d) else { continue }
                 let dx = Double(image[col + 1, r] - image[col - 1, r])
                 let dy = Double(image[col, r - 1] - image[col, r + 1])
-                let weight = exp((cRot * cRot + rRot * rRot) * expScale)
+                let weight = axisWeights[abs(i)] * axisWeights[abs(j)]
                 let magnitude = (dx * dx + dy * dy).squareRoot() * weight
-                var theta = atan2(dy, dx) - angle
+                var theta = fastAtan2(dy, dx) - angle
                 while theta < 0 { theta += 2 * .pi }
                 while theta >= 2 * .pi { theta -= 2 * .pi }
                 var obin = theta * binsPerRadian

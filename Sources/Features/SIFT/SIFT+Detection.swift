@@ -127,6 +127,7 @@ extension SIFT {
         let px = Int(c.x.rounded()), py = Int(c.y.rounded())
         var raw = [Double](repeating: 0, count: bins)
         let factor = -1 / (2 * weightSigma * weightSigma)
+        let axisWeights = (0...radius).map { exp(Double($0 * $0) * factor) }
         for i in -radius...radius {
             let y = py + i
             guard y > 0, y < image.height - 1 else { continue }
@@ -135,8 +136,8 @@ extension SIFT {
                 guard x > 0, x < image.width - 1 else { continue }
                 let dx = Double(image[x + 1, y] - image[x - 1, y])
                 let dy = Double(image[x, y - 1] - image[x, y + 1])
-                let weight = exp(Double(i * i + j * j) * factor)
-                var angle = atan2(dy, dx) * 180 / .pi
+                let weight = axisWeights[abs(i)] * axisWeights[abs(j)]
+                var angle = fastAtan2(dy, dx) * 180 / .pi
                 if angle < 0 { angle += 360 }
                 var bin = Int((Double(bins) / 360 * angle).rounded())
                 if bin >= bins { bin -= bins }
