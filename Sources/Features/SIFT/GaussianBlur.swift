@@ -75,20 +75,3 @@ enum GaussianBlur {
     }
 }
 
-/// A float buffer written by concurrent rows at disjoint indices.
-final class FloatBuffer: @unchecked Sendable {
-    private let pointer: UnsafeMutableBufferPointer<Float>
-
-    init(count: Int) {
-        pointer = .allocate(capacity: count)
-        pointer.initialize(repeating: 0)
-    }
-
-    deinit { pointer.deallocate() }
-
-    @inline(__always) func store(_ index: Int, _ value: Float) { pointer[index] = value }
-    @inline(__always) func load(_ index: Int) -> Float { pointer[index] }
-    /// Raw access to a stretch of the buffer (callers keep to disjoint stretches when writing).
-    @inline(__always) func pointer(at index: Int) -> UnsafeMutablePointer<Float> { pointer.baseAddress! + index }
-    func array() -> [Float] { Array(pointer) }
-}

@@ -53,7 +53,7 @@ public struct SyntheticRenderer: Sendable {
     /// Renders an RGB image. - Parameter seed: drives noise and sample jitter.
     public func render(camera: Camera, camFromWorld: Rigid3, lighting: SyntheticLighting, seed: Int) -> Image8 {
         let width = camera.width, height = camera.height
-        let pixels = SharedPixels(count: width * height * 3)
+        let pixels = SharedBuffer<UInt8>(count: width * height * 3, initialValue: 0)
         let worldFromCam = camFromWorld.inverse
         let rotation = worldFromCam.rotation.matrix
         let centre = worldFromCam.translation
@@ -149,19 +149,3 @@ public struct SyntheticRenderer: Sendable {
     }
 }
 
-/// A pixel buffer that concurrent rows write disjoint parts of.
-final class SharedPixels: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<UInt8>
-
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: 0)
-    }
-
-    deinit { buffer.deallocate() }
-
-    @inline(__always)
-    func store(_ index: Int, _ value: UInt8) { buffer[index] = value }
-
-    func array() -> [UInt8] { Array(buffer) }
-}

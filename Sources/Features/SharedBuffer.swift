@@ -1,0 +1,26 @@
+/// A fixed-size buffer that concurrent workers (rows of an image, keypoints) write at
+/// disjoint indices: the one place where reloc shares mutable memory across threads.
+/// Callers guarantee that no two workers touch the same index.
+public final class SharedBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Element>
+
+    public init(count: Int, initialValue: Element) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: initialValue)
+    }
+
+    deinit { storage.deallocate() }
+
+    @inline(__always) public func store(_ index: Int, _ value: Element) { storage[index] = value }
+    @inline(__always) public func load(_ index: Int) -> Element { storage[index] }
+    /// Raw access to a stretch of the buffer (callers keep to disjoint stretches when writing).
+    @inline(__always) public func pointer(at index: Int) -> UnsafeMutablePointer<Element> { storage.baseAddress! + index }
+    public func array() -> [Element] { Array(storage) }
+}
+
+/// The float buffers of the feature code.
+typealias FloatBuffer = SharedBuffer<Float>
+
+extension SharedBuffer where Element == Float {
+    convenience init(count: Int) { self.init(count: count, initialValue: 0) }
+}
