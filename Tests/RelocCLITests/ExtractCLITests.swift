@@ -53,6 +53,24 @@ final class ExtractCLITests: XCTestCase {
         result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", output, "--list", folder + "/list.txt",
                                              "--overwrite", "--features", "rootsift"])
         XCTAssertTrue(result.stdout.contains("extracted 1 images"), result.stdout)
+        // Matching: each unordered pair once, resumable, matches readable in either order.
+        try "db/a.jpg db/b.png\ndb/b.png db/a.jpg\n".write(toFile: folder + "/pairs.txt", atomically: true, encoding: .utf8)
+        result = try TestSupport.run(reloc, ["match", "--pairs", folder + "/pairs.txt", "--features", output, "--output", folder + "/m.h5"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("matched 1 pairs"), result.stdout)
+        result = try TestSupport.run(reloc, ["match", "--pairs", folder + "/pairs.txt", "--features", output, "--output", folder + "/m.h5"])
+        XCTAssertTrue(result.stdout.contains("matched 0 pairs"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("skipped 1"), result.stdout)
+        do {
+            let matches = try MatchStore(path: folder + "/m.h5", mode: .read)
+            let forward = try XCTUnwrap(matches.read("db/a.jpg", "db/b.png"))
+            let backward = try XCTUnwrap(matches.read("db/b.png", "db/a.jpg"))
+            XCTAssertEqual(forward.count, backward.count)
+        }
+        try "db/a.jpg db/missing.jpg\n".write(toFile: folder + "/bad-pairs.txt", atomically: true, encoding: .utf8)
+        result = try TestSupport.run(reloc, ["match", "--pairs", folder + "/bad-pairs.txt", "--features", output, "--output", folder + "/m.h5"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("no features for 'db/missing.jpg'"), result.stderr)
         // Names that climb out of the image folder are refused.
         try "../secret.jpg\n".write(toFile: folder + "/evil.txt", atomically: true, encoding: .utf8)
         result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", output, "--list", folder + "/evil.txt"])

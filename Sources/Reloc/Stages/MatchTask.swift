@@ -1,0 +1,110 @@
+import Dispatch
+import Features
+import Foundation
+
+/// `reloc match`: nearest-neighbour matching of the pairs of a pairs file, features read from
+/// an HDF5 store, matches written to an HDF5 file in hloc's layout. Each unordered pair is
+/// matched once (a reversed duplicate is skipped), pairs already in the output — in either
+/// order — are skipped unless `overwrite`, so a killed run resumes. Pairs are matched in
+/// parallel, a batch at a time, and written by one thread.
+public struct MatchTask: Sendable {
+    public var pairsFile: String
+    public var featuresFile: String
+    public var output: String
+    public var options: MatchingOptions
+    public var overwrite: Bool
+
+    public init(pairsFile: String, featuresFile: String, output: String, ratio: Float?, mutual: Bool, overwrite: Bool = false) {
+        self.pairsFile = pairsFile; self.featuresFile = featuresFile; self.output = output
+        self.options = MatchingOptions(mutual: mutual, ratio: ratio); self.overwrite = overwrite
+    }
+
+    public struct Summary: Sendable {
+        public var matched = 0
+        public var skipped = 0
+        public var matches = 0
+        public var seconds = 0.0
+    }
+
+    /// - Throws: `RelocError` for a malformed pairs file, a missing image in the features, or an
+    ///   unwritable output.
+    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
+        let start = Date()
+        try options.validate()
+        var seen = Set<String>()
+        var pairs: [ImagePair] = []
+        for pair in try PairsFile.read(path: pairsFile) {
+            let key = [pair.first, pair.second].sorted().joined(separator: "\u{0}")
+            if pair.first != pair.second && seen.insert(key).inserted { pairs.append(pair) }
+        }
+        let features = try FeatureStore(path: featuresFile, mode: .read)
+        for name in Set(pairs.flatMap { [$0.first, $0.second] }) where !features.contains(name) {
+            throw RelocError.file(file: featuresFile, message: "no features for '\(name)', named in \(pairsFile)")
+        }
+        let store = try MatchStore(path: output, mode: .update)
+        var summary = Summary()
+        var todo: [ImagePair] = []
+        for pair in pairs {
+            if !overwrite && store.contains(pair.first, pair.second) { summary.skipped += 1 } else { todo.append(pair) }
+        }
+        // Batches: read features on this thread (HDF5 is not thread-safe), match in parallel, write.
+        let batch = 64
+        var done = summary.skipped
+        for batchStart in stride(from: 0, to: todo.count, by: batch) {
+            let slice = Array(todo[batchStart..<min(todo.count, batchStart + batch)])
+            var cache: [String: ImageFeatures] = [:]
+            for name in Set(slice.flatMap { [$0.first, $0.second] }) { cache[name] = try features.read(name) }
+            let loaded = cache
+            let results = ResultSlots<(matches0: [Int32], scores0: [Float])>(count: slice.count)
+            let options = self.options
+            DispatchQueue.concurrentPerform(iterations: slice.count) { k in
+                let a = loaded[slice[k].first]!, b = loaded[slice[k].second]!
+                var matches0 = [Int32](repeating: -1, count: a.count)
+                var scores0 = [Float](repeating: 0, count: a.count)
+                if a.descriptorDimension == b.descriptorDimension {
+                    for m in DescriptorMatcher.match(a.descriptors, b.descriptors, dimension: a.descriptorDimension, options: options) {
+                        matches0[m.index0] = Int32(m.index1)
+                        // hloc's score for unit descriptors: (similarity + 1) / 2 = 1 − d²/4.
+                        scores0[m.index0] = max(0, 1 - m.distance * m.distance / 4)
+                    }
+                }
+                results.set(k, (matches0, scores0))
+            }
+            for (k, pair) in slice.enumerated() {
+                let (a, b) = (loaded[pair.first]!, loaded[pair.second]!)
+                guard a.descriptorDimension == b.descriptorDimension else {
+                    throw RelocError.file(file: featuresFile, message: "'\(pair.first)' and '\(pair.second)' have descriptors of different dimensions")
+                }
+                let result = results.get(k)
+                try store.write(pair.first, pair.second, matches0: result.matches0, scores0: result.scores0)
+                summary.matched += 1
+                summary.matches += result.matches0.filter { $0 >= 0 }.count
+                done += 1
+                progress?(done, pairs.count)
+            }
+            try store.flush()
+        }
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+}
+
+/// Result slots filled by concurrent workers, each at its own index.
+final class ResultSlots<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: T) {
+        lock.lock()
+        slots[index] = value
+        lock.unlock()
+    }
+
+    func get(_ index: Int) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots[index]!
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Reloc
+
+struct MatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Match the features of image pairs (nearest neighbour) into an HDF5 file in hloc's layout.",
+        discussion: "Resumable: pairs already in the output, in either order, are skipped unless --overwrite."
+    )
+
+    @Option(help: "Pairs file: 'name0 name1' per line.") var pairs: String
+    @Option(help: "Feature file (reloc extract or hloc).") var features: String
+    @Option(help: "Match file to write.") var output: String
+    @Option(help: "Lowe's ratio test threshold (off when not given).") var ratio: Float?
+    @Flag(help: "Keep only mutual nearest neighbours (the default when --ratio is not given).") var mutual = false
+    @Flag(help: "Match pairs already in the output again.") var overwrite = false
+
+    func validate() throws {
+        if let ratio, !(ratio > 0 && ratio <= 1) { throw ValidationError("--ratio must be in (0, 1]") }
+    }
+
+    func run() throws {
+        let task = MatchTask(pairsFile: pairs, featuresFile: features, output: output, ratio: ratio,
+                             mutual: mutual || ratio == nil, overwrite: overwrite)
+        let progress = Progress(label: "match")
+        let summary = try task.run(progress: progress.update)
+        progress.finish()
+        print(String(format: "matched %d pairs (%d matches), skipped %d already in %@, %.1f s",
+                     summary.matched, summary.matches, summary.skipped, output, summary.seconds))
+    }
+}
