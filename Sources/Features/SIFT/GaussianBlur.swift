@@ -25,53 +25,101 @@ enum GaussianBlur {
         let w = image.width, h = image.height
         let k = kernel(sigma: sigma)
         let radius = k.count / 2
+        // The kernel is symmetric: out = k0·centre + Σ_t k_t·(left_t + right_t), half the products.
+        let half = Array(k[radius...])  // half[0] = centre weight, half[t] = weight at ±t
         let horizontal = FloatBuffer(count: w * h)
         let pixels = image.pixels
-        DispatchQueue.concurrentPerform(iterations: h) { y in
+        let chunk = 8
+        DispatchQueue.concurrentPerform(iterations: (h + chunk - 1) / chunk) { block in
             pixels.withUnsafeBufferPointer { source in
-                k.withUnsafeBufferPointer { weights in
+                for y in (block * chunk)..<min(h, block * chunk + chunk) {
                     let row = y * w
                     let target = horizontal.pointer(at: row)
                     let input = source.baseAddress! + row
-                    // Interior: shifted copies of the row, accumulated (vectorizes).
-                    if w > 2 * radius {
-                        for t in 0..<weights.count {
-                            let weight = weights[t]
-                            let shifted = input + t - radius
-                            if t == 0 {
-                                for x in radius..<(w - radius) { target[x] = weight * shifted[x] }
-                            } else {
-                                for x in radius..<(w - radius) { target[x] += weight * shifted[x] }
-                            }
-                        }
+                    var x = 0
+                    // Borders: reflect-101 indexing.
+                    let interiorStart = min(radius, w), interiorEnd = max(interiorStart, w - radius)
+                    while x < interiorStart {
+                        target[x] = borderSum(input, x, w, half)
+                        x += 1
                     }
-                    // Borders (and rows narrower than the kernel): reflect-101 indexing.
-                    for x in 0..<w where x < radius || x >= w - radius {
-                        var sum: Float = 0
-                        for t in 0..<weights.count { sum += weights[t] * input[reflect(x - radius + t, w)] }
+                    // Interior, 8 pixels at a time.
+                    while x + 8 <= interiorEnd {
+                        var sum = SIMD8<Float>(repeating: half[0]) * load8(input + x)
+                        for t in 1..<half.count {
+                            sum += SIMD8<Float>(repeating: half[t]) * (load8(input + x - t) + load8(input + x + t))
+                        }
+                        store8(target + x, sum)
+                        x += 8
+                    }
+                    while x < interiorEnd {
+                        var sum = half[0] * input[x]
+                        for t in 1..<half.count { sum += half[t] * (input[x - t] + input[x + t]) }
                         target[x] = sum
+                        x += 1
+                    }
+                    while x < w {
+                        target[x] = borderSum(input, x, w, half)
+                        x += 1
                     }
                 }
             }
         }
         let output = FloatBuffer(count: w * h)
-        // Vertical pass row by row: out[y] = Σ_t k[t] · horizontal[reflect(y − r + t)], whole
-        // contiguous rows at a time (vectorizes; no strided column walks).
-        DispatchQueue.concurrentPerform(iterations: h) { y in
-            k.withUnsafeBufferPointer { weights in
+        // Vertical pass, whole rows at a time: out[y] = Σ k·rows around y (reflect-101 at the edges).
+        DispatchQueue.concurrentPerform(iterations: (h + chunk - 1) / chunk) { block in
+            for y in (block * chunk)..<min(h, block * chunk + chunk) {
                 let target = output.pointer(at: y * w)
-                for t in 0..<weights.count {
-                    let source = horizontal.pointer(at: reflect(y - radius + t, h) * w)
-                    let weight = weights[t]
-                    if t == 0 {
-                        for x in 0..<w { target[x] = weight * source[x] }
-                    } else {
-                        for x in 0..<w { target[x] += weight * source[x] }
+                let centre = horizontal.pointer(at: y * w)
+                var x = 0
+                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 2 * half.count) { rows in
+                    // The rows above and below, once per output row.
+                    for t in 1..<half.count {
+                        rows[2 * t] = horizontal.pointer(at: reflect(y - t, h) * w)
+                        rows[2 * t + 1] = horizontal.pointer(at: reflect(y + t, h) * w)
                     }
+                    while x + 8 <= w {
+                        var sum = SIMD8<Float>(repeating: half[0]) * load8(centre + x)
+                        for t in 1..<half.count {
+                            sum += SIMD8<Float>(repeating: half[t]) * (load8(rows[2 * t] + x) + load8(rows[2 * t + 1] + x))
+                        }
+                        store8(target + x, sum)
+                        x += 8
+                    }
+                }
+                while x < w {
+                    var sum = half[0] * centre[x]
+                    for t in 1..<half.count {
+                        sum += half[t] * (horizontal.load(reflect(y - t, h) * w + x) + horizontal.load(reflect(y + t, h) * w + x))
+                    }
+                    target[x] = sum
+                    x += 1
                 }
             }
         }
         return GrayImage(width: w, height: h, pixels: output.array())
+    }
+
+    @inline(__always)
+    static func borderSum(_ input: UnsafePointer<Float>, _ x: Int, _ w: Int, _ half: [Float]) -> Float {
+        var sum = half[0] * input[x]
+        for t in 1..<half.count { sum += half[t] * (input[reflect(x - t, w)] + input[reflect(x + t, w)]) }
+        return sum
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 }
 

@@ -50,13 +50,18 @@ extension SIFT {
                 let vR1 = magnitude * fr, vR0 = magnitude - vR1
                 let vRC11 = vR1 * fc, vRC10 = vR1 - vRC11
                 let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
-                let values = [vRC00, vRC01, vRC10, vRC11]
-                for (k, v) in values.enumerated() {
-                    let rr = r0 + 1 + (k >> 1), cc = c0 + 1 + (k & 1)
-                    let index = (rr * (d + 2) + cc) * (n + 2) + o0
-                    let v1 = v * obin
-                    histogram[index] += v - v1
-                    histogram[index + 1] += v1
+                let base = ((r0 + 1) * (d + 2) + c0 + 1) * (n + 2) + o0
+                let rowStride = (d + 2) * (n + 2), columnStride = n + 2
+                histogram.withUnsafeMutableBufferPointer { bins in
+                    @inline(__always) func add(_ index: Int, _ v: Double) {
+                        let v1 = v * obin
+                        bins[index] += v - v1
+                        bins[index + 1] += v1
+                    }
+                    add(base, vRC00)
+                    add(base + columnStride, vRC01)
+                    add(base + rowStride, vRC10)
+                    add(base + rowStride + columnStride, vRC11)
                 }
             }
         }
