@@ -31,6 +31,8 @@ public struct MatchTask: Sendable {
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let start = Date()
         try options.validate()
+        // Pairs run in parallel; each sgemm stays on its worker's thread.
+        BLASThreads.set(1)
         var seen = Set<String>()
         var pairs: [ImagePair] = []
         for pair in try PairsFile.read(path: pairsFile) {
