@@ -37,16 +37,25 @@ struct ExtractCommand: ParsableCommand {
     @Flag(help: "Extract again images already in the store.")
     var overwrite = false
 
+    @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
+    var contrastThreshold: Double = 0.04
+
+    @Flag(name: .customLong("normalize-contrast"), help: "Stretch each image's intensities (1st-99th percentile to 0-255) before detection; helps dark images.")
+    var normalizeContrast = false
+
     func validate() throws {
         guard ExtractTask.Kind(rawValue: features) != nil else {
             throw ValidationError("--features must be one of \(ExtractTask.Kind.allCases.map(\.rawValue).joined(separator: ", ")); learned features are not available yet")
         }
         guard maxEdge > 0, maxKeypoints > 0 else { throw ValidationError("--max-edge and --max-keypoints must be positive") }
+        guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
     }
 
     func run() throws {
-        let task = ExtractTask(imageFolder: images, lists: list, output: output, kind: ExtractTask.Kind(rawValue: features)!,
+        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: ExtractTask.Kind(rawValue: features)!,
                                maxEdge: maxEdge, maxKeypoints: maxKeypoints, overwrite: overwrite, upsample: upsample)
+        task.contrastThreshold = contrastThreshold
+        task.normalizeContrast = normalizeContrast
         let progress = Progress(label: "extract")
         let summary = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()

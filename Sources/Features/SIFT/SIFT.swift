@@ -19,6 +19,10 @@ public struct SIFTOptions: Equatable, Sendable {
     public var upright: Bool = false
     /// RootSIFT (Arandjelović & Zisserman 2012): L1-normalize, then square root.
     public var rootSIFT: Bool = false
+    /// Stretch intensities linearly so that the 1st and 99th percentiles become 0 and 255 before
+    /// detection: the contrast threshold is absolute, so dark (night) images otherwise yield few
+    /// keypoints.
+    public var normalizeContrast: Bool = false
 
     public init() {}
 
@@ -61,7 +65,11 @@ public enum SIFT {
     /// Extracts SIFT features from a gray image with intensities in 0…255.
     public static func extract(_ image: GrayImage, options: SIFTOptions = SIFTOptions()) -> SIFTFeatures {
         // Work in [0, 1] intensities: OpenCV's thresholds divided by 255.
-        var base = GrayImage(width: image.width, height: image.height, pixels: image.pixels.map { $0 / 255 })
+        var (low, high): (Float, Float) = (0, 255)
+        if options.normalizeContrast { (low, high) = percentiles(image.pixels, 0.01, 0.99) }
+        let range = max(high - low, 1)
+        var base = GrayImage(width: image.width, height: image.height,
+                             pixels: image.pixels.map { min(max(($0 - low) / range, 0), 1) })
         var baseScale = 1.0  // base pixels per input pixel
         if options.upsample {
             base = upsampleTwice(base)
@@ -127,6 +135,22 @@ public enum SIFT {
         var response: Double
         /// Radians.
         var angle: Double
+    }
+
+    /// Two percentiles of the intensities (by a 256-bin histogram over 0…255).
+    static func percentiles(_ pixels: [Float], _ a: Double, _ b: Double) -> (Float, Float) {
+        var histogram = [Int](repeating: 0, count: 256)
+        for v in pixels { histogram[Int(min(max(v, 0), 255))] += 1 }
+        func at(_ q: Double) -> Float {
+            let target = Int(q * Double(pixels.count))
+            var sum = 0
+            for (bin, count) in histogram.enumerated() {
+                sum += count
+                if sum > target { return Float(bin) }
+            }
+            return 255
+        }
+        return (at(a), at(b))
     }
 
     static func upsampleTwice(_ image: GrayImage) -> GrayImage {

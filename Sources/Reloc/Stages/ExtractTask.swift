@@ -16,6 +16,10 @@ public struct ExtractTask: Sendable {
     public var overwrite: Bool
     /// Double the image before the first octave (OpenCV's default; 4× the work).
     public var upsample: Bool
+    /// DoG contrast threshold (OpenCV's 0.04).
+    public var contrastThreshold: Double = 0.04
+    /// Stretch each image's intensities (1st–99th percentile to 0–255) before detection.
+    public var normalizeContrast: Bool = false
 
     public init(imageFolder: String, lists: [String], output: String, kind: Kind = .sift, maxEdge: Int = 1600,
                 maxKeypoints: Int = 8192, overwrite: Bool = false, upsample: Bool = false) {
@@ -53,6 +57,8 @@ public struct ExtractTask: Sendable {
         options.maxKeypoints = maxKeypoints
         options.rootSIFT = kind == .rootsift
         options.upsample = upsample
+        options.contrastThreshold = contrastThreshold
+        options.normalizeContrast = normalizeContrast
         try options.validate()
         let store = try FeatureStore(path: output, mode: .update)
         var summary = Summary()

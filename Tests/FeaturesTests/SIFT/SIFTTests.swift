@@ -96,6 +96,19 @@ final class SIFTTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(share, 0.9, "\(count) matches")
     }
 
+    func testContrastNormalizationRecoversDarkImages() {
+        let image = texture(width: 200, height: 160, seed: 4)
+        let dark = GrayImage(width: image.width, height: image.height, pixels: image.pixels.map { $0 * 0.1 })
+        var normalized = SIFTOptions()
+        normalized.normalizeContrast = true
+        let bright = SIFT.extract(image).count, darkPlain = SIFT.extract(dark).count
+        let darkNormalized = SIFT.extract(dark, options: normalized).count
+        // The absolute contrast threshold loses most keypoints of a 10x darker image…
+        XCTAssertLessThan(Double(darkPlain), 0.5 * Double(bright))
+        // …and stretching the intensities first brings them back.
+        XCTAssertGreaterThan(Double(darkNormalized), 0.8 * Double(SIFT.extract(image, options: normalized).count))
+    }
+
     func testRootSIFTAndDeterminism() {
         let image = texture(width: 160, height: 120, seed: 3)
         var options = SIFTOptions()
