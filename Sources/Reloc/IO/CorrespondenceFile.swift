@@ -21,8 +21,11 @@ public enum CorrespondenceFile {
         return result
     }
 
+    /// Reads a correspondence file; an empty one is an error (a mistake, not a problem without a pose).
     public static func read(path: String) throws -> Correspondences {
-        try parse(try readTextFile(path), file: path)
+        let result = try parse(try readTextFile(path), file: path)
+        guard !result.points2D.isEmpty else { throw RelocError.file(file: path, message: "no correspondences in this file") }
+        return result
     }
 
     public static func format(_ c: Correspondences) -> String {
