@@ -43,7 +43,11 @@ struct ExtractCommand: ParsableCommand {
     @Flag(name: .customLong("normalize-contrast"), help: "Stretch each image's intensities (1st-99th percentile to 0-255) before detection; helps dark images.")
     var normalizeContrast = false
 
+    @Option(help: "Contrast stretching: off, on (as --normalize-contrast) or adaptive (again with the stretch when an image gives fewer than 1/8 of --max-keypoints).")
+    var contrast: String?
+
     func validate() throws {
+        if let contrast, ExtractTask.Contrast(rawValue: contrast) == nil { throw ValidationError("--contrast must be off, on or adaptive") }
         guard ExtractTask.Kind(rawValue: features) != nil else {
             throw ValidationError("--features must be one of \(ExtractTask.Kind.allCases.map(\.rawValue).joined(separator: ", ")); learned features are not available yet")
         }
@@ -56,6 +60,7 @@ struct ExtractCommand: ParsableCommand {
                                maxEdge: maxEdge, maxKeypoints: maxKeypoints, overwrite: overwrite, upsample: upsample)
         task.contrastThreshold = contrastThreshold
         task.normalizeContrast = normalizeContrast
+        if let contrast { task.contrast = ExtractTask.Contrast(rawValue: contrast)! }
         let progress = Progress(label: "extract")
         let summary = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()

@@ -60,10 +60,11 @@ extension EvaluationReport {
     }
 }
 
-/// A JSON number: integers without a fraction, others with up to 17 significant digits.
+/// A JSON number: integers without a fraction, others in the shortest form that reads back
+/// to the same double (0.1, not 0.10000000000000001).
 func jsonNumber(_ v: Double) -> String {
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-    return formatDouble(v)
+    return "\(v)"
 }
 
 /// A JSON string literal with the required escapes.

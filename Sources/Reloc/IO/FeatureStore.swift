@@ -79,6 +79,23 @@ public final class FeatureStore {
             && (!complete || chdf5_kind(file, "\(name)/image_size") == 1)
     }
 
+    /// Reads one image's keypoints only (COLMAP convention), without its descriptors.
+    public func readKeypoints(_ name: String) throws -> [SIMD2<Float>] {
+        let shape = try HDF5.shape(file: file, path: path, dataset: "\(name)/keypoints")
+        guard shape.count == 2, shape[1] == 2 else {
+            throw RelocError.file(file: path, message: "\(name)/keypoints has shape \(shape), expected N×2")
+        }
+        let raw = try HDF5.readFloats(file: file, path: path, dataset: "\(name)/keypoints", count: shape[0] * 2)
+        return (0..<shape[0]).map { SIMD2(raw[2 * $0] + 0.5, raw[2 * $0 + 1] + 0.5) }
+    }
+
+    /// The `image_size` (width, height) of an image's entry, or (0, 0) when not stored.
+    public func readImageSize(_ name: String) throws -> SIMD2<Int> {
+        guard chdf5_kind(file, "\(name)/image_size") == 1 else { return SIMD2(0, 0) }
+        let values = try HDF5.readInts(file: file, path: path, dataset: "\(name)/image_size", count: 2)
+        return SIMD2(Int(values[0]), Int(values[1]))
+    }
+
     /// Reads one image's features, converting keypoints to the COLMAP convention.
     /// - Throws: `RelocError.file` naming the file and image when an entry is missing or inconsistent.
     public func read(_ name: String) throws -> ImageFeatures {

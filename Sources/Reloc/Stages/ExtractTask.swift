@@ -7,6 +7,20 @@ import Foundation
 public struct ExtractTask: Sendable {
     public enum Kind: String, CaseIterable, Sendable { case sift, rootsift }
 
+    /// Contrast handling before detection.
+    public enum Contrast: String, CaseIterable, Sendable {
+        /// The image as it is.
+        case off
+        /// Always stretch intensities (1st–99th percentile to 0–255).
+        case on
+        /// As it is first; when that finds fewer than 1/8 of the keypoint budget (dark or flat
+        /// images, e.g. night photographs), again with the stretch, keeping the run with more.
+        case adaptive
+
+        /// Part of the feature file's name in the pipeline.
+        public var nameSuffix: String { self == .off ? "" : (self == .on ? "-nc" : "-ac") }
+    }
+
     public var imageFolder: String
     public var lists: [String]
     public var output: String
@@ -18,8 +32,12 @@ public struct ExtractTask: Sendable {
     public var upsample: Bool
     /// DoG contrast threshold (OpenCV's 0.04).
     public var contrastThreshold: Double = 0.04
+    public var contrast: Contrast = .off
     /// Stretch each image's intensities (1st–99th percentile to 0–255) before detection.
-    public var normalizeContrast: Bool = false
+    public var normalizeContrast: Bool {
+        get { contrast == .on }
+        set { contrast = newValue ? .on : .off }
+    }
 
     public init(imageFolder: String, lists: [String], output: String, kind: Kind = .sift, maxEdge: Int = 1600,
                 maxKeypoints: Int = 8192, overwrite: Bool = false, upsample: Bool = false) {
@@ -32,6 +50,8 @@ public struct ExtractTask: Sendable {
         public var skipped = 0
         public var failed: [String] = []
         public var keypoints = 0
+        /// Images extracted again with contrast stretching (adaptive contrast).
+        public var contrastNormalized = 0
         public var seconds = 0.0
     }
 
@@ -58,7 +78,7 @@ public struct ExtractTask: Sendable {
         options.rootSIFT = kind == .rootsift
         options.upsample = upsample
         options.contrastThreshold = contrastThreshold
-        options.normalizeContrast = normalizeContrast
+        options.normalizeContrast = contrast == .on
         try options.validate()
         let store = try FeatureStore(path: output, mode: .update)
         var summary = Summary()
@@ -75,7 +95,13 @@ public struct ExtractTask: Sendable {
                 continue
             }
             let resized = GrayImage(image).resized(maxEdge: maxEdge)
-            let sift = SIFT.extract(resized.image, options: options)
+            var sift = SIFT.extract(resized.image, options: options)
+            if contrast == .adaptive && sift.count < maxKeypoints / 8 {
+                var stretched = options
+                stretched.normalizeContrast = true
+                let second = SIFT.extract(resized.image, options: stretched)
+                if second.count > sift.count { sift = second; summary.contrastNormalized += 1 }
+            }
             // Back to the original image's pixels (continuous coordinates scale exactly).
             let sx = Float(resized.scale.x), sy = Float(resized.scale.y)
             let features = ImageFeatures(keypoints: sift.keypoints.map { SIMD2($0.x / sx, $0.y / sy) },

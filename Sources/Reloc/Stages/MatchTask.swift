@@ -13,6 +13,9 @@ public struct MatchTask: Sendable {
     public var output: String
     public var options: MatchingOptions
     public var overwrite: Bool
+    /// Skip (with a warning) pairs whose image has no features, instead of failing: an image
+    /// that could not be read during extraction then only loses its own pairs.
+    public var skipMissingFeatures = false
 
     public init(pairsFile: String, featuresFile: String, output: String, ratio: Float?, mutual: Bool, overwrite: Bool = false) {
         self.pairsFile = pairsFile; self.featuresFile = featuresFile; self.output = output
@@ -28,7 +31,7 @@ public struct MatchTask: Sendable {
 
     /// - Throws: `RelocError` for a malformed pairs file, a missing image in the features, or an
     ///   unwritable output.
-    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
+    public func run(warn: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let start = Date()
         try options.validate()
         // Pairs run in parallel; each sgemm stays on its worker's thread.
@@ -40,9 +43,12 @@ public struct MatchTask: Sendable {
             if pair.first != pair.second && seen.insert(key).inserted { pairs.append(pair) }
         }
         let features = try FeatureStore(path: featuresFile, mode: .read)
-        for name in Set(pairs.flatMap { [$0.first, $0.second] }) where !features.contains(name) {
+        let absent = Set(pairs.flatMap { [$0.first, $0.second] }.filter { !features.contains($0) })
+        if let name = absent.sorted().first, !skipMissingFeatures {
             throw RelocError.file(file: featuresFile, message: "no features for '\(name)', named in \(pairsFile)")
         }
+        for name in absent.sorted() { warn("warning: \(featuresFile): no features for '\(name)'; its pairs are not matched") }
+        pairs = pairs.filter { !absent.contains($0.first) && !absent.contains($0.second) }
         let store = try MatchStore(path: output, mode: .update)
         var summary = Summary()
         var todo: [ImagePair] = []

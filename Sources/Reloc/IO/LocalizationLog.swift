@@ -1,0 +1,85 @@
+import Foundation
+
+/// One query's line in the localization log (`results.txt_logs.jsonl`, JSON lines, keys sorted).
+public struct LocalizationLogEntry: Codable, Equatable, Sendable {
+    public var query: String
+    /// A pose was estimated (not a fallback).
+    public var localized: Bool
+    /// Why the pose is a fallback (nil when localized).
+    public var fallback: String?
+    /// Retrieved database images that are in the map.
+    public var retrieved: Int
+    /// Covisibility clusters tried (1 without clustering).
+    public var clusters: Int
+    /// Keypoint matches with the retrieved images.
+    public var matches: Int
+    /// 2D-3D correspondences (deduplicated) of the chosen cluster.
+    public var correspondences: Int
+    public var inliers: Int
+    public var ransacIterations: Int
+    public var seconds: Double
+    /// World-to-camera pose: qw qx qy qz tx ty tz.
+    public var pose: [Double]
+
+    enum CodingKeys: String, CodingKey {
+        case query, localized, fallback, retrieved, clusters, matches, correspondences, inliers, seconds, pose
+        case ransacIterations = "ransac_iterations"
+    }
+}
+
+/// The localization log: one JSON object per line, appended and flushed query by query so a
+/// killed run keeps what it finished. A line cut short by a kill is dropped when read back.
+public enum LocalizationLog {
+    /// The log's first line: the inputs and settings its poses came from.
+    public static func header(settings: String) -> String {
+        "{\"settings\":\(jsonString(settings))}\n"
+    }
+
+    /// Entries of an existing log, by query name (later lines win); empty when the file is missing
+    /// or its header names other settings (the poses would be stale).
+    public static func read(path: String, settings: String) -> [String: LocalizationLogEntry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard let first = lines.first, String(decoding: first, as: UTF8.self) + "\n" == header(settings: settings) else { return [:] }
+        var entries: [String: LocalizationLogEntry] = [:]
+        let decoder = JSONDecoder()
+        for line in lines.dropFirst() where !line.isEmpty {
+            if let entry = try? decoder.decode(LocalizationLogEntry.self, from: Data(line)), entry.pose.count == 7,
+               entry.pose.allSatisfy(\.isFinite) {
+                entries[entry.query] = entry
+            }
+        }
+        return entries
+    }
+
+    public static func line(_ entry: LocalizationLogEntry) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(entry)) ?? Data(), as: UTF8.self) + "\n"
+    }
+}
+
+/// Appends lines to a file, each written through to the OS at once.
+final class LineAppender {
+    let path: String
+    private let handle: FileHandle
+
+    /// Starts the file with `lines` (the complete lines of an earlier run), then appends.
+    init(path: String, keeping lines: [String]) throws {
+        self.path = path
+        try AtomicFile.write(lines.joined(), to: path)
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw RelocError.file(file: path, message: "cannot open for appending")
+        }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    func append(_ line: String) throws {
+        do { try handle.write(contentsOf: Data(line.utf8)) } catch {
+            throw RelocError.file(file: path, message: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    deinit { try? handle.close() }
+}

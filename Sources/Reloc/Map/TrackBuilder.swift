@@ -1,0 +1,61 @@
+/// A keypoint of one image, identified by the image's index in the map and the keypoint's
+/// index in that image's features.
+public struct KeypointID: Equatable, Hashable, Comparable, Sendable {
+    public var image: Int
+    public var keypoint: Int
+
+    public init(image: Int, keypoint: Int) { self.image = image; self.keypoint = keypoint }
+
+    public static func < (a: KeypointID, b: KeypointID) -> Bool { (a.image, a.keypoint) < (b.image, b.keypoint) }
+}
+
+/// Tracks from pairwise matches: union-find over every image's keypoints (path halving, union
+/// by size); a track is a connected set of at least two keypoints. Matches chain across pairs,
+/// so a track may hold several keypoints of one image; the triangulation decides which to keep.
+public struct TrackBuilder: Sendable {
+    /// First global index of each image's keypoints.
+    let offsets: [Int]
+    var parent: [Int32]
+    var size: [Int32]
+
+    /// - Parameter keypointCounts: number of keypoints of each image.
+    public init(keypointCounts: [Int]) {
+        var offsets = [0]
+        for count in keypointCounts { offsets.append(offsets.last! + count) }
+        self.offsets = offsets
+        parent = (0..<Int32(offsets.last!)).map { $0 }
+        size = [Int32](repeating: 1, count: offsets.last!)
+    }
+
+    func global(_ id: KeypointID) -> Int { offsets[id.image] + id.keypoint }
+
+    mutating func root(_ i: Int) -> Int {
+        var i = i
+        while parent[i] != Int32(i) {
+            parent[i] = parent[Int(parent[i])]
+            i = Int(parent[i])
+        }
+        return i
+    }
+
+    /// Joins the tracks of two matched keypoints.
+    public mutating func union(_ a: KeypointID, _ b: KeypointID) {
+        var ra = root(global(a)), rb = root(global(b))
+        guard ra != rb else { return }
+        if size[ra] < size[rb] { swap(&ra, &rb) }
+        parent[rb] = Int32(ra)
+        size[ra] += size[rb]
+    }
+
+    /// Every track of two or more keypoints, keypoints sorted, tracks ordered by their first keypoint.
+    public mutating func tracks() -> [[KeypointID]] {
+        var members: [Int: [KeypointID]] = [:]
+        var image = 0
+        for i in 0..<parent.count {
+            while i >= offsets[image + 1] { image += 1 }
+            guard size[root(i)] > 1 else { continue }
+            members[root(i), default: []].append(KeypointID(image: image, keypoint: i - offsets[image]))
+        }
+        return members.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+    }
+}

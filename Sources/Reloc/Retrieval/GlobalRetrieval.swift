@@ -1,0 +1,80 @@
+import COpenBLAS
+
+/// One retrieved database image.
+public struct RetrievalHit: Equatable, Sendable {
+    /// Index into the database list.
+    public var index: Int
+    /// Cosine similarity of the two global descriptors.
+    public var similarity: Float
+
+    public init(index: Int, similarity: Float) { self.index = index; self.similarity = similarity }
+}
+
+/// Cosine top-k retrieval over global descriptors, streamed: the database is one M×D matrix,
+/// queries go through in blocks, so memory is M·D + block·M floats, never N×M.
+public enum GlobalRetrieval {
+    /// Queries per block (block × M similarities in memory at a time).
+    static let block = 256
+
+    /// Unit-length copies, one row each (a zero vector stays zero).
+    static func unitRows(_ vectors: [[Float]], dimension: Int) -> [Float] {
+        var matrix = [Float](repeating: 0, count: vectors.count * dimension)
+        for (i, v) in vectors.enumerated() {
+            var s: Float = 0
+            for x in v { s += x * x }
+            let scale: Float = s > 0 ? 1 / s.squareRoot() : 0
+            for k in 0..<dimension { matrix[i * dimension + k] = v[k] * scale }
+        }
+        return matrix
+    }
+
+    /// The `k` most similar database descriptors of each query, most similar first (ties: lower
+    /// index first).
+    /// - Parameters:
+    ///   - excluded: (query index, database index) pairs never returned, e.g. an image and itself.
+    /// - Throws: `RelocError.invalidArgument` when descriptor dimensions differ.
+    public static func topK(queries: [[Float]], database: [[Float]], k: Int,
+                            excluded: ((Int, Int) -> Bool)? = nil) throws -> [[RetrievalHit]] {
+        guard let dimension = database.first?.count, !queries.isEmpty else { return queries.map { _ in [] } }
+        for v in queries + database where v.count != dimension {
+            throw RelocError.invalidArgument("global descriptors of different dimensions (\(v.count) and \(dimension))")
+        }
+        let m = database.count
+        let databaseMatrix = unitRows(database, dimension: dimension)
+        var results: [[RetrievalHit]] = []
+        results.reserveCapacity(queries.count)
+        var similarities = [Float](repeating: 0, count: block * m)
+        for start in stride(from: 0, to: queries.count, by: block) {
+            let rows = min(block, queries.count - start)
+            let queryMatrix = unitRows(Array(queries[start..<start + rows]), dimension: dimension)
+            queryMatrix.withUnsafeBufferPointer { q in
+                databaseMatrix.withUnsafeBufferPointer { d in
+                    similarities.withUnsafeMutableBufferPointer { s in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(m), Int32(dimension),
+                                    1, q.baseAddress, Int32(dimension), d.baseAddress, Int32(dimension), 0, s.baseAddress, Int32(m))
+                    }
+                }
+            }
+            for r in 0..<rows {
+                let queryIndex = start + r
+                results.append(select(k, from: similarities[(r * m)..<(r * m + m)]) { excluded?(queryIndex, $0) ?? false })
+            }
+        }
+        return results
+    }
+
+    /// The k largest values of a row (bounded insertion: k is small), best first.
+    static func select(_ k: Int, from row: ArraySlice<Float>, skip: (Int) -> Bool) -> [RetrievalHit] {
+        var best: [RetrievalHit] = []
+        best.reserveCapacity(k + 1)
+        for (offset, value) in row.enumerated() {
+            if best.count == k, let last = best.last, value <= last.similarity { continue }
+            if skip(offset) { continue }
+            var position = best.count
+            while position > 0 && best[position - 1].similarity < value { position -= 1 }
+            best.insert(RetrievalHit(index: offset, similarity: value), at: position)
+            if best.count > k { best.removeLast() }
+        }
+        return best
+    }
+}

@@ -1,0 +1,203 @@
+import Features
+import Foundation
+
+/// How `reloc pairs` chooses the images to match.
+public enum RetrievalMethod: Equatable, Sendable, CustomStringConvertible {
+    /// Every query with every database image.
+    case exhaustive
+    /// VLAD of the local features (vocabulary learned on the database), cosine top-k.
+    case vlad
+    /// Global descriptors from an hloc global-features HDF5 file, cosine top-k.
+    case global(String)
+    /// An existing pairs file (e.g. hloc's `pairs-query-netvlad50.txt`), kept as it is.
+    case file(String)
+    /// Database–database from the reference model: covisibility (shared 3D points).
+    case covisibility
+    /// Database–database from the reference poses: viewing-frustum overlap.
+    case frustum
+    /// Database–database: covisibility when the model has points, else frustum overlap.
+    case poses
+
+    /// Parses `exhaustive`, `vlad`, `global:FILE.h5`, `pairs:FILE`, `covisibility`, `frustum`, `poses`.
+    public init(parsing text: String) throws {
+        switch text {
+        case "exhaustive": self = .exhaustive
+        case "vlad": self = .vlad
+        case "covisibility": self = .covisibility
+        case "frustum": self = .frustum
+        case "poses": self = .poses
+        default:
+            if text.hasPrefix("global:"), text.count > 7 { self = .global(String(text.dropFirst(7))); return }
+            if text.hasPrefix("pairs:"), text.count > 6 { self = .file(String(text.dropFirst(6))); return }
+            throw RelocError.invalidArgument("unknown retrieval '\(text)': use exhaustive, vlad, global:FILE.h5, pairs:FILE, covisibility, frustum or poses")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exhaustive: return "exhaustive"
+        case .vlad: return "vlad"
+        case .global(let path): return "global:\(path)"
+        case .file(let path): return "pairs:\(path)"
+        case .covisibility: return "covisibility"
+        case .frustum: return "frustum"
+        case .poses: return "poses"
+        }
+    }
+
+    /// Whether the method pairs database images with each other (from a model) rather than queries
+    /// with database images.
+    public var isDatabaseOnly: Bool { self == .covisibility || self == .frustum || self == .poses }
+}
+
+/// `reloc pairs`: image pairs to match, written as a pairs file (`name0 name1` per line; for each
+/// query its database images best first).
+public struct PairsTask: Sendable {
+    public var retrieval: RetrievalMethod
+    /// Query lists (query lists with intrinsics, pairs files or plain lists); unused for
+    /// database-only methods.
+    public var queryLists: [String]
+    /// The database: a COLMAP model folder or a list of names.
+    public var database: String
+    public var output: String
+    public var topK: Int
+    /// Local features (for `vlad`).
+    public var featuresFile: String?
+    /// Where VLAD descriptors are stored (hloc's global layout); default: next to `output`.
+    public var globalOutput: String?
+    public var vladClusters = 64
+    /// Local descriptors sampled from the database to learn the VLAD vocabulary.
+    public var vladSamples = 100_000
+    public var seed: UInt64 = 0
+
+    public init(retrieval: RetrievalMethod, queryLists: [String], database: String, output: String, topK: Int = 20,
+                featuresFile: String? = nil, globalOutput: String? = nil) {
+        self.retrieval = retrieval; self.queryLists = queryLists; self.database = database; self.output = output
+        self.topK = topK; self.featuresFile = featuresFile; self.globalOutput = globalOutput
+    }
+
+    public struct Summary: Sendable {
+        public var pairs = 0
+        public var queries = 0
+        public var databaseImages = 0
+        public var method = ""
+        public var seconds = 0.0
+    }
+
+    /// - Parameter warn: receives a line for each image left out (no features for VLAD).
+    public func run(warn: (String) -> Void = { _ in }) throws -> Summary {
+        let start = Date()
+        guard topK > 0 else { throw RelocError.invalidArgument("--top-k must be positive") }
+        var summary = Summary()
+        let pairs: [ImagePair]
+        if retrieval.isDatabaseOnly {
+            let model = try ColmapModel.read(folder: database)
+            summary.databaseImages = model.images.count
+            let useCovisibility = retrieval == .covisibility || (retrieval == .poses && !model.points3D.isEmpty)
+            if retrieval == .covisibility && model.points3D.isEmpty {
+                throw RelocError.file(file: database, message: "the model has no 3D points, so no covisibility: use --retrieval frustum or poses")
+            }
+            pairs = useCovisibility ? DatabasePairs.covisibility(model: model, topK: topK)
+                                    : DatabasePairs.frustumOverlap(model: model, topK: topK)
+            summary.method = useCovisibility ? "covisibility" : "frustum overlap"
+        } else {
+            guard !queryLists.isEmpty else { throw RelocError.invalidArgument("--queries is needed for retrieval \(retrieval)") }
+            let queries = try names(lists: queryLists)
+            let databaseNames = try ImageList.read(list: database)
+            summary.queries = queries.count
+            summary.databaseImages = databaseNames.count
+            summary.method = retrieval.description
+            switch retrieval {
+            case .exhaustive:
+                pairs = queries.flatMap { q in databaseNames.filter { $0 != q }.map { ImagePair(q, $0) } }
+            case .file(let path):
+                let wanted = Set(queries), known = Set(databaseNames)
+                let fromFile = try PairsFile.read(path: path)
+                for pair in fromFile where wanted.contains(pair.first) && !known.contains(pair.second) {
+                    throw RelocError.file(file: path, message: "pair '\(pair.first) \(pair.second)' names '\(pair.second)', which is not in the database \(database)")
+                }
+                pairs = fromFile.filter { wanted.contains($0.first) }
+            case .global(let path):
+                let store = try GlobalDescriptorStore(path: path, mode: .read)
+                pairs = try retrieve(queries: queries, database: databaseNames, store: store)
+            case .vlad:
+                guard let featuresFile else { throw RelocError.invalidArgument("retrieval vlad needs --features") }
+                let globalPath = globalOutput ?? ((output as NSString).deletingPathExtension + "-vlad.h5")
+                let store = try GlobalDescriptorStore(path: globalPath, mode: .update)
+                let features = try FeatureStore(path: featuresFile, mode: .read)
+                // An image that failed extraction is left out (its query falls back later).
+                let absent = Set((databaseNames + queries).filter { !features.contains($0) })
+                for name in absent.sorted() { warn("warning: \(featuresFile): no features for '\(name)'; left out of retrieval") }
+                let usableDatabase = databaseNames.filter { !absent.contains($0) }
+                let usableQueries = queries.filter { !absent.contains($0) }
+                try encodeVLAD(names: usableDatabase + usableQueries, database: usableDatabase, features: features, store: store)
+                pairs = try retrieve(queries: usableQueries, database: usableDatabase, store: store)
+            default:
+                fatalError("database-only methods handled above")
+            }
+        }
+        try PairsFile.write(pairs, to: output)
+        summary.pairs = pairs.count
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    func names(lists: [String]) throws -> [String] {
+        var seen = Set<String>()
+        var names: [String] = []
+        for list in lists {
+            for name in try ImageList.read(list: list) {
+                try ImageList.validate(name, list: list)
+                if seen.insert(name).inserted { names.append(name) }
+            }
+        }
+        return names
+    }
+
+    func retrieve(queries: [String], database: [String], store: GlobalDescriptorStore) throws -> [ImagePair] {
+        let queryDescriptors = try queries.map { try store.read($0) }
+        let databaseDescriptors = try database.map { try store.read($0) }
+        let hits = try GlobalRetrieval.topK(queries: queryDescriptors, database: databaseDescriptors, k: topK) {
+            queries[$0] == database[$1]
+        }
+        return zip(queries, hits).flatMap { query, hits in hits.map { ImagePair(query, database[$0.index]) } }
+    }
+
+    /// VLAD descriptors for the names missing from `store` (all of them share one vocabulary,
+    /// learned deterministically from the database's features).
+    func encodeVLAD(names: [String], database: [String], features: FeatureStore, store: GlobalDescriptorStore) throws {
+        var seen = Set<String>()
+        let missing = names.filter { seen.insert($0).inserted && !store.contains($0) }
+        guard !missing.isEmpty else { return }
+        let featuresFile = features.path
+        // Sample evenly: the same share of every database image's descriptors.
+        var counts: [Int] = []
+        var dimension = 0
+        for name in database {
+            let f = try features.read(name)
+            counts.append(f.count)
+            if f.count > 0 { dimension = f.descriptorDimension }
+        }
+        let total = counts.reduce(0, +)
+        guard total > 0 else { throw RelocError.file(file: featuresFile, message: "the database images have no features") }
+        let stride = max(1, (total + vladSamples - 1) / vladSamples)
+        var samples: [Float] = []
+        for name in database {
+            let f = try features.read(name)
+            guard f.descriptorDimension == dimension else {
+                throw RelocError.file(file: featuresFile, message: "'\(name)' has \(f.descriptorDimension)-D descriptors, others \(dimension)-D")
+            }
+            for i in Swift.stride(from: 0, to: f.count, by: stride) { samples += f.descriptors[(i * dimension)..<((i + 1) * dimension)] }
+        }
+        let clusters = min(vladClusters, samples.count / dimension)
+        let vocabulary = try VLADVocabulary.train(samples: samples, dimension: dimension, clusterCount: clusters, seed: seed)
+        for name in missing {
+            let f = try features.read(name)
+            guard f.count == 0 || f.descriptorDimension == dimension else {
+                throw RelocError.file(file: featuresFile, message: "'\(name)' has \(f.descriptorDimension)-D descriptors, the database \(dimension)-D")
+            }
+            try store.write(name, vocabulary.encode(f.descriptors))
+        }
+        try store.flush()
+    }
+}

@@ -1,0 +1,203 @@
+import Features
+import Foundation
+import Geometry
+
+/// `reloc pipeline`: every stage on a dataset folder, through files in the output folder
+/// (hloc-style names that encode the settings, so changed settings never reuse stale files):
+///
+///     feats-<kind>-n<keypoints>-r<edge>[-<contrast>].h5      extract (db + queries)
+///     pairs-db-poses<k>.txt, matches-db_<feats>_<matcher>_db<k>.h5   map pairs from the reference poses
+///     sfm_<feats>_<matcher>_db<k>/                          triangulated map (COLMAP binary)
+///     global-vlad_<feats>.h5, pairs-query-<retrieval><k>.txt, matches-query_<feats>_<matcher>_<retrieval><k>.h5
+///     results.txt (+ results.txt_logs.jsonl)                 Aachen v1.1 submission
+///     evaluation.txt, evaluation.json                        when the dataset has ground truth
+///     pipeline.json                                          settings and time per stage
+///
+/// Finished work is skipped on a rerun (each stage resumes), unless `overwrite`.
+public struct PipelineTask: Sendable {
+    public var dataset: String
+    public var output: String
+    public var modelName: String?
+    public var features: ExtractTask.Kind = .rootsift
+    public var maxEdge = 1600
+    public var maxKeypoints = 8192
+    public var contrast: ExtractTask.Contrast = .adaptive
+    public var contrastThreshold = 0.04
+    public var upsample = false
+    public var retrieval: RetrievalMethod = .vlad
+    public var topK = 20
+    public var databaseTopK = 20
+    public var ratio: Float? = 0.8
+    public var mutual = true
+    public var localization = AbsolutePoseOptions()
+    public var covisibilityClustering = false
+    public var threads = 0
+    public var overwrite = false
+
+    public init(dataset: String, output: String) { self.dataset = dataset; self.output = output }
+
+    public struct Summary: Sendable {
+        public var layout: DatasetLayout
+        public var results: String
+        public var localized = 0
+        public var queries = 0
+        public var evaluation: EvaluationReport?
+        public var stageSeconds: [(String, Double)] = []
+    }
+
+    /// - Parameters:
+    ///   - say: a line of narration per stage (stdout in the CLI).
+    ///   - warn: warnings (stderr).
+    ///   - progress: a progress reporter for a named stage.
+    public func run(say: (String) -> Void = { _ in }, warn: @escaping (String) -> Void = { _ in },
+                    progress: (String) -> (((Int, Int) -> Void), () -> Void) = { _ in ({ _, _ in }, {}) }) throws -> Summary {
+        guard topK > 0, databaseTopK > 0 else { throw RelocError.invalidArgument("--top-k and --db-top-k must be positive") }
+        let layout = try DatasetLayout.detect(root: dataset, modelName: modelName)
+        try layout.checkQueryImages()
+        if threads > 0 { BLASThreads.set(threads) }
+        do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+            throw RelocError.file(file: output, message: "cannot create the output folder: \(error.localizedDescription)")
+        }
+        func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
+        var summary = Summary(layout: layout, results: path("results.txt"))
+        func stage<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+            let start = Date()
+            defer { summary.stageSeconds.append((name, Date().timeIntervalSince(start))) }
+            return try body()
+        }
+        say("dataset \(layout.root): images in \(layout.imageFolder), model \(layout.model), \(layout.queryLists.count) query list(s)")
+
+        let featsName = "feats-\(features.rawValue)-n\(maxKeypoints)-r\(maxEdge)\(contrast.nameSuffix)"
+            + (contrastThreshold == 0.04 ? "" : "-t\(contrastThreshold)") + (upsample ? "-up" : "")
+        let featuresPath = path(featsName + ".h5")
+        let databasePairs = path("pairs-db-poses\(databaseTopK).txt")
+        let matcherName = "NN" + (mutual ? "-mutual" : "") + (ratio.map { "-ratio\($0)" } ?? "")
+        let databaseMatches = path("matches-db_\(featsName)_\(matcherName)_db\(databaseTopK).h5")
+        let map = path("sfm_\(featsName)_\(matcherName)_db\(databaseTopK)")
+        let retrievalName: String
+        switch retrieval {
+        case .file(let file): retrievalName = "file-" + ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        case .global(let file): retrievalName = "global-" + ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        default: retrievalName = retrieval.description
+        }
+        let queryPairs = path("pairs-query-\(retrievalName)\(topK).txt")
+        let queryMatches = path("matches-query_\(featsName)_\(matcherName)_\(retrievalName)\(topK).h5")
+        if overwrite {
+            for file in [featuresPath, databasePairs, databaseMatches, map, queryPairs, queryMatches, summary.results,
+                         summary.results + "_logs.jsonl", path("global-vlad_\(featsName).h5")] {
+                try? FileManager.default.removeItem(atPath: file)
+            }
+        }
+
+        // 1. Features of the database and the queries.
+        try stage("extract") {
+            var task = ExtractTask(imageFolder: layout.imageFolder, lists: [layout.model] + layout.queryLists, output: featuresPath,
+                                   kind: features, maxEdge: maxEdge, maxKeypoints: maxKeypoints)
+            task.contrast = contrast
+            task.contrastThreshold = contrastThreshold
+            task.upsample = upsample
+            let (update, finish) = progress("extract")
+            let s = try task.run(warn: warn, progress: update)
+            finish()
+            say(String(format: "extract: %d images (%d keypoints), %d already done, %d unreadable, %.1f s",
+                       s.extracted, s.keypoints, s.skipped, s.failed.count, s.seconds))
+        }
+        // 2. The map: database pairs from the reference poses, matches, triangulation.
+        if FileManager.default.fileExists(atPath: map) {
+            say("map: \(map) exists; skipped")
+        } else {
+            try stage("map pairs") {
+                let s = try PairsTask(retrieval: .poses, queryLists: [], database: layout.model, output: databasePairs,
+                                      topK: databaseTopK).run(warn: warn)
+                say("map pairs: \(s.pairs) database pairs by \(s.method)")
+            }
+            try stage("map matching") {
+                var task = MatchTask(pairsFile: databasePairs, featuresFile: featuresPath, output: databaseMatches,
+                                     ratio: ratio, mutual: mutual)
+                task.skipMissingFeatures = true
+                let (update, finish) = progress("match db")
+                let s = try task.run(warn: warn, progress: update)
+                finish()
+                say(String(format: "map matching: %d pairs (%d matches), %d already done, %.1f s", s.matched, s.matches, s.skipped, s.seconds))
+            }
+            try stage("triangulation") {
+                var task = TriangulateTask(referenceModel: layout.model, featuresFile: featuresPath, matchesFile: databaseMatches,
+                                           pairsFile: databasePairs, output: map)
+                task.imageFolder = layout.imageFolder
+                task.threads = threads
+                let (update, finish) = progress("triangulate")
+                let s = try task.run(warn: warn, progress: update)
+                finish()
+                say(String(format: "triangulation: %d points from %d tracks (%d of %d matches on their epipolar lines), track length %.2f, error %.2f px, %.1f s",
+                           s.points, s.tracks, s.verifiedMatches, s.matches, s.meanTrackLength, s.meanReprojectionError, s.seconds))
+            }
+        }
+        // 3. Retrieval and query matching.
+        try stage("retrieval") {
+            var task = PairsTask(retrieval: retrieval, queryLists: layout.queryLists, database: layout.model, output: queryPairs,
+                                 topK: topK, featuresFile: featuresPath, globalOutput: path("global-vlad_\(featsName).h5"))
+            task.seed = localization.seed
+            let s = try task.run(warn: warn)
+            say(String(format: "retrieval (%@): %d pairs for %d queries, %.1f s", s.method, s.pairs, s.queries, s.seconds))
+        }
+        try stage("query matching") {
+            var task = MatchTask(pairsFile: queryPairs, featuresFile: featuresPath, output: queryMatches, ratio: ratio, mutual: mutual)
+            task.skipMissingFeatures = true
+            let (update, finish) = progress("match queries")
+            let s = try task.run(warn: warn, progress: update)
+            finish()
+            say(String(format: "query matching: %d pairs (%d matches), %d already done, %.1f s", s.matched, s.matches, s.skipped, s.seconds))
+        }
+        // 4. Localization.
+        try stage("localization") {
+            var task = LocalizeTask(model: map, queryLists: layout.queryLists, featuresFile: featuresPath, matchesFile: queryMatches,
+                                    pairsFile: queryPairs, output: summary.results)
+            task.options = localization
+            task.covisibilityClustering = covisibilityClustering
+            task.threads = threads
+            let (update, finish) = progress("localize")
+            let s = try task.run(warn: warn, progress: update)
+            finish()
+            summary.localized = s.localized
+            summary.queries = s.queries
+            say(String(format: "Localized %d / %d queries (%d fallbacks, %d from an earlier run), %.1f s",
+                       s.localized, s.queries, s.fallbacks, s.resumed, s.seconds))
+        }
+        // 5. Evaluation.
+        if let truth = layout.groundTruth {
+            let report = try stage("evaluation") {
+                try EvaluateTask(resultsPath: summary.results, groundTruthPath: truth, queryListPaths: layout.queryLists,
+                                 jsonPath: path("evaluation.json")).run()
+            }
+            try AtomicFile.write(report.formatTable(), to: path("evaluation.txt"))
+            summary.evaluation = report
+        }
+        try AtomicFile.write(facts(summary: summary, featsName: featsName), to: path("pipeline.json"))
+        return summary
+    }
+
+    /// Settings, versions and time per stage, as JSON.
+    func facts(summary: Summary, featsName: String) -> String {
+        let stages = summary.stageSeconds.map { "    {\"stage\": \(jsonString($0.0)), \"seconds\": \(jsonNumber($0.1))}" }
+        return """
+            {
+              "reloc": \(jsonString(RelocVersion.description)),
+              "dataset": \(jsonString(dataset)),
+              "features": \(jsonString(featsName)),
+              "retrieval": \(jsonString(retrieval.description)),
+              "top_k": \(topK),
+              "db_top_k": \(databaseTopK),
+              "ratio": \(ratio.map { "\($0)" } ?? "null"),
+              "mutual": \(mutual),
+              "threshold_px": \(jsonNumber(localization.thresholdPixels)),
+              "covisibility_clustering": \(covisibilityClustering),
+              "localized": \(summary.localized),
+              "queries": \(summary.queries),
+              "stages": [
+            \(stages.joined(separator: ",\n"))
+              ]
+            }
+
+            """
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Reloc
+
+struct LocalizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "localize",
+        abstract: "Localize queries against a triangulated map and write an Aachen v1.1 submission.",
+        discussion: """
+            Every query gets exactly one line: when no pose is found, the pose of its top \
+            retrieved database image (a fallback). A per-query log (JSON lines) goes to \
+            OUTPUT_logs.jsonl; a rerun reuses the poses logged there (resume) unless --overwrite.
+            """
+    )
+
+    @Option(help: "The map (reloc triangulate).") var model: String
+    @Option(parsing: .upToNextOption, help: "Query lists with intrinsics.") var queries: [String]
+    @Option(help: "Feature file.") var features: String
+    @Option(help: "Match file of the query pairs.") var matches: String
+    @Option(help: "Query pairs file (retrieval).") var pairs: String
+    @Option(help: "Submission file to write.") var output: String
+    @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
+    @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images; keep the best.")
+    var covisibilityClustering = false
+    @Option(help: "RANSAC seed.") var seed: UInt64 = 0
+    @Option(help: "Log file (default: OUTPUT_logs.jsonl).") var log: String?
+    @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
+    @Flag(help: "Ignore poses logged by an earlier run.") var overwrite = false
+
+    func validate() throws {
+        guard threshold > 0 else { throw ValidationError("--threshold must be positive") }
+        guard !queries.isEmpty else { throw ValidationError("--queries needs at least one query list") }
+    }
+
+    func run() throws {
+        var task = LocalizeTask(model: model, queryLists: queries, featuresFile: features, matchesFile: matches, pairsFile: pairs, output: output)
+        task.options = .init(thresholdPixels: threshold, seed: seed)
+        task.covisibilityClustering = covisibilityClustering
+        task.logPath = log
+        task.threads = threads
+        task.overwrite = overwrite
+        let progress = Progress(label: "localize")
+        let s = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
+        progress.finish()
+        print(String(format: "Localized %d / %d queries (%d fallbacks, %d reused from the log); wrote %@ in %.1f s",
+                     s.localized, s.queries, s.fallbacks, s.resumed, output, s.seconds))
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Reloc
+
+struct PipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Run every stage on a dataset folder: features, map, retrieval, matching, localization, evaluation.",
+        discussion: """
+            DS follows the Aachen-like layout (images/ or images/images_upright/, 3D-models/NAME/, \
+            queries/*_queries_with_intrinsics.txt, optional ground_truth.txt). Writes OUT/results.txt \
+            and, with ground truth, OUT/evaluation.txt and .json. Finished work is reused on a rerun.
+            """
+    )
+
+    @Option(help: "Dataset folder.") var dataset: String
+    @Option(help: "Output folder.") var output: String
+    @Option(help: "Model folder under DS/3D-models (when there are several).") var model: String?
+    @Option(help: "sift or rootsift.") var features: String = "rootsift"
+    @Option(name: .customLong("max-edge"), help: "Resize images so that the longer edge is at most this.") var maxEdge: Int = 1600
+    @Option(name: .customLong("max-keypoints"), help: "Keypoints per image.") var maxKeypoints: Int = 8192
+    @Option(help: "Contrast stretching before detection: off, on, adaptive (only images with few keypoints).")
+    var contrast: String = "adaptive"
+    @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
+    var contrastThreshold: Double = 0.04
+    @Flag(help: "Double the image before the first SIFT octave (OpenCV's default; about 3× slower extraction).")
+    var upsample = false
+    @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: String = "vlad"
+    @Option(name: .customLong("top-k"), help: "Database images retrieved per query.") var topK: Int = 20
+    @Option(name: .customLong("db-top-k"), help: "Neighbours per database image for the map.") var dbTopK: Int = 20
+    @Option(help: "Lowe's ratio for matching (1 disables).") var ratio: Float = 0.8
+    @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
+    @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
+    var covisibilityClustering = false
+    @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
+    @Option(help: "RANSAC / vocabulary seed.") var seed: UInt64 = 0
+    @Flag(help: "Recompute everything instead of reusing earlier work.") var overwrite = false
+
+    func validate() throws {
+        guard ExtractTask.Kind(rawValue: features) != nil else { throw ValidationError("--features must be sift or rootsift") }
+        guard ExtractTask.Contrast(rawValue: contrast) != nil else { throw ValidationError("--contrast must be off, on or adaptive") }
+        let method = try RetrievalMethod(parsing: retrieval)
+        guard !method.isDatabaseOnly else { throw ValidationError("--retrieval must be vlad, exhaustive, pairs:FILE or global:FILE.h5") }
+        guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
+        guard topK > 0, dbTopK > 0, maxEdge > 0, maxKeypoints > 0, threshold > 0, threads >= 0 else {
+            throw ValidationError("--top-k, --db-top-k, --max-edge, --max-keypoints and --threshold must be positive")
+        }
+        guard ratio > 0 && ratio <= 1 else { throw ValidationError("--ratio must be in (0, 1]") }
+    }
+
+    func run() throws {
+        var task = PipelineTask(dataset: dataset, output: output)
+        task.modelName = model
+        task.features = ExtractTask.Kind(rawValue: features)!
+        task.maxEdge = maxEdge
+        task.maxKeypoints = maxKeypoints
+        task.contrast = ExtractTask.Contrast(rawValue: contrast)!
+        task.contrastThreshold = contrastThreshold
+        task.upsample = upsample
+        task.retrieval = try RetrievalMethod(parsing: retrieval)
+        task.topK = topK
+        task.databaseTopK = dbTopK
+        task.ratio = ratio < 1 ? ratio : nil
+        task.localization = .init(thresholdPixels: threshold, seed: seed)
+        task.covisibilityClustering = covisibilityClustering
+        task.threads = threads
+        task.overwrite = overwrite
+        let summary = try task.run(
+            say: { print($0) },
+            warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) },
+            progress: { label in
+                let progress = Progress(label: label)
+                return (progress.update, progress.finish)
+            })
+        print("wrote \(summary.results)")
+        if let report = summary.evaluation {
+            print()
+            print(report.formatTable(), terminator: "")
+        }
+    }
+}
