@@ -23,6 +23,7 @@ struct LocalizeCommand: ParsableCommand {
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images; keep the best.")
     var covisibilityClustering = false
     @Option(help: "RANSAC seed.") var seed: UInt64 = 0
+    @Option(name: .customLong("min-inliers"), help: "Fewer inliers than this: the fallback pose instead.") var minInliers: Int = 6
     @Option(help: "Log file (default: OUTPUT_logs.jsonl).") var log: String?
     @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
     @Flag(help: "Ignore poses logged by an earlier run.") var overwrite = false
@@ -36,6 +37,7 @@ struct LocalizeCommand: ParsableCommand {
         var task = LocalizeTask(model: model, queryLists: queries, featuresFile: features, matchesFile: matches, pairsFile: pairs, output: output)
         task.options = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
+        task.minInliers = minInliers
         task.logPath = log
         task.threads = threads
         task.overwrite = overwrite

@@ -32,6 +32,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
     var covisibilityClustering = false
+    @Option(name: .customLong("min-inliers"), help: "Fewer inliers than this: the fallback pose instead.") var minInliers: Int = 6
     @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
     @Option(help: "RANSAC / vocabulary seed.") var seed: UInt64 = 0
     @Flag(help: "Recompute everything instead of reusing earlier work.") var overwrite = false
@@ -63,6 +64,7 @@ struct PipelineCommand: ParsableCommand {
         task.ratio = ratio < 1 ? ratio : nil
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
+        task.minInliers = minInliers
         task.threads = threads
         task.overwrite = overwrite
         let summary = try task.run(

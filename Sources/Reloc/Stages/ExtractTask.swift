@@ -80,7 +80,7 @@ public struct ExtractTask: Sendable {
         options.contrastThreshold = contrastThreshold
         options.normalizeContrast = contrast == .on
         try options.validate()
-        let store = try FeatureStore(path: output, mode: .update)
+        let store = try openForUpdateOrRebuild(output, warn: warn) { try FeatureStore(path: output, mode: $0) }
         var summary = Summary()
         for (index, name) in names.enumerated() {
             defer { progress?(index + 1, names.count) }

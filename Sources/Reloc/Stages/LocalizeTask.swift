@@ -20,6 +20,9 @@ public struct LocalizeTask: Sendable {
     public var logPath: String?
     public var options = AbsolutePoseOptions()
     public var covisibilityClustering = false
+    /// A pose supported by fewer inliers is not trusted: the query gets the fallback. (On the
+    /// synthetic default preset wrong poses had at most 9 inliers and right ones at least 6.)
+    public var minInliers = 6
     /// Forget an earlier run's log instead of reusing its poses.
     public var overwrite = false
     public var threads = 0
@@ -68,7 +71,7 @@ public struct LocalizeTask: Sendable {
         let log = logPath ?? output + "_logs.jsonl"
         // Logged poses are reused only when they came from the same inputs and settings.
         let settings = [model, featuresFile, matchesFile, pairsFile, "threshold \(options.thresholdPixels)",
-                        "seed \(options.seed)", "clustering \(covisibilityClustering)", "refine \(options.refine)"].joined(separator: " | ")
+                        "seed \(options.seed)", "clustering \(covisibilityClustering)", "refine \(options.refine)", "min inliers \(minInliers)"].joined(separator: " | ")
         var done: [String: LocalizationLogEntry] = overwrite ? [:] : LocalizationLog.read(path: log, settings: settings)
         done = done.filter { seenQueries.contains($0.key) }
         let appender = try LineAppender(path: log, keeping: [LocalizationLog.header(settings: settings)]
@@ -89,9 +92,9 @@ public struct LocalizeTask: Sendable {
                                             features: features, matches: matchStore, warn: warn))
             }
             let results = ResultSlots<LocalizationLogEntry>(count: inputs.count)
-            let (options, clustering, frozenInputs) = (self.options, covisibilityClustering, inputs)
+            let (options, clustering, minInliers, frozenInputs) = (self.options, covisibilityClustering, self.minInliers, inputs)
             parallelFor(inputs.count, threads: threads) { k in
-                results.set(k, Self.localize(frozenInputs[k], map: map, options: options, clustering: clustering))
+                results.set(k, Self.localize(frozenInputs[k], map: map, options: options, clustering: clustering, minInliers: minInliers))
             }
             for k in 0..<inputs.count {
                 let entry = results.get(k)
@@ -153,7 +156,8 @@ public struct LocalizeTask: Sendable {
         return input
     }
 
-    static func localize(_ input: QueryInput, map: MapIndex, options: AbsolutePoseOptions, clustering: Bool) -> LocalizationLogEntry {
+    static func localize(_ input: QueryInput, map: MapIndex, options: AbsolutePoseOptions, clustering: Bool,
+                         minInliers: Int) -> LocalizationLogEntry {
         let start = Date()
         let fallbackPose = input.retrieved.first.map { map.images[$0].camFromWorld } ?? map.images[0].camFromWorld
         var entry = LocalizationLogEntry(query: input.entry.name, localized: false, fallback: nil, retrieved: input.retrieved.count,
@@ -193,11 +197,15 @@ public struct LocalizeTask: Sendable {
             if !clustering { break }
         }
         if let best {
-            entry.localized = true
             entry.inliers = best.result.inlierCount
             entry.correspondences = best.correspondences
             entry.ransacIterations = best.result.ransacIterations
+        }
+        if let best, best.result.inlierCount >= minInliers {
+            entry.localized = true
             entry.pose = values(best.result.camFromWorld)
+        } else if best != nil {
+            entry.fallback = "only \(entry.inliers) inliers, fewer than \(minInliers) (pose of the top retrieved image)"
         } else {
             entry.fallback = "no pose found (pose of the top retrieved image)"
         }

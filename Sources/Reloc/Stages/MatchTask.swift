@@ -49,7 +49,7 @@ public struct MatchTask: Sendable {
         }
         for name in absent.sorted() { warn("warning: \(featuresFile): no features for '\(name)'; its pairs are not matched") }
         pairs = pairs.filter { !absent.contains($0.first) && !absent.contains($0.second) }
-        let store = try MatchStore(path: output, mode: .update)
+        let store = try openForUpdateOrRebuild(output, warn: warn) { try MatchStore(path: output, mode: $0) }
         var summary = Summary()
         var todo: [ImagePair] = []
         for pair in pairs {

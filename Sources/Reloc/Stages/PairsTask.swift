@@ -123,7 +123,7 @@ public struct PairsTask: Sendable {
             case .vlad:
                 guard let featuresFile else { throw RelocError.invalidArgument("retrieval vlad needs --features") }
                 let globalPath = globalOutput ?? ((output as NSString).deletingPathExtension + "-vlad.h5")
-                let store = try GlobalDescriptorStore(path: globalPath, mode: .update)
+                let store = try openForUpdateOrRebuild(globalPath, warn: warn) { try GlobalDescriptorStore(path: globalPath, mode: $0) }
                 let features = try FeatureStore(path: featuresFile, mode: .read)
                 // An image that failed extraction is left out (its query falls back later).
                 let absent = Set((databaseNames + queries).filter { !features.contains($0) })

@@ -31,6 +31,7 @@ public struct PipelineTask: Sendable {
     public var mutual = true
     public var localization = AbsolutePoseOptions()
     public var covisibilityClustering = false
+    public var minInliers = 6
     public var threads = 0
     public var overwrite = false
 
@@ -154,6 +155,7 @@ public struct PipelineTask: Sendable {
                                     pairsFile: queryPairs, output: summary.results)
             task.options = localization
             task.covisibilityClustering = covisibilityClustering
+            task.minInliers = minInliers
             task.threads = threads
             let (update, finish) = progress("localize")
             let s = try task.run(warn: warn, progress: update)
@@ -191,6 +193,7 @@ public struct PipelineTask: Sendable {
               "mutual": \(mutual),
               "threshold_px": \(jsonNumber(localization.thresholdPixels)),
               "covisibility_clustering": \(covisibilityClustering),
+              "min_inliers": \(minInliers),
               "localized": \(summary.localized),
               "queries": \(summary.queries),
               "stages": [

@@ -98,7 +98,7 @@ final class LocalizeTaskTests: XCTestCase {
 
     func settings() -> String {
         let t = task()
-        return [t.model, t.featuresFile, t.matchesFile, t.pairsFile, "threshold 12.0", "seed 0", "clustering \(t.covisibilityClustering)", "refine true"]
+        return [t.model, t.featuresFile, t.matchesFile, t.pairsFile, "threshold 12.0", "seed 0", "clustering \(t.covisibilityClustering)", "refine true", "min inliers 6"]
             .joined(separator: " | ")
     }
 
