@@ -35,6 +35,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(name: .customLong("min-inliers"), help: "Fewer inliers than this: the fallback pose instead.") var minInliers: Int = 6
     @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
     @Option(help: "RANSAC / vocabulary seed.") var seed: UInt64 = 0
+    @Flag(name: .customLong("no-report"), help: "Do not write OUT/report.html.") var noReport = false
     @Flag(help: "Recompute everything instead of reusing earlier work.") var overwrite = false
 
     func validate() throws {
@@ -67,6 +68,7 @@ struct PipelineCommand: ParsableCommand {
         task.minInliers = minInliers
         task.threads = threads
         task.overwrite = overwrite
+        task.report = !noReport
         let summary = try task.run(
             say: { print($0) },
             warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) },
@@ -74,7 +76,7 @@ struct PipelineCommand: ParsableCommand {
                 let progress = Progress(label: label)
                 return (progress.update, progress.finish)
             })
-        print("wrote \(summary.results)")
+        print("wrote \(summary.results)" + (summary.report.map { " and \($0)" } ?? ""))
         if let report = summary.evaluation {
             print()
             print(report.formatTable(), terminator: "")

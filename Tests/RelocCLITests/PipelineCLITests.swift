@@ -173,4 +173,48 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.stderr.contains("unknown retrieval 'netvlad'"), unknown.stderr)
     }
+
+    func testReportIsSelfContainedAndLoadsInChromium() throws {
+        let output = TestSupport.temporaryFolder(self) + "/out"
+        let run = try pipeline(Self.tiny!, output, ["--upsample"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains(output + "/report.html"), run.stdout)
+        let page = try String(contentsOfFile: output + "/report.html", encoding: .utf8)
+        for expected in ["<svg", "position error, night", "rotation error, day", "data:image/jpeg;base64,", "query/night/night_0003.jpg",
+                         "extract", "Matches"] {
+            XCTAssertTrue(page.contains(expected), expected)
+        }
+        // Self-contained: nothing fetched from elsewhere.
+        let withoutNamespace = page.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
+        XCTAssertFalse(withoutNamespace.contains("http://") || withoutNamespace.contains("https://"))
+        XCTAssertFalse(page.contains("src=\"/"))
+
+        // Two runs overlaid, to a chosen file.
+        let other = TestSupport.temporaryFolder(self) + "/other"
+        XCTAssertEqual(try pipeline(Self.tiny!, other, ["--no-report"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: other + "/report.html"))
+        let compared = try TestSupport.run(reloc, ["report", output, "--compare", other, "--output", output + "/compare.html"])
+        XCTAssertEqual(compared.status, 0, compared.stderr)
+        let comparePage = try String(contentsOfFile: output + "/compare.html", encoding: .utf8)
+        XCTAssertTrue(comparePage.contains(">other (4)<"), "both runs in the curves' legends")
+        let missing = try TestSupport.run(reloc, ["report", TestSupport.temporaryFolder(self)])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("pipeline.json"), missing.stderr)
+
+        // In a real browser, where Chromium is installed: the script runs without errors and the page renders.
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw XCTSkip("Chromium not installed (apt-get install chromium)")
+        }
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
+        let dom = try TestSupport.run(chromium, flags + ["--dump-dom", "file://" + output + "/compare.html"])
+        XCTAssertEqual(dom.status, 0, dom.stderr)
+        XCTAssertTrue(dom.stdout.contains("data-report-ready=\"yes\""), "the page's script did not finish")
+        XCTAssertFalse(dom.stderr.contains("Uncaught"), dom.stderr)
+        let screenshot = output + "/report.png"
+        let shot = try TestSupport.run(chromium, flags + ["--window-size=1400,2400", "--screenshot=" + screenshot, "file://" + output + "/report.html"])
+        XCTAssertEqual(shot.status, 0, shot.stderr)
+        let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        XCTAssertGreaterThan(png.count, 20_000, "a blank page compresses to a few kB")
+    }
 }

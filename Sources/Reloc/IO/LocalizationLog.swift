@@ -52,6 +52,15 @@ public enum LocalizationLog {
         return entries
     }
 
+    /// Every complete entry of a log, in file order (whatever its settings); for reports.
+    public static func entries(path: String) throws -> [LocalizationLogEntry] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RelocError.file(file: path, message: "no such localization log")
+        }
+        let decoder = JSONDecoder()
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(LocalizationLogEntry.self, from: Data($0)) }
+    }
+
     public static func line(_ entry: LocalizationLogEntry) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

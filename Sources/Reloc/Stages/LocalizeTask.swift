@@ -223,13 +223,23 @@ struct MapIndex: Sendable {
     let points: [UInt64: Vector3]
     /// For each point, the images (indices) that observe it.
     let observers: [UInt64: [Int]]
+    /// For each image, its 2D points' pixels (only with `keepPixels`, for drawing) and its camera.
+    let imagePixels: [[Vector2]]
+    let cameras: [Camera]
 
-    init(folder: String) throws {
+    init(folder: String, keepPixels: Bool = false) throws {
         let model = try ColmapModel.read(folder: folder)
         images = model.sortedImages.map { var image = $0; image.points2D = []; return image }
         guard !images.isEmpty else { throw RelocError.file(file: folder, message: "the model has no images") }
         index = Dictionary(images.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         pointIDs = model.sortedImages.map { $0.points2D.map(\.point3DID) }
+        imagePixels = keepPixels ? model.sortedImages.map { $0.points2D.map(\.xy) } : []
+        cameras = try model.sortedImages.map { image in
+            guard let camera = model.cameras[image.cameraID] else {
+                throw RelocError.file(file: folder, message: "image '\(image.name)' has no camera \(image.cameraID)")
+            }
+            return camera
+        }
         points = model.points3D.mapValues(\.xyz)
         var observers: [UInt64: [Int]] = [:]
         let byID = Dictionary(uniqueKeysWithValues: images.enumerated().map { ($1.id, $0) })

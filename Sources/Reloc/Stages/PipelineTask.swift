@@ -11,7 +11,8 @@ import Geometry
 ///     global-vlad_<feats>.h5, pairs-query-<retrieval><k>.txt, matches-query_<feats>_<matcher>_<retrieval><k>.h5
 ///     results.txt (+ results.txt_logs.jsonl)                 Aachen v1.1 submission
 ///     evaluation.txt, evaluation.json                        when the dataset has ground truth
-///     pipeline.json                                          settings and time per stage
+///     pipeline.json                                          settings, files and time per stage
+///     report.html                                            `reloc report` (unless `report` is off)
 ///
 /// Finished work is skipped on a rerun (each stage resumes), unless `overwrite`.
 public struct PipelineTask: Sendable {
@@ -34,6 +35,8 @@ public struct PipelineTask: Sendable {
     public var minInliers = 6
     public var threads = 0
     public var overwrite = false
+    /// Write `report.html` at the end (`reloc report`).
+    public var report = true
 
     public init(dataset: String, output: String) { self.dataset = dataset; self.output = output }
 
@@ -43,6 +46,7 @@ public struct PipelineTask: Sendable {
         public var localized = 0
         public var queries = 0
         public var evaluation: EvaluationReport?
+        public var report: String?
         public var stageSeconds: [(String, Double)] = []
     }
 
@@ -174,13 +178,24 @@ public struct PipelineTask: Sendable {
             try AtomicFile.write(report.formatTable(), to: path("evaluation.txt"))
             summary.evaluation = report
         }
-        try AtomicFile.write(facts(summary: summary, featsName: featsName), to: path("pipeline.json"))
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        let files = RunFiles(imageFolder: absolute(layout.imageFolder), model: absolute(layout.model), queryLists: layout.queryLists.map(absolute),
+                             groundTruth: layout.groundTruth.map(absolute), features: absolute(featuresPath), map: absolute(map),
+                             queryPairs: absolute(queryPairs), queryMatches: absolute(queryMatches), results: absolute(summary.results))
+        try AtomicFile.write(facts(summary: summary, featsName: featsName, files: files), to: path("pipeline.json"))
+        if report {
+            // The report is a view of the results: a failure to draw it is a warning, not a failed run.
+            do { summary.report = try ReportTask(run: output).run(warn: warn) } catch { warn("warning: no report: \(error)") }
+        }
         return summary
     }
 
     /// Settings, versions and time per stage, as JSON.
-    func facts(summary: Summary, featsName: String) -> String {
+    func facts(summary: Summary, featsName: String, files: RunFiles) -> String {
         let stages = summary.stageSeconds.map { "    {\"stage\": \(jsonString($0.0)), \"seconds\": \(jsonNumber($0.1))}" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let filesJSON = String(decoding: (try? encoder.encode(files)) ?? Data("{}".utf8), as: UTF8.self)
         return """
             {
               "reloc": \(jsonString(RelocVersion.description)),
@@ -196,11 +211,32 @@ public struct PipelineTask: Sendable {
               "min_inliers": \(minInliers),
               "localized": \(summary.localized),
               "queries": \(summary.queries),
+              "files": \(filesJSON),
               "stages": [
             \(stages.joined(separator: ",\n"))
               ]
             }
 
             """
+    }
+}
+
+/// Where a pipeline run's inputs and outputs are, as absolute paths (in `pipeline.json`, for
+/// `reloc report`).
+public struct RunFiles: Codable, Equatable, Sendable {
+    public var imageFolder: String
+    public var model: String
+    public var queryLists: [String]
+    public var groundTruth: String?
+    public var features: String
+    public var map: String
+    public var queryPairs: String
+    public var queryMatches: String
+    public var results: String
+
+    enum CodingKeys: String, CodingKey {
+        case model, features, map, results
+        case imageFolder = "image_folder", queryLists = "query_lists", groundTruth = "ground_truth"
+        case queryPairs = "query_pairs", queryMatches = "query_matches"
     }
 }
