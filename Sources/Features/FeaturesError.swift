@@ -6,12 +6,14 @@ public enum FeaturesError: Error, Equatable, CustomStringConvertible, Sendable {
     case unwritableImage(path: String, reason: String)
     /// An option outside its valid range.
     case invalidOption(String)
+    /// A malformed or missing input file other than an image (weights); the message names it.
+    case invalidInput(String)
 
     public var description: String {
         switch self {
         case .unreadableImage(let path, let reason): return "\(path): cannot read image: \(reason)"
         case .unwritableImage(let path, let reason): return "\(path): cannot write image: \(reason)"
-        case .invalidOption(let message): return message
+        case .invalidOption(let message), .invalidInput(let message): return message
         }
     }
 }

@@ -1,0 +1,116 @@
+/// Options of SuperPoint's keypoint selection (defaults: hloc's `superpoint_aachen`, as the
+/// issue specifies them).
+public struct SuperPointOptions: Equatable, Sendable {
+    /// Non-maximum suppression radius r: windows of 2r + 1 pixels.
+    public var nmsRadius = 3
+    /// Keypoints need a score above this.
+    public var threshold: Float = 0.005
+    /// Keypoints closer than this to the border (in pixels) are dropped.
+    public var border = 4
+    /// The highest-scoring keypoints kept.
+    public var maxKeypoints = 4096
+
+    public init() {}
+}
+
+/// Keypoints of a SuperPoint score map: pixel indices (x, y) with the top-left pixel's centre at
+/// (0, 0), and their scores, best first.
+public struct ScoredKeypoints: Equatable, Sendable {
+    public var points: [SIMD2<Float>]
+    public var scores: [Float]
+}
+
+extension SuperPointNet {
+    /// SuperGlue's `simple_nms`, then the threshold, the border and the top k, exactly as the
+    /// published PyTorch code does them:
+    /// - a pixel is a maximum when it equals the max-pool (window 2r+1, stride 1, padding r) of
+    ///   the scores; twice, scores within the pool of a maximum are zeroed and the remaining
+    ///   pixels equal to their own pool's maximum (and outside every suppressed window) join;
+    /// - `torch.nonzero(s > threshold)` lists candidates in row-major order; a candidate is kept
+    ///   when border ≤ row < H − border and border ≤ column < W − border;
+    /// - the k highest scores (ties: earlier in row-major order first).
+    public static func keypoints(_ scores: Tensor, options: SuperPointOptions = SuperPointOptions()) -> ScoredKeypoints {
+        let h = scores.height, w = scores.width, r = options.nmsRadius
+        let s = scores.data
+        var isMax = zip(s, maxPool(s, h, w, r)).map { $0 == $1 }
+        for _ in 0..<2 {
+            let suppressed = maxPool(isMax.map { $0 ? 1 : 0 }, h, w, r).map { $0 > 0 }
+            let remaining = (0..<s.count).map { suppressed[$0] ? 0 : s[$0] }
+            let pooled = maxPool(remaining, h, w, r)
+            for i in 0..<s.count where !isMax[i] && !suppressed[i] && remaining[i] == pooled[i] { isMax[i] = true }
+        }
+        var candidates: [(index: Int, score: Float)] = []
+        for y in options.border..<max(options.border, h - options.border) {
+            for x in options.border..<max(options.border, w - options.border) {
+                let i = y * w + x
+                let value = isMax[i] ? s[i] : 0
+                if value > options.threshold { candidates.append((i, value)) }
+            }
+        }
+        if candidates.count > options.maxKeypoints {
+            candidates = candidates.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }
+                .prefix(options.maxKeypoints).map(\.element)
+        } else {
+            // torch.topk is not called when k ≥ the count: candidates stay in row-major order.
+        }
+        return ScoredKeypoints(points: candidates.map { SIMD2(Float($0.index % w), Float($0.index / w)) }, scores: candidates.map(\.score))
+    }
+
+    /// Max-pool of one map with a (2r+1)² window, stride 1, padding r (−∞): rows then columns
+    /// (the maximum is separable, so this equals the 2-D pool).
+    static func maxPool(_ values: [Float], _ h: Int, _ w: Int, _ r: Int) -> [Float] {
+        var rows = [Float](repeating: 0, count: values.count)
+        for y in 0..<h {
+            for x in 0..<w {
+                var m = -Float.infinity
+                for k in max(0, x - r)...min(w - 1, x + r) { m = max(m, values[y * w + k]) }
+                rows[y * w + x] = m
+            }
+        }
+        var out = [Float](repeating: 0, count: values.count)
+        for y in 0..<h {
+            for x in 0..<w {
+                var m = -Float.infinity
+                for k in max(0, y - r)...min(h - 1, y + r) { m = max(m, rows[k * w + x]) }
+                out[y * w + x] = m
+            }
+        }
+        return out
+    }
+
+    /// SuperPoint's descriptors at keypoints (pixel indices of the score map), as the published
+    /// `sample_descriptors`: p − s/2 + 0.5, divided by (W·s − s/2 − 0.5, H·s − s/2 − 0.5) of the
+    /// descriptor map (s = 8), to [−1, 1], bilinear grid_sample with align_corners = True, then
+    /// unit length. - Returns: 256 values per keypoint.
+    public static func sampleDescriptors(_ descriptors: Tensor, at points: [SIMD2<Float>], cell: Float = 8) -> [Float] {
+        let w = Float(descriptors.width), h = Float(descriptors.height)
+        let grid = points.map { p -> SIMD2<Float> in
+            let shifted = p - SIMD2(cell / 2 - 0.5, cell / 2 - 0.5)
+            return shifted / SIMD2(w * cell - cell / 2 - 0.5, h * cell - cell / 2 - 0.5) * 2 - 1
+        }
+        return normalizeRows(TensorOps.gridSample(descriptors, points: grid, alignCorners: true), dimension: descriptors.channels)
+    }
+}
+
+/// Each row of `dimension` values to unit length (`F.normalize`, ε = 1e-12).
+func normalizeRows(_ values: [Float], dimension: Int) -> [Float] {
+    var out = values
+    for start in stride(from: 0, to: out.count, by: dimension) {
+        var s: Float = 0
+        for k in start..<(start + dimension) { s += out[k] * out[k] }
+        let scale = 1 / max(s.squareRoot(), 1e-12)
+        for k in start..<(start + dimension) { out[k] *= scale }
+    }
+    return out
+}
+
+extension HNDescNet {
+    /// HNDesc's descriptors at points of its input image (pixel indices, top-left centre at 0):
+    /// normalized by the image's centre c = ((W − 1)/2, (H − 1)/2) as (p − c)/c, bilinear
+    /// grid_sample with PyTorch's default align_corners = False on the H/4 map, then unit length.
+    /// - Returns: 128 values per point.
+    public static func sampleDescriptors(_ dense: Tensor, at points: [SIMD2<Float>], imageWidth: Int, imageHeight: Int) -> [Float] {
+        let c = SIMD2(Float(imageWidth - 1) / 2, Float(imageHeight - 1) / 2)
+        return normalizeRows(TensorOps.gridSample(dense, points: points.map { ($0 - c) / c }, alignCorners: false), dimension: dense.channels)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// Element-wise and shape operations of the networks, each written down the way PyTorch defines it.
+public enum TensorOps {
+    public static func relu(_ t: inout Tensor) {
+        t.data.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] = max(d[i], 0) } }
+    }
+
+    /// ELU with α = 1: x for x > 0, eˣ − 1 otherwise (`F.elu`).
+    public static func elu(_ t: inout Tensor) {
+        t.data.withUnsafeMutableBufferPointer { d in for i in d.indices where d[i] <= 0 { d[i] = expm1(d[i]) } }
+    }
+
+    /// In-place sum (residual connections).
+    public static func add(_ t: inout Tensor, _ other: Tensor) {
+        precondition(t.data.count == other.data.count)
+        t.data.withUnsafeMutableBufferPointer { d in other.data.withUnsafeBufferPointer { o in for i in d.indices { d[i] += o[i] } } }
+    }
+
+    /// `F.max_pool2d` (padding with −∞, floor mode).
+    public static func maxPool(_ t: Tensor, kernel: Int, stride: Int, padding: Int) -> Tensor {
+        let oh = (t.height + 2 * padding - kernel) / stride + 1, ow = (t.width + 2 * padding - kernel) / stride + 1
+        var out = Tensor(channels: t.channels, height: oh, width: ow)
+        for c in 0..<t.channels {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var m = -Float.infinity
+                    for ky in 0..<kernel {
+                        let y = oy * stride - padding + ky
+                        guard y >= 0 && y < t.height else { continue }
+                        for kx in 0..<kernel {
+                            let x = ox * stride - padding + kx
+                            if x >= 0 && x < t.width { m = max(m, t.data[(c * t.height + y) * t.width + x]) }
+                        }
+                    }
+                    out.data[(c * oh + oy) * ow + ox] = m
+                }
+            }
+        }
+        return out
+    }
+
+    /// `F.interpolate(mode="bilinear", scale_factor=s)`: output size floor(size·s). With
+    /// `alignCorners` the corner pixels map to corners: src = dst·(in−1)/(out−1); without, pixel
+    /// centres: src = (dst + 0.5)/s − 0.5, clamped at 0 (PyTorch uses 1/s given a scale factor).
+    public static func upsampleBilinear(_ t: Tensor, scale: Int, alignCorners: Bool) -> Tensor {
+        let oh = t.height * scale, ow = t.width * scale
+        func source(_ dst: Int, _ inSize: Int, _ outSize: Int) -> (Int, Int, Float) {
+            var s: Float
+            if alignCorners {
+                s = outSize > 1 ? Float(dst) * Float(inSize - 1) / Float(outSize - 1) : 0
+            } else {
+                s = max(0, (Float(dst) + 0.5) / Float(scale) - 0.5)
+            }
+            let i0 = min(Int(s), inSize - 1)
+            let i1 = min(i0 + 1, inSize - 1)
+            return (i0, i1, s - Float(i0))
+        }
+        let ys = (0..<oh).map { source($0, t.height, oh) }, xs = (0..<ow).map { source($0, t.width, ow) }
+        var out = Tensor(channels: t.channels, height: oh, width: ow)
+        out.data.withUnsafeMutableBufferPointer { o in
+            t.data.withUnsafeBufferPointer { d in
+                for c in 0..<t.channels {
+                    let base = c * t.plane
+                    for (oy, (y0, y1, fy)) in ys.enumerated() {
+                        let r0 = base + y0 * t.width, r1 = base + y1 * t.width
+                        for (ox, (x0, x1, fx)) in xs.enumerated() {
+                            let top = d[r0 + x0] * (1 - fx) + d[r0 + x1] * fx
+                            let bottom = d[r1 + x0] * (1 - fx) + d[r1 + x1] * fx
+                            o[(c * oh + oy) * ow + ox] = top * (1 - fy) + bottom * fy
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// HNDesc's skip connection: `skip` zero-padded (F.pad, the odd pixel at the end) to
+    /// `upsampled`'s size, then `torch.cat([upsampled, skip], dim=1)`.
+    public static func concatPadded(_ upsampled: Tensor, _ skip: Tensor) -> Tensor {
+        let h = upsampled.height, w = upsampled.width
+        let dy = h - skip.height, dx = w - skip.width
+        let top = dy >= 0 ? dy / 2 : -((-dy + 1) / 2), left = dx >= 0 ? dx / 2 : -((-dx + 1) / 2)
+        var out = Tensor(channels: upsampled.channels + skip.channels, height: h, width: w)
+        out.data.replaceSubrange(0..<upsampled.data.count, with: upsampled.data)
+        for c in 0..<skip.channels {
+            for y in 0..<h {
+                let sy = y - top
+                guard sy >= 0 && sy < skip.height else { continue }
+                for x in 0..<w {
+                    let sx = x - left
+                    if sx >= 0 && sx < skip.width { out[upsampled.channels + c, y, x] = skip[c, sy, sx] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Softmax over channels at each pixel (`F.softmax(x, 1)`).
+    public static func softmaxChannels(_ t: inout Tensor) {
+        let plane = t.plane
+        t.data.withUnsafeMutableBufferPointer { d in
+            for p in 0..<plane {
+                var m = -Float.infinity
+                for c in 0..<t.channels { m = max(m, d[c * plane + p]) }
+                var s: Float = 0
+                for c in 0..<t.channels { let e = exp(d[c * plane + p] - m); d[c * plane + p] = e; s += e }
+                for c in 0..<t.channels { d[c * plane + p] /= s }
+            }
+        }
+    }
+
+    /// SuperPoint's depth-to-space of the first `block²` channels: channel k of cell (y, x) goes
+    /// to pixel (y·block + k / block, x·block + k % block). Returns a one-channel map.
+    public static func depthToSpace(_ t: Tensor, block: Int) -> Tensor {
+        precondition(t.channels >= block * block)
+        var out = Tensor(channels: 1, height: t.height * block, width: t.width * block)
+        for y in 0..<t.height {
+            for x in 0..<t.width {
+                for k in 0..<(block * block) {
+                    out.data[(y * block + k / block) * out.width + x * block + k % block] = t[k, y, x]
+                }
+            }
+        }
+        return out
+    }
+
+    /// Each pixel's channel vector to unit length (`F.normalize(x, p=2, dim=1)`, ε = 1e-12).
+    public static func l2NormalizeChannels(_ t: inout Tensor) {
+        let plane = t.plane
+        t.data.withUnsafeMutableBufferPointer { d in
+            for p in 0..<plane {
+                var s: Float = 0
+                for c in 0..<t.channels { s += d[c * plane + p] * d[c * plane + p] }
+                let scale = 1 / max(s.squareRoot(), 1e-12)
+                for c in 0..<t.channels { d[c * plane + p] *= scale }
+            }
+        }
+    }
+
+    /// `F.grid_sample(mode="bilinear", padding_mode="zeros")` at points given in normalized
+    /// coordinates (−1…1, x then y). `alignCorners` false (PyTorch's default): −1 and 1 are the
+    /// outer edges of the corner pixels, pixel = ((g + 1)·size − 1)/2; true: the corner pixels'
+    /// centres, pixel = (g + 1)/2·(size − 1). Taps outside the map count as zero.
+    /// - Returns: one vector of `channels` values per point, point-major.
+    public static func gridSample(_ t: Tensor, points: [SIMD2<Float>], alignCorners: Bool) -> [Float] {
+        var out = [Float](repeating: 0, count: points.count * t.channels)
+        for (n, g) in points.enumerated() {
+            let x = alignCorners ? (g.x + 1) / 2 * Float(t.width - 1) : ((g.x + 1) * Float(t.width) - 1) / 2
+            let y = alignCorners ? (g.y + 1) / 2 * Float(t.height - 1) : ((g.y + 1) * Float(t.height) - 1) / 2
+            let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down))
+            let fx = x - Float(x0), fy = y - Float(y0)
+            let taps = [(x0, y0, (1 - fx) * (1 - fy)), (x0 + 1, y0, fx * (1 - fy)), (x0, y0 + 1, (1 - fx) * fy), (x0 + 1, y0 + 1, fx * fy)]
+            for (tx, ty, weight) in taps where tx >= 0 && tx < t.width && ty >= 0 && ty < t.height && weight != 0 {
+                for c in 0..<t.channels { out[n * t.channels + c] += weight * t.data[(c * t.height + ty) * t.width + tx] }
+            }
+        }
+        return out
+    }
+}

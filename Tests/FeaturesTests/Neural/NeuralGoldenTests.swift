@@ -1,0 +1,105 @@
+import Features
+import Foundation
+import XCTest
+import _TestSupport
+
+/// SuperPoint and HNDesc against PyTorch: `tools/make_neural_goldens.py` ran both networks with
+/// formula-generated weights (recomputed here from the committed manifest) on small inputs and
+/// saved the outputs in Fixtures/neural_goldens.safetensors.
+final class NeuralGoldenTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").path
+
+    /// The weight formula of the golden script.
+    static func uniform(_ name: String, _ count: Int) -> [Float] {
+        var seed: UInt32 = 0x811C_9DC5
+        for byte in name.utf8 { seed = (seed ^ UInt32(byte)) &* 0x0100_0193 }
+        return (0..<count).map { i in
+            var h = seed ^ (UInt32(truncatingIfNeeded: i) &* 0x9E37_79B9)
+            h ^= h >> 16; h = h &* 0x85EB_CA6B
+            h ^= h >> 13; h = h &* 0xC2B2_AE35
+            h ^= h >> 16
+            return Float(Double(h) / 4_294_967_296 * 2 - 1)
+        }
+    }
+
+    /// Writes the weights of one network of the manifest to a safetensors file.
+    static func weights(_ network: String) throws -> SafeTensors {
+        let data = try Data(contentsOf: URL(fileURLWithPath: fixtures + "/neural_manifest.json"))
+        let manifest = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var tensors: [(name: String, shape: [Int], values: [Float])] = []
+        for entry in manifest[network] as! [[String: Any]] {
+            let name = entry["name"] as! String, shape = (entry["shape"] as! [NSNumber]).map(\.intValue), kind = entry["kind"] as! String
+            let u = uniform(name, shape.reduce(1, *))
+            let values: [Float]
+            switch kind {
+            case "conv_weight":
+                let scale = Float((6.0 / Double(shape[1] * shape[2] * shape[3])).squareRoot())
+                values = u.map { $0 * scale }
+            case "conv_bias": values = u.map { $0 * Float(0.05) }
+            case "bn_weight": values = u.map { 1 + $0 * Float(0.2) }
+            case "bn_bias", "bn_running_mean": values = u.map { $0 * Float(0.1) }
+            default: values = u.map { 1 + $0 * Float(0.5) }
+            }
+            // A wrapper prefix, as converted checkpoints often have (`net.`), must be found and skipped.
+            tensors.append((network == "hndesc" ? "net." + name : name, shape, values))
+        }
+        let path = TestSupport.temporaryFolder() + "/\(network).safetensors"
+        try SafeTensors.write(tensors, to: path)
+        return try SafeTensors(path: path)
+    }
+
+    static let goldens = try! SafeTensors(path: fixtures + "/neural_goldens.safetensors")
+
+    func golden(_ name: String) throws -> (shape: [Int], values: [Float]) {
+        (Self.goldens.shape(name)!, try Self.goldens.floats(name))
+    }
+
+    /// ‖a − b‖∞ / ‖b‖∞.
+    func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+        XCTAssertEqual(a.count, b.count)
+        var diff: Float = 0, scale: Float = 0
+        for i in 0..<min(a.count, b.count) { diff = max(diff, abs(a[i] - b[i])); scale = max(scale, abs(b[i])) }
+        return diff / scale
+    }
+
+    func testSuperPointEqualsPyTorch() throws {
+        let net = try SuperPointNet(weights: try Self.weights("superpoint"))
+        let input = try golden("sp_input")
+        let output = net(Tensor(channels: 1, height: input.shape[0], width: input.shape[1], data: input.values))
+        XCTAssertLessThan(relativeError(output.scores.data, try golden("sp_scores").values), 1e-4)
+        XCTAssertLessThan(relativeError(output.descriptors.data, try golden("sp_descriptors").values), 1e-4)
+
+        var options = SuperPointOptions()
+        options.maxKeypoints = 40
+        let keypoints = SuperPointNet.keypoints(output.scores, options: options)
+        let expected = try golden("sp_keypoints").values
+        XCTAssertEqual(keypoints.points.flatMap { [$0.x, $0.y] }, expected, "identical keypoints, in the same order")
+        XCTAssertLessThan(relativeError(keypoints.scores, try golden("sp_keypoint_scores").values), 1e-4)
+        let sampled = SuperPointNet.sampleDescriptors(output.descriptors, at: keypoints.points)
+        XCTAssertLessThan(relativeError(sampled, try golden("sp_sampled").values), 1e-4)
+    }
+
+    func testHNDescEqualsPyTorch() throws {
+        let net = try HNDescNet(weights: try Self.weights("hndesc"))
+        let input = try golden("hn_input")
+        let dense = net(Tensor(channels: input.shape[0], height: input.shape[1], width: input.shape[2], data: input.values))
+        let expected = try golden("hn_dense")
+        XCTAssertEqual([dense.channels, dense.height, dense.width], expected.shape)
+        XCTAssertLessThan(relativeError(dense.data, expected.values), 1e-4)
+        let coords = try golden("hn_coords").values
+        let points = stride(from: 0, to: coords.count, by: 2).map { SIMD2(coords[$0], coords[$0 + 1]) }
+        let sampled = HNDescNet.sampleDescriptors(dense, at: points, imageWidth: input.shape[2], imageHeight: input.shape[1])
+        XCTAssertLessThan(relativeError(sampled, try golden("hn_sampled").values), 1e-4)
+    }
+
+    func testMissingOrWrongWeightsNameTheFile() throws {
+        let path = TestSupport.temporaryFolder(self) + "/w.safetensors"
+        XCTAssertThrowsError(try SafeTensors(path: path)) { XCTAssertTrue("\($0)".contains(path)) }
+        try SafeTensors.write([("conv1a.weight", [2], [1, 2])], to: path)
+        XCTAssertThrowsError(try SuperPointNet(weights: try SafeTensors(path: path))) { XCTAssertTrue("\($0)".contains("shape"), "\($0)") }
+        XCTAssertThrowsError(try HNDescNet(weights: try SafeTensors(path: path))) { XCTAssertTrue("\($0)".contains("firstconv.weight"), "\($0)") }
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try SafeTensors(path: path))
+    }
+}
