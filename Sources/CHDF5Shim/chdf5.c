@@ -119,10 +119,17 @@ int chdf5_write(int64_t file, const char *path, int memory_type, int file_type,
                 int rank, const uint64_t *dims, const void *data) {
     quiet();
     if (rank < 0 || rank > 8) return -1;
-    hid_t mem = memory_type_id(memory_type);
+    /* float16 in memory too: the caller rounds (HDF5 1.10's float32 -> float16 conversion
+       mishandles the rounding carry of some values). */
+    int mem_owned = memory_type == CHDF5_FLOAT16;
+    hid_t mem = mem_owned ? half_type() : memory_type_id(memory_type);
     int owned = 0;
     hid_t disk = file_type_id(file_type, &owned);
-    if (mem < 0 || disk < 0) return -1;
+    if (mem < 0 || disk < 0) {
+        if (mem_owned && mem >= 0) H5Tclose(mem);
+        if (owned && disk >= 0) H5Tclose(disk);
+        return -1;
+    }
     if (chdf5_exists(file, path) == 1) H5Ldelete(file, path, H5P_DEFAULT);
     hsize_t sizes[8];
     for (int k = 0; k < rank; ++k) sizes[k] = (hsize_t)dims[k];
@@ -140,6 +147,7 @@ int chdf5_write(int64_t file, const char *path, int memory_type, int file_type,
     if (links >= 0) H5Pclose(links);
     if (space >= 0) H5Sclose(space);
     if (owned) H5Tclose(disk);
+    if (mem_owned) H5Tclose(mem);
     return status;
 }
 
@@ -171,10 +179,11 @@ int chdf5_shape(int64_t file, const char *path, int *rank, uint64_t *dims, int *
 
 int chdf5_read(int64_t file, const char *path, int memory_type, void *buffer, uint64_t capacity) {
     quiet();
-    hid_t mem = memory_type_id(memory_type);
+    int mem_owned = memory_type == CHDF5_FLOAT16;
+    hid_t mem = mem_owned ? half_type() : memory_type_id(memory_type);
     if (mem < 0) return -1;
     hid_t dataset = H5Dopen2(file, path, H5P_DEFAULT);
-    if (dataset < 0) return -1;
+    if (dataset < 0) { if (mem_owned) H5Tclose(mem); return -1; }
     hid_t space = H5Dget_space(dataset);
     hssize_t count = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
     int status = -1;
@@ -183,6 +192,7 @@ int chdf5_read(int64_t file, const char *path, int memory_type, void *buffer, ui
     }
     if (space >= 0) H5Sclose(space);
     H5Dclose(dataset);
+    if (mem_owned) H5Tclose(mem);
     return status;
 }
 

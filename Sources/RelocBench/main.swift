@@ -11,6 +11,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "pnp": PnPBenchmark.run,
     "match": MatchBenchmark.run,
     "sift": SIFTBenchmark.run,
+    "hndesc": NeuralBenchmark.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

@@ -22,14 +22,17 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "The feature file to write (created, or completed when it exists).")
     var output: String
 
-    @Option(help: "sift or rootsift.")
+    @Option(help: "sift, rootsift, superpoint or superpoint+hndesc (the learned ones need --weights).")
     var features: String = "sift"
+
+    @Option(help: "Folder with superpoint_v1.safetensors (and hndesc_caps_MP_st.safetensors), converted with tools/convert_checkpoint.py.")
+    var weights: String?
 
     @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels.")
     var maxEdge: Int = 1600
 
-    @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints.")
-    var maxKeypoints: Int = 8192
+    @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints (default 8192 for SIFT, 4096 for SuperPoint).")
+    var maxKeypoints: Int?
 
     @Flag(help: "Double the image before the first octave (more small features; slower).")
     var upsample = false
@@ -49,15 +52,20 @@ struct ExtractCommand: ParsableCommand {
     func validate() throws {
         if let contrast, ExtractTask.Contrast(rawValue: contrast) == nil { throw ValidationError("--contrast must be off, on or adaptive") }
         guard ExtractTask.Kind(rawValue: features) != nil else {
-            throw ValidationError("--features must be one of \(ExtractTask.Kind.allCases.map(\.rawValue).joined(separator: ", ")); learned features are not available yet")
+            throw ValidationError("--features must be one of \(ExtractTask.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard maxEdge > 0, maxKeypoints > 0 else { throw ValidationError("--max-edge and --max-keypoints must be positive") }
+        if ExtractTask.Kind(rawValue: features)!.isLearned && weights == nil {
+            throw ValidationError("--features \(features) needs --weights DIR (see `reloc extract --help`)")
+        }
+        guard maxEdge > 0, (maxKeypoints ?? 1) > 0 else { throw ValidationError("--max-edge and --max-keypoints must be positive") }
         guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
     }
 
     func run() throws {
-        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: ExtractTask.Kind(rawValue: features)!,
-                               maxEdge: maxEdge, maxKeypoints: maxKeypoints, overwrite: overwrite, upsample: upsample)
+        let kind = ExtractTask.Kind(rawValue: features)!
+        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: kind,
+                               maxEdge: maxEdge, maxKeypoints: maxKeypoints ?? kind.defaultMaxKeypoints, overwrite: overwrite, upsample: upsample)
+        task.weightsFolder = weights
         task.contrastThreshold = contrastThreshold
         task.normalizeContrast = normalizeContrast
         if let contrast { task.contrast = ExtractTask.Contrast(rawValue: contrast)! }

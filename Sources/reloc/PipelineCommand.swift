@@ -16,9 +16,10 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Dataset folder.") var dataset: String
     @Option(help: "Output folder.") var output: String
     @Option(help: "Model folder under DS/3D-models (when there are several).") var model: String?
-    @Option(help: "sift or rootsift.") var features: String = "rootsift"
+    @Option(help: "sift, rootsift, superpoint or superpoint+hndesc (the learned ones need --weights).") var features: String = "rootsift"
+    @Option(help: "Folder with the converted checkpoints (learned features).") var weights: String?
     @Option(name: .customLong("max-edge"), help: "Resize images so that the longer edge is at most this.") var maxEdge: Int = 1600
-    @Option(name: .customLong("max-keypoints"), help: "Keypoints per image.") var maxKeypoints: Int = 8192
+    @Option(name: .customLong("max-keypoints"), help: "Keypoints per image (default 8192 for SIFT, 4096 for SuperPoint).") var maxKeypoints: Int?
     @Option(help: "Contrast stretching before detection: off, on, adaptive (only images with few keypoints).")
     var contrast: String = "adaptive"
     @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
@@ -39,12 +40,13 @@ struct PipelineCommand: ParsableCommand {
     @Flag(help: "Recompute everything instead of reusing earlier work.") var overwrite = false
 
     func validate() throws {
-        guard ExtractTask.Kind(rawValue: features) != nil else { throw ValidationError("--features must be sift or rootsift") }
+        guard let kind = ExtractTask.Kind(rawValue: features) else { throw ValidationError("--features must be sift, rootsift, superpoint or superpoint+hndesc") }
+        if kind.isLearned && weights == nil { throw ValidationError("--features \(features) needs --weights DIR") }
         guard ExtractTask.Contrast(rawValue: contrast) != nil else { throw ValidationError("--contrast must be off, on or adaptive") }
         let method = try RetrievalMethod(parsing: retrieval)
         guard !method.isDatabaseOnly else { throw ValidationError("--retrieval must be vlad, exhaustive, pairs:FILE or global:FILE.h5") }
         guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
-        guard topK > 0, dbTopK > 0, maxEdge > 0, maxKeypoints > 0, threshold > 0, threads >= 0 else {
+        guard topK > 0, dbTopK > 0, maxEdge > 0, (maxKeypoints ?? 1) > 0, threshold > 0, threads >= 0 else {
             throw ValidationError("--top-k, --db-top-k, --max-edge, --max-keypoints and --threshold must be positive")
         }
         guard ratio > 0 && ratio <= 1 else { throw ValidationError("--ratio must be in (0, 1]") }
@@ -55,7 +57,8 @@ struct PipelineCommand: ParsableCommand {
         task.modelName = model
         task.features = ExtractTask.Kind(rawValue: features)!
         task.maxEdge = maxEdge
-        task.maxKeypoints = maxKeypoints
+        task.maxKeypoints = maxKeypoints ?? task.features.defaultMaxKeypoints
+        task.weightsFolder = weights
         task.contrast = ExtractTask.Contrast(rawValue: contrast)!
         task.contrastThreshold = contrastThreshold
         task.upsample = upsample

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Dispatch
 
 /// A 2-D convolution (cross-correlation, as PyTorch's `Conv2d`, groups = 1) with an optional
 /// batch norm folded in at load: W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β.
@@ -81,14 +82,19 @@ public struct Conv2D: Sendable {
         return output
     }
 
-    /// Column matrix for output rows `rows`: row (c, ky, kx), column (y, x), zero outside the image.
+    /// Column matrix for output rows `rows`: row (c, ky, kx), column (y, x), zero outside the
+    /// image. Input channels in parallel (each fills its own block of rows).
     func im2col(_ x: UnsafeBufferPointer<Float>, height: Int, width: Int, rows: Range<Int>, outWidth: Int,
                 into col: UnsafeMutableBufferPointer<Float>) {
         let n = rows.count * outWidth
-        var r = 0
-        for c in 0..<inChannels {
-            for ky in 0..<kernel.height {
-                for kx in 0..<kernel.width {
+        let perChannel = kernel.height * kernel.width
+        let (kh, kw, stride, padding, dilation) = (kernel.height, kernel.width, self.stride, self.padding, self.dilation)
+        let source = SendablePointer(x.baseAddress!), target = SendableMutablePointer(col.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: inChannels) { c in
+            let x = source.pointer, col = target.pointer
+            var r = c * perChannel
+            for ky in 0..<kh {
+                for kx in 0..<kw {
                     let base = r * n
                     var j = 0
                     for oy in rows {
@@ -98,10 +104,20 @@ public struct Conv2D: Sendable {
                             continue
                         }
                         let rowStart = (c * height + iy) * width
-                        for ox in 0..<outWidth {
-                            let ix = ox * stride - padding + kx * dilation
-                            col[base + j] = (ix >= 0 && ix < width) ? x[rowStart + ix] : 0
-                            j += 1
+                        if stride == 1 {
+                            // Contiguous run of valid columns, zeros around it.
+                            let shift = kx * dilation - padding
+                            let first = max(0, -shift), last = min(outWidth, width - shift)
+                            for ox in 0..<min(first, outWidth) { col[base + j + ox] = 0 }
+                            if last > first { (col + base + j + first).update(from: x + rowStart + first + shift, count: last - first) }
+                            for ox in max(first, last)..<outWidth { col[base + j + ox] = 0 }
+                            j += outWidth
+                        } else {
+                            for ox in 0..<outWidth {
+                                let ix = ox * stride - padding + kx * dilation
+                                col[base + j] = (ix >= 0 && ix < width) ? x[rowStart + ix] : 0
+                                j += 1
+                            }
                         }
                     }
                     r += 1
@@ -110,3 +126,7 @@ public struct Conv2D: Sendable {
         }
     }
 }
+
+/// Raw pointers handed to concurrent workers that touch disjoint parts of the buffer.
+struct SendablePointer: @unchecked Sendable { let pointer: UnsafePointer<Float>; init(_ p: UnsafePointer<Float>) { pointer = p } }
+struct SendableMutablePointer: @unchecked Sendable { let pointer: UnsafeMutablePointer<Float>; init(_ p: UnsafeMutablePointer<Float>) { pointer = p } }

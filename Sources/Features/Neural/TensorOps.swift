@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Element-wise and shape operations of the networks, each written down the way PyTorch defines it.
@@ -17,23 +18,25 @@ public enum TensorOps {
         t.data.withUnsafeMutableBufferPointer { d in other.data.withUnsafeBufferPointer { o in for i in d.indices { d[i] += o[i] } } }
     }
 
-    /// `F.max_pool2d` (padding with −∞, floor mode).
+    /// `F.max_pool2d` (padding with −∞, floor mode); channels in parallel.
     public static func maxPool(_ t: Tensor, kernel: Int, stride: Int, padding: Int) -> Tensor {
         let oh = (t.height + 2 * padding - kernel) / stride + 1, ow = (t.width + 2 * padding - kernel) / stride + 1
         var out = Tensor(channels: t.channels, height: oh, width: ow)
-        for c in 0..<t.channels {
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    var m = -Float.infinity
-                    for ky in 0..<kernel {
-                        let y = oy * stride - padding + ky
-                        guard y >= 0 && y < t.height else { continue }
-                        for kx in 0..<kernel {
-                            let x = ox * stride - padding + kx
-                            if x >= 0 && x < t.width { m = max(m, t.data[(c * t.height + y) * t.width + x]) }
+        let (h, w) = (t.height, t.width)
+        t.data.withUnsafeBufferPointer { input in
+            out.data.withUnsafeMutableBufferPointer { output in
+                let source = SendablePointer(input.baseAddress!), target = SendableMutablePointer(output.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: t.channels) { c in
+                    let d = source.pointer + c * h * w, o = target.pointer + c * oh * ow
+                    for oy in 0..<oh {
+                        let y0 = max(0, oy * stride - padding), y1 = min(h, oy * stride - padding + kernel)
+                        for ox in 0..<ow {
+                            let x0 = max(0, ox * stride - padding), x1 = min(w, ox * stride - padding + kernel)
+                            var m = -Float.infinity
+                            for y in y0..<y1 { for x in x0..<x1 { m = max(m, d[y * w + x]) } }
+                            o[oy * ow + ox] = m
                         }
                     }
-                    out.data[(c * oh + oy) * ow + ox] = m
                 }
             }
         }

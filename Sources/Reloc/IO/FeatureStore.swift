@@ -187,6 +187,15 @@ enum HDF5 {
     }
 
     static func readFloats(file: Int64, path: String, dataset: String, count: Int) throws -> [Float] {
+        // float16 data is read as it is and widened here (exactly), not by HDF5's converter.
+        var rank: Int32 = 0, elementClass: Int32 = 0, elementSize: Int32 = 0
+        var dims = [UInt64](repeating: 0, count: 8)
+        if chdf5_shape(file, dataset, &rank, &dims, &elementClass, &elementSize) == 0, elementClass == 0, elementSize == 2 {
+            var halves = [UInt16](repeating: 0, count: count)
+            let status = halves.withUnsafeMutableBytes { chdf5_read(file, dataset, Int32(CHDF5_FLOAT16), $0.baseAddress, UInt64(count)) }
+            guard status == 0 else { throw RelocError.file(file: path, message: "cannot read \(dataset) (\(count) values)") }
+            return halves.map { Float(Float16(bitPattern: $0)) }
+        }
         var values = [Float](repeating: 0, count: count)
         let status = values.withUnsafeMutableBytes { chdf5_read(file, dataset, Int32(CHDF5_FLOAT32), $0.baseAddress, UInt64(count)) }
         guard status == 0 else { throw RelocError.file(file: path, message: "cannot read \(dataset) (\(count) values)") }
@@ -202,6 +211,14 @@ enum HDF5 {
 
     static func write(file: Int64, path: String, dataset: String, floats: [Float], dims: [Int], fileType: Int) throws {
         let sizes = dims.map { UInt64($0) }
+        if fileType == CHDF5_FLOAT16 {
+            // Rounded to nearest here: HDF5 1.10's float32 → float16 conversion gets the carry of
+            // some values wrong (0.06249 stored as 0).
+            let halves = floats.map { Float16($0).bitPattern }
+            let status = halves.withUnsafeBytes { chdf5_write(file, dataset, Int32(CHDF5_FLOAT16), Int32(fileType), Int32(dims.count), sizes, $0.baseAddress) }
+            guard status == 0 else { throw RelocError.file(file: path, message: "cannot write \(dataset)") }
+            return
+        }
         let status = floats.withUnsafeBytes { chdf5_write(file, dataset, Int32(CHDF5_FLOAT32), Int32(fileType), Int32(dims.count), sizes, $0.baseAddress) }
         guard status == 0 else { throw RelocError.file(file: path, message: "cannot write \(dataset)") }
     }

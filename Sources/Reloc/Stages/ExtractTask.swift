@@ -5,7 +5,15 @@ import Foundation
 /// Resumable: images already complete in the store are skipped unless `overwrite`.
 /// An unreadable image is reported by name and skipped.
 public struct ExtractTask: Sendable {
-    public enum Kind: String, CaseIterable, Sendable { case sift, rootsift }
+    public enum Kind: String, CaseIterable, Sendable {
+        case sift, rootsift, superpoint
+        case superpointHNDesc = "superpoint+hndesc"
+
+        /// Learned features (need `weightsFolder`).
+        public var isLearned: Bool { self == .superpoint || self == .superpointHNDesc }
+        /// The keypoint budget when none is given: SIFT 8192, SuperPoint 4096 (hloc's presets).
+        public var defaultMaxKeypoints: Int { isLearned ? 4096 : 8192 }
+    }
 
     /// Contrast handling before detection.
     public enum Contrast: String, CaseIterable, Sendable {
@@ -33,6 +41,8 @@ public struct ExtractTask: Sendable {
     /// DoG contrast threshold (OpenCV's 0.04).
     public var contrastThreshold: Double = 0.04
     public var contrast: Contrast = .off
+    /// Folder with the converted checkpoints (learned features).
+    public var weightsFolder: String?
     /// Stretch each image's intensities (1st–99th percentile to 0–255) before detection.
     public var normalizeContrast: Bool {
         get { contrast == .on }
@@ -80,6 +90,17 @@ public struct ExtractTask: Sendable {
         options.contrastThreshold = contrastThreshold
         options.normalizeContrast = contrast == .on
         try options.validate()
+        var learned: LearnedExtractor?
+        if kind.isLearned {
+            guard let weightsFolder else { throw RelocError.invalidArgument("--features \(kind.rawValue) needs --weights DIR") }
+            do {
+                learned = try LearnedExtractor(weightsFolder: weightsFolder, descriptor: kind == .superpoint ? .superpoint : .hndesc)
+            } catch let error as FeaturesError {
+                throw RelocError.file(file: weightsFolder, message: "\(error)".replacingOccurrences(of: weightsFolder + ": ", with: ""))
+            }
+            learned!.options.maxKeypoints = maxKeypoints
+            learned!.superPointMaxEdge = maxEdge
+        }
         let store = try openForUpdateOrRebuild(output, warn: warn) { try FeatureStore(path: output, mode: $0) }
         var summary = Summary()
         for (index, name) in names.enumerated() {
@@ -88,10 +109,21 @@ public struct ExtractTask: Sendable {
             let path = (imageFolder as NSString).appendingPathComponent(name)
             let image: Image8
             do {
-                image = try ImageFile.read(path: path, channels: 1)
+                image = try ImageFile.read(path: path, channels: learned == nil ? 1 : 3)
             } catch {
                 warn("warning: \(error); skipped")
                 summary.failed.append(name)
+                continue
+            }
+            if let learned {
+                let found = learned.extract(image)
+                let scale = Double(max(image.width, image.height)) / Double(min(maxEdge, max(image.width, image.height)))
+                try store.write(name, ImageFeatures(keypoints: found.keypoints, descriptors: found.descriptors, descriptorDimension: learned.dimension,
+                                                    scores: found.scores, imageSize: SIMD2(image.width, image.height), uncertainty: scale),
+                                halfDescriptors: true)
+                summary.extracted += 1
+                summary.keypoints += found.keypoints.count
+                try store.flush()
                 continue
             }
             let resized = GrayImage(image).resized(maxEdge: maxEdge)

@@ -25,6 +25,8 @@ public struct PipelineTask: Sendable {
     public var contrast: ExtractTask.Contrast = .adaptive
     public var contrastThreshold = 0.04
     public var upsample = false
+    /// Converted checkpoints (learned features).
+    public var weightsFolder: String?
     public var retrieval: RetrievalMethod = .vlad
     public var topK = 20
     public var databaseTopK = 20
@@ -72,8 +74,9 @@ public struct PipelineTask: Sendable {
         }
         say("dataset \(layout.root): images in \(layout.imageFolder), model \(layout.model), \(layout.queryLists.count) query list(s)")
 
-        let featsName = "feats-\(features.rawValue)-n\(maxKeypoints)-r\(maxEdge)\(contrast.nameSuffix)"
-            + (contrastThreshold == 0.04 ? "" : "-t\(contrastThreshold)") + (upsample ? "-up" : "")
+        let featsName = features.isLearned ? "feats-\(features.rawValue)-n\(maxKeypoints)-r\(maxEdge)"
+            : "feats-\(features.rawValue)-n\(maxKeypoints)-r\(maxEdge)\(contrast.nameSuffix)"
+              + (contrastThreshold == 0.04 ? "" : "-t\(contrastThreshold)") + (upsample ? "-up" : "")
         let featuresPath = path(featsName + ".h5")
         let databasePairs = path("pairs-db-poses\(databaseTopK).txt")
         let matcherName = "NN" + (mutual ? "-mutual" : "") + (ratio.map { "-ratio\($0)" } ?? "")
@@ -101,6 +104,7 @@ public struct PipelineTask: Sendable {
             task.contrast = contrast
             task.contrastThreshold = contrastThreshold
             task.upsample = upsample
+            task.weightsFolder = weightsFolder
             let (update, finish) = progress("extract")
             let s = try task.run(warn: warn, progress: update)
             finish()

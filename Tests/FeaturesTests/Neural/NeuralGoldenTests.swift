@@ -10,42 +10,12 @@ final class NeuralGoldenTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures").path
 
-    /// The weight formula of the golden script.
-    static func uniform(_ name: String, _ count: Int) -> [Float] {
-        var seed: UInt32 = 0x811C_9DC5
-        for byte in name.utf8 { seed = (seed ^ UInt32(byte)) &* 0x0100_0193 }
-        return (0..<count).map { i in
-            var h = seed ^ (UInt32(truncatingIfNeeded: i) &* 0x9E37_79B9)
-            h ^= h >> 16; h = h &* 0x85EB_CA6B
-            h ^= h >> 13; h = h &* 0xC2B2_AE35
-            h ^= h >> 16
-            return Float(Double(h) / 4_294_967_296 * 2 - 1)
-        }
-    }
-
-    /// Writes the weights of one network of the manifest to a safetensors file.
+    /// The networks' weights from the manifest and the formula of the golden script. A wrapper
+    /// prefix (`net.`), as converted checkpoints often have, must be found and skipped.
     static func weights(_ network: String) throws -> SafeTensors {
-        let data = try Data(contentsOf: URL(fileURLWithPath: fixtures + "/neural_manifest.json"))
-        let manifest = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-        var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        for entry in manifest[network] as! [[String: Any]] {
-            let name = entry["name"] as! String, shape = (entry["shape"] as! [NSNumber]).map(\.intValue), kind = entry["kind"] as! String
-            let u = uniform(name, shape.reduce(1, *))
-            let values: [Float]
-            switch kind {
-            case "conv_weight":
-                let scale = Float((6.0 / Double(shape[1] * shape[2] * shape[3])).squareRoot())
-                values = u.map { $0 * scale }
-            case "conv_bias": values = u.map { $0 * Float(0.05) }
-            case "bn_weight": values = u.map { 1 + $0 * Float(0.2) }
-            case "bn_bias", "bn_running_mean": values = u.map { $0 * Float(0.1) }
-            default: values = u.map { 1 + $0 * Float(0.5) }
-            }
-            // A wrapper prefix, as converted checkpoints often have (`net.`), must be found and skipped.
-            tensors.append((network == "hndesc" ? "net." + name : name, shape, values))
-        }
         let path = TestSupport.temporaryFolder() + "/\(network).safetensors"
-        try SafeTensors.write(tensors, to: path)
+        try SyntheticWeights.write(manifest: fixtures + "/neural_manifest.json", network: network, to: path,
+                                   prefix: network == "hndesc" ? "net." : "")
         return try SafeTensors(path: path)
     }
 

@@ -1,9 +1,24 @@
+import Geometry
 import Foundation
 @testable import Reloc
 import XCTest
 import _TestSupport
 
 final class FeatureStoreTests: XCTestCase {
+    /// float16 descriptors round to nearest: HDF5 1.10's own float32 → float16 conversion stored
+    /// values whose rounding carries into the exponent (0.062486…) as 0.
+    func testHalfDescriptorsRoundToNearest() throws {
+        let path = TestSupport.temporaryFolder(self) + "/half.h5"
+        var rng = SeededGenerator(seed: 4)
+        var values: [Float] = [0.062486313, 0.12499, 0.2499999, 1.9999, 6.1e-5, -0.031249, 0, 1]
+        values += (0..<(256 * 8 - values.count)).map { _ in Float.random(in: -0.3...0.3, using: &rng) }
+        let store = try FeatureStore(path: path, mode: .create)
+        try store.write("a", ImageFeatures(keypoints: [SIMD2<Float>](repeating: SIMD2(1, 1), count: 8), descriptors: values, descriptorDimension: 256,
+                                           scores: [], imageSize: SIMD2(2, 2)), halfDescriptors: true)
+        let back = try store.read("a").descriptors
+        for (a, b) in zip(back, values) { XCTAssertEqual(a, Float(Float16(b)), "\(b)") }
+    }
+
     let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures").path
 

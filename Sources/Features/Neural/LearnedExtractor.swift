@@ -1,0 +1,89 @@
+import Foundation
+
+/// SuperPoint keypoints with SuperPoint's or HNDesc's descriptors, from converted checkpoints
+/// in a folder: `superpoint_v1.safetensors` and (for HNDesc) `hndesc_caps_MP_st.safetensors`.
+public final class LearnedExtractor: @unchecked Sendable {
+    public enum Descriptor: Sendable { case superpoint, hndesc }
+
+    public static let superPointFile = "superpoint_v1.safetensors"
+    public static let hndescFile = "hndesc_caps_MP_st.safetensors"
+
+    public let descriptor: Descriptor
+    public var options = SuperPointOptions()
+    /// SuperPoint runs on the gray image with its longer edge at most this (hloc's 1600).
+    public var superPointMaxEdge = 1600
+    /// HNDesc runs on the RGB image with its longer edge at most this (the paper's 1024).
+    public var hndescMaxEdge = 1024
+    let superPoint: SuperPointNet
+    let hndesc: HNDescNet?
+
+    public var dimension: Int { descriptor == .superpoint ? 256 : 128 }
+
+    /// - Throws: `FeaturesError.invalidInput` saying which files are needed, where they are
+    ///   published and how to convert them, when one is missing.
+    public init(weightsFolder: String, descriptor: Descriptor) throws {
+        self.descriptor = descriptor
+        let needed = descriptor == .hndesc ? [Self.superPointFile, Self.hndescFile] : [Self.superPointFile]
+        let missing = needed.filter { !FileManager.default.fileExists(atPath: (weightsFolder as NSString).appendingPathComponent($0)) }
+        guard missing.isEmpty else {
+            throw FeaturesError.invalidInput("""
+                \(weightsFolder): missing \(missing.joined(separator: " and ")). Learned features need the published \
+                checkpoints converted to safetensors: superpoint_v1.pth (MagicLeap's SuperPointPretrainedNetwork \
+                repository, also shipped by SuperGlue and hloc) and hndesc_caps_MP_st.pth (the HNDesc repository, \
+                imelekhov/HNDesc, its released weights); convert each with \
+                `python tools/convert_checkpoint.py IN.pth \(weightsFolder)/NAME.safetensors` (needs torch) and keep \
+                the names \(Self.superPointFile) and \(Self.hndescFile).
+                """)
+        }
+        superPoint = try SuperPointNet(weights: try SafeTensors(path: (weightsFolder as NSString).appendingPathComponent(Self.superPointFile)))
+        hndesc = descriptor == .hndesc
+            ? try HNDescNet(weights: try SafeTensors(path: (weightsFolder as NSString).appendingPathComponent(Self.hndescFile))) : nil
+    }
+
+    public struct Features: Sendable {
+        /// Keypoints in the original image's pixels, COLMAP convention (top-left centre at 0.5).
+        public var keypoints: [SIMD2<Float>]
+        public var scores: [Float]
+        /// `dimension` values per keypoint, unit length.
+        public var descriptors: [Float]
+    }
+
+    public func extract(_ image: Image8) -> Features {
+        // SuperPoint: gray / 255 (OpenCV's gray weights, as cv2.imread(..., GRAYSCALE)).
+        let gray = GrayImage(image, scale: 1 / 255).resized(maxEdge: superPointMaxEdge)
+        let output = superPoint(Tensor(channels: 1, height: gray.image.height, width: gray.image.width, data: gray.image.pixels))
+        let found = SuperPointNet.keypoints(output.scores, options: options)
+        // Pixel index p of the resized image ↔ continuous coordinate p + 0.5 ↔ original (p + 0.5) / scale.
+        let spScale = SIMD2(Float(gray.scale.x), Float(gray.scale.y))
+        let original = found.points.map { ($0 + 0.5) / spScale }
+        var descriptors: [Float]
+        if let hndesc {
+            let (rgb, scale) = Self.normalizedRGB(image, maxEdge: hndescMaxEdge)
+            let dense = hndesc(rgb)
+            // The same keypoints in HNDesc's input, as pixel indices (top-left centre at 0).
+            let points = original.map { $0 * scale - 0.5 }
+            descriptors = HNDescNet.sampleDescriptors(dense, at: points, imageWidth: rgb.width, imageHeight: rgb.height)
+        } else {
+            descriptors = SuperPointNet.sampleDescriptors(output.descriptors, at: found.points)
+        }
+        return Features(keypoints: original, scores: found.scores, descriptors: descriptors)
+    }
+
+    /// RGB / 255 with ImageNet's mean and std per channel, resized (area) so the longer edge is at
+    /// most `maxEdge`; returns the tensor and new / original scale.
+    static func normalizedRGB(_ image: Image8, maxEdge: Int) -> (Tensor, SIMD2<Float>) {
+        let rgb = image.rgb()
+        let mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225]
+        var planes: [[Float]] = []
+        var size = (0, 0), scale = SIMD2<Float>(1, 1)
+        for c in 0..<3 {
+            var channel = [Float](repeating: 0, count: rgb.width * rgb.height)
+            for i in channel.indices { channel[i] = Float(rgb.pixels[3 * i + c]) / 255 }
+            let resized = GrayImage(width: rgb.width, height: rgb.height, pixels: channel).resized(maxEdge: maxEdge)
+            planes.append(resized.image.pixels.map { ($0 - mean[c]) / std[c] })
+            size = (resized.image.width, resized.image.height)
+            scale = SIMD2(Float(resized.scale.x), Float(resized.scale.y))
+        }
+        return (Tensor(channels: 3, height: size.1, width: size.0, data: planes.flatMap { $0 }), scale)
+    }
+}

@@ -1,0 +1,62 @@
+import Features
+import Foundation
+import Reloc
+import XCTest
+import _TestSupport
+
+/// `reloc extract --features superpoint|superpoint+hndesc --weights DIR` with formula weights
+/// (the published checkpoints are not part of the repository): the plumbing — image to
+/// keypoints in the original pixels, descriptors of the right size in the store — and the error
+/// without weights.
+final class LearnedFeaturesCLITests: XCTestCase {
+    let reloc = TestSupport.executable("reloc")
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: reloc) else { throw XCTSkip("reloc binary not built") }
+    }
+
+    func testExtractWritesLearnedFeaturesAndExplainsMissingWeights() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        let manifest = TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/neural_manifest.json"
+        try FileManager.default.createDirectory(atPath: folder + "/weights", withIntermediateDirectories: true)
+        try SyntheticWeights.write(manifest: manifest, network: "superpoint", to: folder + "/weights/" + LearnedExtractor.superPointFile)
+        try SyntheticWeights.write(manifest: manifest, network: "hndesc", to: folder + "/weights/" + LearnedExtractor.hndescFile, prefix: "net.")
+        try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+        var image = Image8(width: 200, height: 150, channels: 3)
+        for y in 0..<150 { for x in 0..<200 { for c in 0..<3 { image[x, y, c] = UInt8((x * 7 + y * 13 + c * 50 + (x * y) % 97) & 0xFF) } } }
+        try Data(try PNG.encode(image)).write(to: URL(fileURLWithPath: folder + "/images/a.png"))
+
+        for (kind, dimension) in [("superpoint", 256), ("superpoint+hndesc", 128)] {
+            let output = folder + "/\(kind).h5"
+            // --max-edge 96 exercises the scaling back to the original pixels.
+            let result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", output, "--features", kind,
+                                                     "--weights", folder + "/weights", "--max-edge", "96", "--max-keypoints", "50"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let features = try FeatureStore(path: output, mode: .read).read("a.png")
+            XCTAssertEqual(features.descriptorDimension, dimension)
+            XCTAssertGreaterThan(features.count, 0)
+            XCTAssertLessThanOrEqual(features.count, 50)
+            XCTAssertEqual(features.imageSize, SIMD2(200, 150))
+            for k in features.keypoints {
+                XCTAssertTrue(k.x > 0 && k.x < 200 && k.y > 0 && k.y < 150, "\(k)")
+                // SuperPoint keypoints are pixel centres of the 96×72 image: (i + 0.5) · 200/96 in the original.
+                let i = k.x * 96 / 200 - 0.5
+                XCTAssertEqual(i, i.rounded(), accuracy: 1e-3)
+            }
+            for i in 0..<features.count {
+                let norm = features.descriptors[(i * dimension)..<((i + 1) * dimension)].reduce(0) { $0 + $1 * $1 }.squareRoot()
+                XCTAssertEqual(norm, 1, accuracy: 2e-3)   // stored as float16
+            }
+        }
+
+        let missing = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/x.h5",
+                                                  "--features", "superpoint+hndesc", "--weights", folder + "/nothing"])
+        XCTAssertNotEqual(missing.status, 0)
+        for expected in ["superpoint_v1.safetensors", "hndesc_caps_MP_st.safetensors", "tools/convert_checkpoint.py", folder + "/nothing"] {
+            XCTAssertTrue(missing.stderr.contains(expected), missing.stderr)
+        }
+        let noWeights = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/x.h5", "--features", "superpoint"])
+        XCTAssertNotEqual(noWeights.status, 0)
+        XCTAssertTrue(noWeights.stderr.contains("--weights"), noWeights.stderr)
+    }
+}
