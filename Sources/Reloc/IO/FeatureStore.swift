@@ -48,18 +48,7 @@ public final class FeatureStore {
     /// - Throws: `RelocError.file` naming the path when it cannot be opened.
     public init(path: String, mode: StoreMode) throws {
         self.path = path
-        let code: Int32 = mode == .read ? 0 : (mode == .update ? 3 : 2)
-        if mode == .read && !FileManager.default.fileExists(atPath: path) {
-            throw RelocError.file(file: path, message: "no such feature file")
-        }
-        if mode != .read {
-            let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        }
-        file = chdf5_open(path, code)
-        guard file >= 0 else {
-            throw RelocError.file(file: path, message: mode == .read ? "not an HDF5 file, or unreadable" : "cannot open for writing (not an HDF5 file?)")
-        }
+        file = try HDF5.open(path: path, mode: mode, what: "feature file")
     }
 
     deinit { _ = chdf5_close(file) }
@@ -175,6 +164,23 @@ public final class FeatureStore {
 
 /// Small typed helpers over CHDF5Shim, with errors naming the file and dataset.
 enum HDF5 {
+    /// Opens (or creates) an HDF5 file; the folder of a file to write is created when missing.
+    /// - Parameter what: the kind of file, for the error when it does not exist.
+    static func open(path: String, mode: StoreMode, what: String) throws -> Int64 {
+        if mode == .read && !FileManager.default.fileExists(atPath: path) {
+            throw RelocError.file(file: path, message: "no such \(what)")
+        }
+        if mode != .read {
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        }
+        let file = chdf5_open(path, mode == .read ? 0 : (mode == .update ? 3 : 2))
+        guard file >= 0 else {
+            throw RelocError.file(file: path, message: mode == .read ? "not an HDF5 file, or unreadable" : "cannot open for writing (not an HDF5 file?)")
+        }
+        return file
+    }
+
     static func shape(file: Int64, path: String, dataset: String) throws -> [Int] {
         var rank: Int32 = 0, elementClass: Int32 = 0, elementSize: Int32 = 0
         var dims = [UInt64](repeating: 0, count: 8)

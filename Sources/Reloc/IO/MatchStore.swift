@@ -23,15 +23,7 @@ public final class MatchStore {
     /// - Throws: `RelocError.file` naming the path when it cannot be opened.
     public init(path: String, mode: StoreMode) throws {
         self.path = path
-        if mode == .read && !FileManager.default.fileExists(atPath: path) {
-            throw RelocError.file(file: path, message: "no such match file")
-        }
-        if mode != .read {
-            let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        }
-        file = chdf5_open(path, mode == .read ? 0 : (mode == .update ? 3 : 2))
-        guard file >= 0 else { throw RelocError.file(file: path, message: "not an HDF5 file, or cannot be opened") }
+        file = try HDF5.open(path: path, mode: mode, what: "match file")
     }
 
     deinit { _ = chdf5_close(file) }
