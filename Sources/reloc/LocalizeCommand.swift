@@ -27,10 +27,12 @@ struct LocalizeCommand: ParsableCommand {
     @Option(help: "Log file (default: OUTPUT_logs.jsonl).") var log: String?
     @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
     @Flag(help: "Ignore poses logged by an earlier run.") var overwrite = false
+    @Option(help: "Only shard i of n of the queries (0-based; query k goes to shard k mod n); join with `reloc merge`.") var shard: String?
 
     func validate() throws {
         guard threshold > 0 else { throw ValidationError("--threshold must be positive") }
         guard !queries.isEmpty else { throw ValidationError("--queries needs at least one query list") }
+        if let shard { _ = try Shard(parsing: shard) }
     }
 
     func run() throws {
@@ -41,6 +43,7 @@ struct LocalizeCommand: ParsableCommand {
         task.logPath = log
         task.threads = threads
         task.overwrite = overwrite
+        task.shard = try shard.map { try Shard(parsing: $0) }
         let progress = Progress(label: "localize")
         let s = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()

@@ -217,4 +217,38 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
         XCTAssertGreaterThan(png.count, 20_000, "a blank page compresses to a few kB")
     }
+
+    func testShardedLocalizationMergesToTheSingleProcessResult() throws {
+        let output = TestSupport.temporaryFolder(self) + "/out"
+        XCTAssertEqual(try pipeline(Self.tiny!, output, ["--no-report"]).status, 0)
+        let facts = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/pipeline.json"))) as! [String: Any]
+        let files = facts["files"] as! [String: Any]
+        let queries = files["query_lists"] as! [String]
+        var shards: [String] = []
+        for i in 0..<3 {
+            let result = output + "/results.shard-\(i)-of-3.txt"
+            let run = try TestSupport.run(reloc, ["localize", "--model", files["map"] as! String, "--queries"] + queries + [
+                "--features", files["features"] as! String, "--matches", files["query_matches"] as! String,
+                "--pairs", files["query_pairs"] as! String, "--output", result, "--shard", "\(i)/3"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stdout.contains(i < 2 ? "/ 3 queries" : "/ 2 queries"), run.stdout)
+            shards.append(result)
+        }
+        let merged = try TestSupport.run(reloc, ["merge", "--queries"] + queries + ["--output", output + "/merged.txt"] + shards)
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output + "/merged.txt")),
+                       try Data(contentsOf: URL(fileURLWithPath: output + "/results.txt")), "byte-identical to the single run")
+        XCTAssertEqual(try String(contentsOfFile: output + "/merged.txt_logs.jsonl", encoding: .utf8).split(separator: "\n").count, 9)
+
+        let overlapping = try TestSupport.run(reloc, ["merge", "--queries"] + queries + ["--output", output + "/x.txt", shards[0], shards[0]])
+        XCTAssertNotEqual(overlapping.status, 0)
+        XCTAssertTrue(overlapping.stderr.contains("overlapping shards"), overlapping.stderr)
+        let incomplete = try TestSupport.run(reloc, ["merge", "--queries"] + queries + ["--output", output + "/x.txt", shards[0]])
+        XCTAssertNotEqual(incomplete.status, 0)
+        XCTAssertTrue(incomplete.stderr.contains("5 of 8 queries are in no shard"), incomplete.stderr)
+        let badShard = try TestSupport.run(reloc, ["localize", "--model", "m", "--queries", queries[0], "--features", "f", "--matches", "m",
+                                                   "--pairs", "p", "--output", "o", "--shard", "3/3"])
+        XCTAssertNotEqual(badShard.status, 0)
+        XCTAssertTrue(badShard.stderr.contains("0 ≤ i < n"), badShard.stderr)
+    }
 }
