@@ -3,7 +3,7 @@
 SWIFT ?= swift
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all bootstrap build build-debug test demo bench clean
+.PHONY: all bootstrap build build-debug test test-cluster demo bench clean
 
 all: build
 
@@ -27,6 +27,11 @@ test: bootstrap
 
 demo: build
 	@scripts/demo
+
+# A one-node Slurm cluster on localhost runs the sharded localization and the merge, and the
+# result must equal the single-process run (scripts/test-cluster; installs slurm and munge).
+test-cluster: build
+	scripts/test-cluster
 
 # The synthetic datasets (rendered once; `make datasets/synthetic-default` etc.).
 datasets/synthetic-%: build

@@ -12,6 +12,7 @@ import Geometry
 ///     results.txt (+ results.txt_logs.jsonl)                 Aachen v1.1 submission
 ///     evaluation.txt, evaluation.json                        when the dataset has ground truth
 ///     pipeline.json                                          settings, files and time per stage
+///     files.env                                              the stage files as shell variables (deploy/slurm)
 ///     report.html                                            `reloc report` (unless `report` is off)
 ///
 /// Finished work is skipped on a rerun (each stage resumes), unless `overwrite`.
@@ -187,6 +188,7 @@ public struct PipelineTask: Sendable {
                              groundTruth: layout.groundTruth.map(absolute), features: absolute(featuresPath), map: absolute(map),
                              queryPairs: absolute(queryPairs), queryMatches: absolute(queryMatches), results: absolute(summary.results))
         try AtomicFile.write(facts(summary: summary, featsName: featsName, files: files), to: path("pipeline.json"))
+        try AtomicFile.write(files.shellAssignments, to: path("files.env"))
         if report {
             // The report is a view of the results: a failure to draw it is a warning, not a failed run.
             do { summary.report = try ReportTask(run: output).run(warn: warn) } catch { warn("warning: no report: \(error)") }
@@ -237,6 +239,15 @@ public struct RunFiles: Codable, Equatable, Sendable {
     public var queryPairs: String
     public var queryMatches: String
     public var results: String
+
+    /// `NAME='value'` lines for shell scripts (deploy/slurm): MAP, FEATURES, MATCHES, PAIRS,
+    /// QUERIES (space-separated), IMAGES, RESULTS.
+    public var shellAssignments: String {
+        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        return [("MAP", map), ("FEATURES", features), ("MATCHES", queryMatches), ("PAIRS", queryPairs),
+                ("QUERIES", queryLists.joined(separator: " ")), ("IMAGES", imageFolder), ("RESULTS", results)]
+            .map { "\($0.0)=\(quote($0.1))\n" }.joined()
+    }
 
     enum CodingKeys: String, CodingKey {
         case model, features, map, results
