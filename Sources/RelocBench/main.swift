@@ -12,6 +12,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "match": MatchBenchmark.run,
     "sift": SIFTBenchmark.run,
     "hndesc": NeuralBenchmark.run,
+    "scale": ScaleCommand.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
