@@ -7,7 +7,8 @@ import Geometry
 /// image observing 4,096 of the points in its view (keypoints = projections; descriptors = a
 /// pseudo-random unit vector per point plus per-observation noise, float16 in the HDF5 store) — and
 /// queries near the façade with their top-k nearest database images as pairs. The real `reloc match`
-/// and `reloc localize` then run as child processes; their peak RSS, time and the disk are reported.
+/// and `reloc localize` then run as child processes (under GNU time, `apt-get install time`); their
+/// peak RSS, time and the disk are reported, and the median solve time per query from the log.
 public enum ScaleBenchmark {
     public struct Options: Sendable {
         public var images = 6_697
@@ -142,21 +143,23 @@ public enum ScaleBenchmark {
                         say: (String) -> Void) throws {
         let fm = FileManager.default
 
+        /// Runs reloc under GNU time (`/usr/bin/time -f %M`): the child's own peak RSS (a forked
+        /// child would otherwise be charged with this generator's pages).
         func child(_ arguments: [String]) throws -> (seconds: Double, peakMiB: Double, output: String) {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: options.reloc)
-            process.arguments = arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+            process.arguments = ["-f", "%M", options.reloc] + arguments
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
             let t = Date()
             try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
-            var usage = rusage()
-            getrusage(RUSAGE_CHILDREN.rawValue, &usage)   // the largest child so far
-            guard process.terminationStatus == 0 else { throw RelocError.invalidArgument("\(arguments[0]) failed") }
-            return (Date().timeIntervalSince(t), Double(usage.ru_maxrss) / 1024, String(decoding: data, as: UTF8.self))
+            guard process.terminationStatus == 0 else { throw RelocError.invalidArgument("reloc \(arguments[0]) failed: \(errors.suffix(500))") }
+            let kilobytes = errors.split(separator: "\n").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+            return (Date().timeIntervalSince(t), kilobytes / 1024, String(decoding: data, as: UTF8.self))
         }
         let f = options.folder
         let match = try child(["match", "--pairs", f + "/pairs.txt", "--features", f + "/features.h5", "--output", f + "/matches.h5", "--mutual"])
@@ -170,10 +173,15 @@ public enum ScaleBenchmark {
                    options.images, options.keypoints, pointCount, observations, generation))
         say(String(format: "disk: features %.2f GB, matches %.2f GB, map %.2f GB", Double(disk["features.h5"]!) / 1e9,
                    Double(disk["matches.h5"]!) / 1e9, Double(disk["sfm/images.bin"]! + disk["sfm/points3D.bin"]!) / 1e9))
-        say(String(format: "reloc match:    %d pairs, %.1f s (%.2f s per query), peak RSS of the children so far %.0f MiB",
+        say(String(format: "reloc match:    %d pairs, %.1f s (%.2f s per query), peak RSS %.0f MiB",
                    pairCount, match.seconds, match.seconds / Double(options.queries), match.peakMiB))
         say(String(format: "reloc localize: %d queries, %.1f s (%.3f s per query incl. reading the map), peak RSS %.0f MiB",
                    options.queries, localize.seconds, localize.seconds / Double(options.queries), localize.peakMiB))
         say("  " + localize.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        let solve = (try LocalizationLog.entries(path: f + "/results.txt_logs.jsonl")).map(\.seconds).sorted()
+        if !solve.isEmpty {
+            say(String(format: "  per query (2D-3D, RANSAC, refinement; without reading the map): median %.3f s, max %.3f s",
+                       solve[solve.count / 2], solve.last!))
+        }
     }
 }
