@@ -70,6 +70,9 @@ public enum ScaleBenchmark {
     }
 
     public static func run(_ options: Options, say: (String) -> Void) throws {
+        guard options.images > 0, options.keypoints > 0, options.queries > 0, options.topK > 0 else {
+            throw RelocError.invalidArgument("--images, --keypoints, --queries and --top-k must be positive")
+        }
         let fm = FileManager.default
         try? fm.removeItem(atPath: options.folder)
         try fm.createDirectory(atPath: options.folder + "/sfm", withIntermediateDirectories: true)
@@ -119,7 +122,9 @@ public enum ScaleBenchmark {
         // Queries and their top-k nearest database images.
         var queryLines = "", pairs: [ImagePair] = []
         for q in 0..<options.queries {
-            let x = 10 + Double.random(in: 0...(Double(options.images) * spacing - 20), using: &rng)
+            // Anywhere along the database cameras (short maps: their middle).
+            let length = Double(options.images) * spacing
+            let x = 2 + (length > 20 ? 8 + Double.random(in: 0...(length - 20), using: &rng) : length / 2)
             let camFromWorld = pose(x: x, y: Double.random(in: -0.5...0.5, using: &rng), z: Double.random(in: -1...1, using: &rng),
                                     yaw: Double.random(in: -0.15...0.15, using: &rng))
             let seen = visible(camFromWorld, count: options.keypoints, salt: UInt64(1_000_000 + q))
