@@ -17,47 +17,49 @@ struct ByteReader {
         .binary(file: file, offset: position ?? offset, message: message)
     }
 
-    mutating func read<T: FixedWidthInteger>(_ type: T.Type, _ what: String) throws -> T {
+    // `what` describes the value for the error message; it is an autoclosure so that a model with
+    // millions of points does not build millions of strings that are only needed on failure.
+    mutating func read<T: FixedWidthInteger>(_ type: T.Type, _ what: @autoclosure () -> String) throws -> T {
         let size = MemoryLayout<T>.size
-        guard remaining >= size else { throw error("file ends while reading \(what) (\(size) bytes needed, \(remaining) left)") }
+        guard remaining >= size else { throw error("file ends while reading \(what()) (\(size) bytes needed, \(remaining) left)") }
         var value: T = 0
         for k in 0..<size { value |= T(truncatingIfNeeded: bytes[offset + k]) << (8 * k) }
         offset += size
         return value
     }
 
-    mutating func readDouble(_ what: String) throws -> Double {
-        Double(bitPattern: try read(UInt64.self, what))
+    mutating func readDouble(_ what: @autoclosure () -> String) throws -> Double {
+        Double(bitPattern: try read(UInt64.self, what()))
     }
 
     /// A double that must be finite.
-    mutating func readFiniteDouble(_ what: String) throws -> Double {
+    mutating func readFiniteDouble(_ what: @autoclosure () -> String) throws -> Double {
         let start = offset
-        let value = try readDouble(what)
-        guard value.isFinite else { throw error("\(what) is not finite", at: start) }
+        let value = try readDouble(what())
+        guard value.isFinite else { throw error("\(what()) is not finite", at: start) }
         return value
     }
 
     /// A NUL-terminated UTF-8 string.
-    mutating func readCString(_ what: String) throws -> String {
+    mutating func readCString(_ what: @autoclosure () -> String) throws -> String {
         let start = offset
         guard let end = bytes[offset...].firstIndex(of: 0) else {
-            throw error("file ends inside \(what) (no terminating NUL)")
+            throw error("file ends inside \(what()) (no terminating NUL)")
         }
         offset = end + 1
         guard let text = String(validating: bytes[start..<end], as: UTF8.self) else {
-            throw error("\(what) is not valid UTF-8", at: start)
+            throw error("\(what()) is not valid UTF-8", at: start)
         }
         return text
     }
 
     /// A count read from the file, checked against the bytes left so that a corrupt count
     /// never triggers a huge allocation.
-    mutating func readCount(_ what: String, minimumBytesEach: Int) throws -> Int {
+    mutating func readCount(_ what: @autoclosure () -> String, minimumBytesEach: Int) throws -> Int {
         let start = offset
-        let count = try read(UInt64.self, what)
+        let count = try read(UInt64.self, what())
         guard count <= UInt64(remaining / max(minimumBytesEach, 1)) else {
-            throw error("\(what) = \(count) cannot fit in the \(remaining) bytes left (file truncated or corrupt)", at: start)
+            throw error("\(what()) = \(count) cannot fit in the \(remaining) bytes left (file truncated or corrupt)", at: start)
         }
         return Int(count)
     }

@@ -7,20 +7,24 @@ extension ColmapModel {
     /// - Parameter names: file names used in error messages.
     /// - Throws: `RelocError.file` naming the file whose content is inconsistent.
     mutating func validate(names: ColmapFiles<String>) throws {
+        var observations = 0
         for image in sortedImages {
             guard cameras[image.cameraID] != nil else {
                 throw RelocError.file(file: names.images, message: "image \(image.id) ('\(image.name)') refers to CAMERA_ID \(image.cameraID), which \(names.cameras) does not define")
             }
             for (index, point) in image.points2D.enumerated() {
                 guard let pid = point.point3DID else { continue }
-                guard let point3D = points3D[pid] else {
+                guard points3D[pid] != nil else {
                     throw RelocError.file(file: names.images, message: "image \(image.id) point \(index) refers to POINT3D_ID \(pid), which \(names.points3D) does not define")
                 }
-                guard point3D.track.contains(TrackElement(imageID: image.id, point2DIndex: UInt32(index))) else {
-                    throw RelocError.file(file: names.points3D, message: "the track of point \(pid) lacks image \(image.id) point \(index), which observes it in \(names.images)")
-                }
+                observations += 1
             }
         }
+        // Below, every track element must point back to its point and be met once (marked);
+        // when the marks then number the observations, every observation is in its track.
+        var marked: [UInt32: [Bool]] = [:]
+        for (id, image) in images { marked[id] = [Bool](repeating: false, count: image.points2D.count) }
+        var markedCount = 0
         for id in points3D.keys.sorted() {
             for element in points3D[id]!.track {
                 guard let image = images[element.imageID] else {
@@ -31,6 +35,24 @@ extension ColmapModel {
                 }
                 guard image.points2D[Int(element.point2DIndex)].point3DID == id else {
                     throw RelocError.file(file: names.images, message: "image \(element.imageID) point \(element.point2DIndex) does not refer to point \(id), whose track contains it")
+                }
+                guard !marked[element.imageID]![Int(element.point2DIndex)] else {
+                    throw RelocError.file(file: names.points3D, message: "the track of point \(id) lists image \(element.imageID) point \(element.point2DIndex) twice")
+                }
+                marked[element.imageID]![Int(element.point2DIndex)] = true
+                markedCount += 1
+            }
+        }
+        if markedCount != observations {
+            // Find the observation missing from its point's track, for the message.
+            for image in sortedImages {
+                for (index, point) in image.points2D.enumerated() {
+                    guard let pid = point.point3DID else { continue }
+                    let element = TrackElement(imageID: image.id, point2DIndex: UInt32(index))
+                    let track = points3D[pid]!.track
+                    guard track.contains(element) else {
+                        throw RelocError.file(file: names.points3D, message: "the track of point \(pid) lacks image \(image.id) point \(index), which observes it in \(names.images)")
+                    }
                 }
             }
         }

@@ -100,6 +100,24 @@ final class ColmapModelTests: XCTestCase {
         XCTAssertEqual(Array(images[72..<78]), Array("a.jpg".utf8) + [0])
     }
 
+    func testInconsistentTracksAreReported() throws {
+        let model = makeTestModel()
+        let (pid, point) = model.points3D.first { $0.value.track.count >= 2 }!
+        func expectError(_ changed: ColmapModel, _ contains: String, line: UInt = #line) {
+            XCTAssertThrowsError(try ColmapModel.parseBinary(changed.formatBinary(), names: names), line: line) { error in
+                XCTAssertTrue("\(error)".contains(contains), "\(error)", line: line)
+            }
+        }
+        // An observation missing from its point's track.
+        var missing = model
+        missing.points3D[pid]!.track.removeLast()
+        expectError(missing, "lacks image")
+        // The same element twice in place of another (counts still equal).
+        var twice = model
+        twice.points3D[pid]!.track[point.track.count - 1] = point.track[0]
+        expectError(twice, "twice")
+    }
+
     func testRigsAndFramesSetImagePoses() throws {
         var model = makeTestModel(withRigs: true)
         // COLMAP ≥ 3.12 takes an image's pose from its frame, not from images.txt.
