@@ -39,7 +39,7 @@ struct MatchFigure {
     /// nil when the query has no features, no retrieved image in the map, or an unreadable image.
     static func draw(query: String, pose: Rigid3, sources: Sources, maxEdge: Int = 480, maxLines: Int = 250) -> MatchFigure? {
         guard let camera = sources.cameras[query], sources.features.contains(query),
-              let keypoints = try? sources.features.readKeypoints(query) else { return nil }
+              let keypoints = try? sources.features.keypoints(query, inPixelsOf: camera) else { return nil }
         // The retrieved image with the most inliers under the final pose.
         var best: (index: Int, lines: [(q: Vector2, d: Vector2, inlier: Bool)], inliers: Int)?
         for name in sources.retrieved[query] ?? [] {
@@ -48,7 +48,7 @@ struct MatchFigure {
             var inliers = 0
             for m in pairMatches where m.index0 < keypoints.count && m.index1 < sources.map.pointIDs[i].count {
                 guard let id = sources.map.pointIDs[i][m.index1], let point = sources.map.points[id] else { continue }
-                let pixel = Vector2(Double(keypoints[m.index0].x), Double(keypoints[m.index0].y))
+                let pixel = keypoints[m.index0]
                 let projected = camera.imageFromCamera(pose.apply(point))
                 let inlier = projected.map { norm($0 - pixel) <= sources.threshold } ?? false
                 if inlier { inliers += 1 }

@@ -96,7 +96,8 @@ public struct ExtractTask: Sendable {
             do {
                 learned = try LearnedExtractor(weightsFolder: weightsFolder, descriptor: kind == .superpoint ? .superpoint : .hndesc)
             } catch let error as FeaturesError {
-                throw RelocError.file(file: weightsFolder, message: "\(error)".replacingOccurrences(of: weightsFolder + ": ", with: ""))
+                // Its message already names the folder or the weight file.
+                throw RelocError.invalidArgument("\(error)")
             }
             learned!.options.maxKeypoints = maxKeypoints
             learned!.superPointMaxEdge = maxEdge

@@ -140,20 +140,15 @@ public struct LocalizeTask: Sendable {
             warn("warning: \(featuresFile): no features for query '\(entry.name)' (unreadable image?); it gets the fallback pose")
             return input
         }
-        let raw = try features.readKeypoints(entry.name)
-        let size = try features.readImageSize(entry.name)
-        var scale = Vector2(1, 1)
-        if size.x > 0, size.y > 0, size.x != entry.camera.width || size.y != entry.camera.height {
-            scale = Vector2(Double(entry.camera.width) / Double(size.x), Double(entry.camera.height) / Double(size.y))
-        }
-        input.keypoints = raw.map { Vector2(Double($0.x), Double($0.y)) * scale }
+        let keypoints = try features.keypoints(entry.name, inPixelsOf: entry.camera)
+        input.keypoints = keypoints
         for i in input.retrieved {
             let name = map.images[i].name
             let pairMatches = try matches.read(entry.name, name) ?? []
             var list: [(Int, Int)] = []
             list.reserveCapacity(pairMatches.count)
             for m in pairMatches {
-                guard m.index0 < raw.count, m.index1 < map.pointIDs[i].count else {
+                guard m.index0 < keypoints.count, m.index1 < map.pointIDs[i].count else {
                     throw RelocError.file(file: matchesFile, message: "match \(m.index0)–\(m.index1) of '\(entry.name) \(name)' is out of range of the features or the model")
                 }
                 list.append((m.index0, m.index1))

@@ -117,6 +117,9 @@ public struct PairsTask: Sendable {
                     throw RelocError.file(file: path, message: "pair '\(pair.first) \(pair.second)' names '\(pair.second)', which is not in the database \(database)")
                 }
                 pairs = fromFile.filter { wanted.contains($0.first) }
+                guard !pairs.isEmpty else {
+                    throw RelocError.file(file: path, message: "no pairs for any of the \(queries.count) queries (\(fromFile.count) pairs in the file)")
+                }
             case .global(let path):
                 let store = try GlobalDescriptorStore(path: path, mode: .read)
                 pairs = try retrieve(queries: queries, database: databaseNames, store: store)

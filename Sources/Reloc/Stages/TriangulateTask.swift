@@ -61,7 +61,7 @@ public struct TriangulateTask: Sendable {
             }
             cameras.append(camera)
             if features.contains(image.name) {
-                keypoints.append(try cameraPixels(features: features, name: image.name, camera: camera))
+                keypoints.append(try features.keypoints(image.name, inPixelsOf: camera))
             } else {
                 warn("warning: \(featuresFile): no features for database image '\(image.name)'; it gets no 3D points")
                 keypoints.append([])
@@ -92,6 +92,9 @@ public struct TriangulateTask: Sendable {
                     tracks.union(KeypointID(image: a, keypoint: m.index0), KeypointID(image: b, keypoint: m.index1))
                 }
             }
+        }
+        if summary.pairs == 0 {
+            warn("warning: \(pairsFile): no database pair with matches; the map gets no 3D points and every query will get a fallback pose")
         }
         let allTracks = tracks.tracks()
         summary.tracks = allTracks.count
@@ -164,18 +167,6 @@ public struct TriangulateTask: Sendable {
         guard best.count >= 2 else { return nil }
         let kept = best.values.sorted { $0.element < $1.element }
         return TrackPoint(xyz: point.point, error: kept.map(\.error).reduce(0, +) / Double(kept.count), elements: kept.map(\.element))
-    }
-
-    /// An image's keypoints in its camera's pixels: features extracted from an image of another
-    /// size than the camera's are scaled to it.
-    func cameraPixels(features: FeatureStore, name: String, camera: Camera) throws -> [Vector2] {
-        let points = try features.readKeypoints(name)
-        let size = try features.readImageSize(name)
-        var scale = Vector2(1, 1)
-        if size.x > 0, size.y > 0, size.x != camera.width || size.y != camera.height {
-            scale = Vector2(Double(camera.width) / Double(size.x), Double(camera.height) / Double(size.y))
-        }
-        return points.map { Vector2(Double($0.x), Double($0.y)) * scale }
     }
 
     /// Colours each point from its first observation's image (nearest pixel).
