@@ -99,6 +99,7 @@ extension ColmapModel {
                 points.append(Point2D(xy: Vector2(x, y), point3DID: pid == Self.invalidPoint3DID ? nil : pid))
             }
             guard images[id] == nil else { throw r.error("duplicate image id \(id)", at: start) }
+            if let problem = imageNameProblem(name) { throw r.error(problem, at: start) }
             guard names.insert(name).inserted else { throw r.error("duplicate image name '\(name)'", at: start) }
             images[id] = ModelImage(id: id, name: name, cameraID: cameraID, camFromWorld: pose, points2D: points)
         }

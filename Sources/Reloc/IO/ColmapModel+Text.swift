@@ -79,6 +79,7 @@ extension ColmapModel {
             // Names may contain single spaces (binary models allow them); the rest of the line is the name.
             let name = fields[9...].joined(separator: " ")
             guard images[id] == nil else { throw line.error("duplicate IMAGE_ID \(id)") }
+            if let problem = imageNameProblem(name) { throw line.error(problem) }
             guard names.insert(name).inserted else { throw line.error("duplicate image name '\(name)'") }
             // The points line follows directly; it may be empty, or missing at the end of the file.
             var points: [Point2D] = []

@@ -16,6 +16,7 @@ public enum PairsFile {
         for line in textLines(text, file: file) where !line.isBlankOrComment {
             let fields = line.fields
             guard fields.count == 2 else { throw line.error("expected two image names, got \(fields.count) fields") }
+            for name in fields { if let problem = imageNameProblem(String(name)) { throw line.error(problem) } }
             pairs.append(ImagePair(String(fields[0]), String(fields[1])))
         }
         return pairs

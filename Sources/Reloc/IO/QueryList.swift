@@ -23,6 +23,7 @@ public enum QueryList {
                 throw line.error("expected NAME MODEL WIDTH HEIGHT PARAMS..., got \(fields.count) fields")
             }
             let name = String(fields[0])
+            if let problem = imageNameProblem(name) { throw line.error(problem) }
             if let first = seen[name] { throw line.error("duplicate query '\(name)' (first on line \(first))") }
             seen[name] = line.number
             entries.append(QueryEntry(name: name, camera: try parseCamera(fields[1...], line: line)))

@@ -61,7 +61,7 @@ public struct DatasetLayout: Equatable, Sendable {
         for list in queryLists {
             for line in textLines(try readTextFile(list), file: list) where !line.isBlankOrComment {
                 guard let name = line.fields.first.map(String.init) else { continue }
-                try ImageList.validate(name, list: list)
+                if let problem = imageNameProblem(name) { throw line.error(problem) }
                 let path = (imageFolder as NSString).appendingPathComponent(name)
                 if !FileManager.default.fileExists(atPath: path) {
                     throw line.error("query image '\(name)' does not exist (looked for \(path))")

@@ -23,7 +23,8 @@ public enum ImageList {
 
     /// Names from a list: a COLMAP model folder (its images), a query list
     /// (`name MODEL W H params...`), a pairs file (`name0 name1`, both names) or a plain list
-    /// (one name per line). Order of first appearance, without repeats.
+    /// (one name per line). Order of first appearance, without repeats. Every reader refuses a
+    /// name that is absolute or climbs out with `..`, naming the file and line.
     public static func read(list path: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -37,6 +38,7 @@ public enum ImageList {
         case 1:
             names = try lines.map { line in
                 guard line.fields.count == 1 else { throw line.error("expected one image name per line, got \(line.fields.count) fields") }
+                if let problem = imageNameProblem(String(line.fields[0])) { throw line.error(problem) }
                 return String(line.fields[0])
             }
         case 2:
@@ -46,12 +48,5 @@ public enum ImageList {
         }
         var seen = Set<String>()
         return names.filter { seen.insert($0).inserted }
-    }
-
-    /// Rejects names that are absolute or climb out of the image folder with `..`.
-    public static func validate(_ name: String, list: String) throws {
-        if name.hasPrefix("/") || name.split(separator: "/").contains("..") {
-            throw RelocError.file(file: list, message: "image name '\(name)' must be relative to the image folder, without '..'")
-        }
     }
 }

@@ -126,14 +126,16 @@ public struct PairsTask: Sendable {
             case .vlad:
                 guard let featuresFile else { throw RelocError.invalidArgument("retrieval vlad needs --features") }
                 let globalPath = globalOutput ?? ((output as NSString).deletingPathExtension + "-vlad.h5")
-                let store = try openForUpdateOrRebuild(globalPath, warn: warn) { try GlobalDescriptorStore(path: globalPath, mode: $0) }
+                let (store, journal) = try openForUpdateOrRebuild(globalPath, warn: warn) { try GlobalDescriptorStore(path: globalPath, mode: $0) }
+                defer { journal.close(flushing: store.flush) }
                 let features = try FeatureStore(path: featuresFile, mode: .read)
                 // An image that failed extraction is left out (its query falls back later).
                 let absent = Set((databaseNames + queries).filter { !features.contains($0) })
                 for name in absent.sorted() { warn("warning: \(featuresFile): no features for '\(name)'; left out of retrieval") }
                 let usableDatabase = databaseNames.filter { !absent.contains($0) }
                 let usableQueries = queries.filter { !absent.contains($0) }
-                try encodeVLAD(names: usableDatabase + usableQueries, database: usableDatabase, features: features, store: store)
+                try encodeVLAD(names: usableDatabase + usableQueries, database: usableDatabase, features: features, store: store,
+                               journal: journal)
                 pairs = try retrieve(queries: usableQueries, database: usableDatabase, store: store)
             default:
                 fatalError("database-only methods handled above")
@@ -150,7 +152,6 @@ public struct PairsTask: Sendable {
         var names: [String] = []
         for list in lists {
             for name in try ImageList.read(list: list) {
-                try ImageList.validate(name, list: list)
                 if seen.insert(name).inserted { names.append(name) }
             }
         }
@@ -168,7 +169,8 @@ public struct PairsTask: Sendable {
 
     /// VLAD descriptors for the names missing from `store` (all of them share one vocabulary,
     /// learned deterministically from the database's features).
-    func encodeVLAD(names: [String], database: [String], features: FeatureStore, store: GlobalDescriptorStore) throws {
+    func encodeVLAD(names: [String], database: [String], features: FeatureStore, store: GlobalDescriptorStore,
+                    journal: StoreJournal) throws {
         var seen = Set<String>()
         let missing = names.filter { seen.insert($0).inserted && !store.contains($0) }
         guard !missing.isEmpty else { return }
@@ -200,7 +202,9 @@ public struct PairsTask: Sendable {
                 throw RelocError.file(file: featuresFile, message: "'\(name)' has \(f.descriptorDimension)-D descriptors, the database \(dimension)-D")
             }
             try store.write(name, vocabulary.encode(f.descriptors))
+            journal.wrote(name)
         }
         try store.flush()
+        try journal.flushed()
     }
 }

@@ -163,6 +163,9 @@ final class ColmapModelTests: XCTestCase {
         bad.images = lines.joined(separator: "\n")
         expectParseError(bad, file: "images", line: 5, contains: "not unit length")
         bad = text
+        bad.images = bad.images.replacingOccurrences(of: " 1 db/img_3.jpg", with: " 1 ../db/img_3.jpg")
+        expectParseError(bad, file: "images", line: 5, contains: "climbs out of the image folder")
+        bad = text
         bad.points3D += "77 1 2 3 0 0 0 0.5 3\n"
         expectParseError(bad, file: "points3D", line: 8, contains: "fields")
         text.points3D += "77 1 2 nan 0 0 0 0.5\n"
@@ -199,6 +202,12 @@ final class ColmapModelTests: XCTestCase {
         bad = files
         bad.cameras += [1, 2, 3]
         XCTAssertThrowsError(try ColmapModel.parseBinary(bad, names: names)) { XCTAssertTrue("\($0)".contains("unexpected bytes"), "\($0)") }
+        var absolute = makeTestModel()
+        let first = absolute.images.keys.min()!
+        absolute.images[first]!.name = "/abs/x.jpg"
+        XCTAssertThrowsError(try ColmapModel.parseBinary(absolute.formatBinary(), names: names)) {
+            XCTAssertTrue("\($0)".contains("image name '/abs/x.jpg' is absolute"), "\($0)")
+        }
         bad = files
         bad.cameras[12] = 42  // model id of the first camera
         XCTAssertThrowsError(try ColmapModel.parseBinary(bad, names: names)) { XCTAssertTrue("\($0)".contains("model id 42"), "\($0)") }

@@ -25,6 +25,8 @@ final class TextFormatsTests: XCTestCase {
             ("# c\na.jpg KANNALA 10 10 1 2 3\n", 2, "unknown camera model"),
             ("a.jpg PINHOLE ten 10 1 2 3 4\n", 1, "width"),
             ("a.jpg\n", 1, "expected NAME MODEL"),
+            ("ok.jpg PINHOLE 10 10 1 2 3 4\n/etc/a.jpg PINHOLE 10 10 1 2 3 4\n", 2, "is absolute"),
+            ("q/../../a.jpg PINHOLE 10 10 1 2 3 4\n", 1, "climbs out of the image folder with '..'"),
         ]
         for (text, line, message) in cases {
             XCTAssertThrowsError(try QueryList.parse(text, file: "list.txt")) { error in
@@ -48,6 +50,12 @@ final class TextFormatsTests: XCTestCase {
         XCTAssertEqual(pairs, [ImagePair("q/a.jpg", "db/1.jpg"), ImagePair("q/a.jpg", "db/2.jpg"), ImagePair("q/b.jpg", "db/1.jpg")])
         XCTAssertEqual(try PairsFile.parse(PairsFile.format(pairs), file: "p"), pairs)
         XCTAssertThrowsError(try PairsFile.parse("a b\na b c\n", file: "p")) { XCTAssertTrue("\($0)".hasPrefix("p:2:")) }
+        XCTAssertThrowsError(try PairsFile.parse("a b\n# c\nq/a.jpg ../db/1.jpg\n", file: "p")) {
+            XCTAssertTrue("\($0)".hasPrefix("p:3: image name '../db/1.jpg' climbs out"), "\($0)")
+        }
+        XCTAssertThrowsError(try PairsFile.parse("/q/a.jpg db/1.jpg\n", file: "p")) { XCTAssertTrue("\($0)".contains("p:1: image name '/q/a.jpg' is absolute"), "\($0)") }
+        // A name that merely contains two dots is a plain name.
+        XCTAssertEqual(try PairsFile.parse("q/a..b.jpg db/..x.jpg\n", file: "p"), [ImagePair("q/a..b.jpg", "db/..x.jpg")])
     }
 
     func testPoseFileRoundTripIsExact() throws {
