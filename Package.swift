@@ -60,6 +60,8 @@ let package = Package(
             path: "Sources/reloc"
         ),
         .executableTarget(name: "RelocBench", dependencies: ["Reloc"]),
+        // The parsers under libFuzzer (scripts/fuzz), or replaying inputs when built plainly.
+        .executableTarget(name: "RelocFuzz", dependencies: ["Reloc"]),
 
         .target(name: "_TestSupport", dependencies: ["Geometry"], path: "Tests/_TestSupport"),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "_TestSupport"]),
