@@ -115,6 +115,16 @@ int chdf5_delete(int64_t file, const char *path) {
     return H5Ldelete(file, path, H5P_DEFAULT) < 0 ? -1 : 0;
 }
 
+int chdf5_copy(int64_t source, int64_t destination, const char *path) {
+    quiet();
+    hid_t links = H5Pcreate(H5P_LINK_CREATE);
+    if (links < 0) return -1;
+    H5Pset_create_intermediate_group(links, 1);
+    herr_t status = H5Ocopy(source, path, destination, path, H5P_DEFAULT, links);
+    H5Pclose(links);
+    return status < 0 ? -1 : 0;
+}
+
 int chdf5_write(int64_t file, const char *path, int memory_type, int file_type,
                 int rank, const uint64_t *dims, const void *data) {
     quiet();

@@ -49,7 +49,11 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Contrast stretching: off, on (as --normalize-contrast) or adaptive (again with the stretch when an image gives fewer than 1/8 of --max-keypoints).")
     var contrast: String?
 
+    @Option(help: "Only shard i of n of the images (0-based, split by a hash of the name; `reloc match --shard` and `reloc localize --shard` split alike).")
+    var shard: String?
+
     func validate() throws {
+        if let shard { _ = try Shard(parsing: shard) }
         if let contrast, ExtractTask.Contrast(rawValue: contrast) == nil { throw ValidationError("--contrast must be off, on or adaptive") }
         guard ExtractTask.Kind(rawValue: features) != nil else {
             throw ValidationError("--features must be one of \(ExtractTask.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -66,6 +70,7 @@ struct ExtractCommand: ParsableCommand {
         var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: kind,
                                maxEdge: maxEdge, maxKeypoints: maxKeypoints ?? kind.defaultMaxKeypoints, overwrite: overwrite, upsample: upsample)
         task.weightsFolder = weights
+        task.shard = try shard.map { try Shard(parsing: $0) }
         task.contrastThreshold = contrastThreshold
         task.normalizeContrast = normalizeContrast
         if let contrast { task.contrast = ExtractTask.Contrast(rawValue: contrast)! }

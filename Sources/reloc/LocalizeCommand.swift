@@ -27,7 +27,7 @@ struct LocalizeCommand: ParsableCommand {
     @Option(help: "Log file (default: OUTPUT_logs.jsonl).") var log: String?
     @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
     @Flag(help: "Ignore poses logged by an earlier run.") var overwrite = false
-    @Option(help: "Only shard i of n of the queries (0-based; query k goes to shard k mod n); join with `reloc merge`.") var shard: String?
+    @Option(help: "Only shard i of n of the queries (0-based, split by a hash of the query's name, as `reloc extract --shard`); join with `reloc merge`.") var shard: String?
 
     func validate() throws {
         guard threshold > 0 else { throw ValidationError("--threshold must be positive") }

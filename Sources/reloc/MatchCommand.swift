@@ -10,19 +10,26 @@ struct MatchCommand: ParsableCommand {
     )
 
     @Option(help: "Pairs file: 'name0 name1' per line.") var pairs: String
-    @Option(help: "Feature file (reloc extract or hloc).") var features: String
+    @Option(help: "Feature file (reloc extract or hloc); repeat to read several (the first holding an image wins), e.g. the database's and a shard's query features.")
+    var features: [String]
     @Option(help: "Match file to write.") var output: String
     @Option(help: "Lowe's ratio test threshold (off when not given).") var ratio: Float?
     @Flag(help: "Keep only mutual nearest neighbours (the default when --ratio is not given).") var mutual = false
     @Flag(help: "Match pairs already in the output again.") var overwrite = false
+    @Option(help: "Only the pairs whose first image is in shard i of n (0-based; split as `reloc extract --shard`).")
+    var shard: String?
 
     func validate() throws {
+        if let shard { _ = try Shard(parsing: shard) }
+        guard !features.isEmpty else { throw ValidationError("--features needs a feature file") }
         if let ratio, !(ratio > 0 && ratio <= 1) { throw ValidationError("--ratio must be in (0, 1]") }
     }
 
     func run() throws {
-        let task = MatchTask(pairsFile: pairs, featuresFile: features, output: output, ratio: ratio,
+        var task = MatchTask(pairsFile: pairs, featuresFile: features[0], output: output, ratio: ratio,
                              mutual: mutual || ratio == nil, overwrite: overwrite)
+        task.moreFeatureFiles = Array(features.dropFirst())
+        task.shard = try shard.map { try Shard(parsing: $0) }
         let progress = Progress(label: "match")
         let summary = try task.run(progress: progress.update)
         progress.finish()

@@ -121,6 +121,43 @@ final class PipelineCLITests: XCTestCase {
                        try String(contentsOfFile: reference + "/results.txt", encoding: .utf8))
     }
 
+    /// SIGKILL at a chosen point of each stage (RELOC_KILL_AT, see FailPoint): after an image is
+    /// written but before the store's flush, after a pair is matched, after a query is logged.
+    /// The rerun detects the unfinished HDF5 stores (their journal), rebuilds them from the
+    /// confirmed entries, and ends with the uninterrupted run's results, byte for byte.
+    func testKilledAtEachStageResumesToTheSameResults() throws {
+        let reference = TestSupport.temporaryFolder(self) + "/reference"
+        let first = try pipeline(Self.tiny!, reference)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let expected = try String(contentsOfFile: reference + "/results.txt", encoding: .utf8)
+        let expectedMap = try ColmapModel.read(folder: reference + "/" + (try XCTUnwrap(
+            FileManager.default.contentsOfDirectory(atPath: reference).first { $0.hasPrefix("sfm_") })))
+        // (kill point, a store the rerun must find unfinished)
+        let points: [(String, String?)] = [("extract:3", "feats-"), ("extract:17", "feats-"), ("match:10", "matches-"),
+                                           ("match:70", "matches-"), ("localize:3", nil)]
+        for (point, unfinished) in points {
+            let output = TestSupport.temporaryFolder(self) + "/killed-" + point.replacingOccurrences(of: ":", with: "-")
+            let killed = try TestSupport.run(reloc, ["pipeline", "--dataset", Self.tiny!, "--output", output],
+                                             environment: ["RELOC_KILL_AT": point])
+            XCTAssertEqual(killed.status, SIGKILL, "\(point): \(killed.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/results.txt"), point)
+            let names = try FileManager.default.contentsOfDirectory(atPath: output)
+            if let unfinished {
+                XCTAssertTrue(names.contains { $0.hasPrefix(unfinished) && $0.hasSuffix(".h5.journal") }, "\(point): \(names)")
+            }
+            let resumed = try pipeline(Self.tiny!, output)
+            XCTAssertEqual(resumed.status, 0, "\(point): \(resumed.stderr)")
+            if unfinished != nil {
+                XCTAssertTrue(resumed.stderr.contains("left unfinished by a killed run; rebuilt with its"), "\(point): \(resumed.stderr)")
+            }
+            XCTAssertEqual(try String(contentsOfFile: output + "/results.txt", encoding: .utf8), expected, point)
+            let after = try FileManager.default.contentsOfDirectory(atPath: output)
+            XCTAssertFalse(after.contains { $0.hasSuffix(".journal") || $0.hasSuffix(".rebuild") }, "\(point): \(after)")
+            let map = try ColmapModel.read(folder: output + "/" + (try XCTUnwrap(after.first { $0.hasPrefix("sfm_") })))
+            XCTAssertEqual(map.points3D.count, expectedMap.points3D.count, point)
+        }
+    }
+
     func testRealPhotographsMeetTheAccuracyTargets() throws {
         guard let fountain = TestSupport.sharedDataset("fountain"), let sacreCoeur = TestSupport.sharedDataset("sacre_coeur") else {
             throw XCTSkip("../shared/datasets not present")
@@ -218,34 +255,74 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertGreaterThan(png.count, 20_000, "a blank page compresses to a few kB")
     }
 
-    func testShardedLocalizationMergesToTheSingleProcessResult() throws {
+    /// The query side split three ways — `extract --shard`, `match --shard` (the database's
+    /// features plus the shard's), `localize --shard` — then `reloc merge` of the results and of
+    /// the shards' stores: the same submission byte for byte, and the same features and matches, as
+    /// the single-process pipeline.
+    func testShardedQuerySideMergesToTheSingleProcessResult() throws {
         let output = TestSupport.temporaryFolder(self) + "/out"
         XCTAssertEqual(try pipeline(Self.tiny!, output, ["--no-report"]).status, 0)
         let facts = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/pipeline.json"))) as! [String: Any]
         let files = facts["files"] as! [String: Any]
         let queries = files["query_lists"] as! [String]
-        var shards: [String] = []
+        let (features, queryMatches) = (files["features"] as! String, files["query_matches"] as! String)
+        var shards: [String] = [], featureShards: [String] = [], matchShards: [String] = []
+        var counted = 0
         for i in 0..<3 {
+            let (queryFeatures, matches) = (output + "/feats-query.shard-\(i).h5", output + "/matches-query.shard-\(i).h5")
+            let extract = try TestSupport.run(reloc, ["extract", "--images", Self.tiny! + "/images", "--list"] + queries + [
+                "--features", "rootsift", "--contrast", "adaptive", "--output", queryFeatures, "--shard", "\(i)/3"])
+            XCTAssertEqual(extract.status, 0, extract.stderr)
+            let match = try TestSupport.run(reloc, ["match", "--pairs", files["query_pairs"] as! String, "--features", queryFeatures,
+                                                    "--features", features, "--ratio", "0.8", "--mutual", "--output", matches, "--shard", "\(i)/3"])
+            XCTAssertEqual(match.status, 0, match.stderr)
             let result = output + "/results.shard-\(i)-of-3.txt"
             let run = try TestSupport.run(reloc, ["localize", "--model", files["map"] as! String, "--queries"] + queries + [
-                "--features", files["features"] as! String, "--matches", files["query_matches"] as! String,
+                "--features", queryFeatures, "--matches", matches,
                 "--pairs", files["query_pairs"] as! String, "--output", result, "--shard", "\(i)/3"])
             XCTAssertEqual(run.status, 0, run.stderr)
-            XCTAssertTrue(run.stdout.contains(i < 2 ? "/ 3 queries" : "/ 2 queries"), run.stdout)
-            shards.append(result)
+            let count = try XCTUnwrap(run.stdout.firstMatch(of: /\/ (\d+) queries/).map { Int($0.1)! })
+            XCTAssertLessThan(count, 8, "each shard holds part of the queries")
+            counted += count
+            shards.append(result); featureShards.append(queryFeatures); matchShards.append(matches)
         }
+        XCTAssertEqual(counted, 8)
         let merged = try TestSupport.run(reloc, ["merge", "--queries"] + queries + ["--output", output + "/merged.txt"] + shards)
         XCTAssertEqual(merged.status, 0, merged.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output + "/merged.txt")),
                        try Data(contentsOf: URL(fileURLWithPath: output + "/results.txt")), "byte-identical to the single run")
         XCTAssertEqual(try String(contentsOfFile: output + "/merged.txt_logs.jsonl", encoding: .utf8).split(separator: "\n").count, 9)
 
+        // The shards' stores merge into what the single run wrote for the queries.
+        let mergedFeatures = try TestSupport.run(reloc, ["merge", "--output", output + "/feats-query.h5"] + featureShards)
+        XCTAssertEqual(mergedFeatures.status, 0, mergedFeatures.stderr)
+        XCTAssertTrue(mergedFeatures.stdout.contains("8 entries (features)"), mergedFeatures.stdout)
+        let (single, joined) = (try FeatureStore(path: features, mode: .read), try FeatureStore(path: output + "/feats-query.h5", mode: .read))
+        for name in try joined.names() {
+            let (a, b) = (try single.read(name), try joined.read(name))
+            XCTAssertTrue(a.keypoints == b.keypoints && a.descriptors == b.descriptors && a.imageSize == b.imageSize, name)
+        }
+        let mergedMatches = try TestSupport.run(reloc, ["merge", "--output", output + "/matches-query.h5"] + matchShards)
+        XCTAssertEqual(mergedMatches.status, 0, mergedMatches.stderr)
+        let pairs = try PairsFile.read(path: files["query_pairs"] as! String)
+        let (singleMatches, joinedMatches) = (try MatchStore(path: queryMatches, mode: .read), try MatchStore(path: output + "/matches-query.h5", mode: .read))
+        XCTAssertEqual(try joinedMatches.pairKeys().count, pairs.count)
+        for pair in pairs {
+            XCTAssertTrue(try joinedMatches.read(pair.first, pair.second) == singleMatches.read(pair.first, pair.second), "\(pair)")
+        }
+        let overlappingStores = try TestSupport.run(reloc, ["merge", "--output", output + "/x.h5", featureShards[0], featureShards[0]])
+        XCTAssertNotEqual(overlappingStores.status, 0)
+        XCTAssertTrue(overlappingStores.stderr.contains("overlapping shards"), overlappingStores.stderr)
+        let mixed = try TestSupport.run(reloc, ["merge", "--output", output + "/x.h5", featureShards[0], matchShards[0]])
+        XCTAssertNotEqual(mixed.status, 0)
+        XCTAssertTrue(mixed.stderr.contains("not the same kind of store"), mixed.stderr)
+
         let overlapping = try TestSupport.run(reloc, ["merge", "--queries"] + queries + ["--output", output + "/x.txt", shards[0], shards[0]])
         XCTAssertNotEqual(overlapping.status, 0)
         XCTAssertTrue(overlapping.stderr.contains("overlapping shards"), overlapping.stderr)
         let incomplete = try TestSupport.run(reloc, ["merge", "--queries"] + queries + ["--output", output + "/x.txt", shards[0]])
         XCTAssertNotEqual(incomplete.status, 0)
-        XCTAssertTrue(incomplete.stderr.contains("5 of 8 queries are in no shard"), incomplete.stderr)
+        XCTAssertTrue(incomplete.stderr.contains("queries are in no shard"), incomplete.stderr)
         let badShard = try TestSupport.run(reloc, ["localize", "--model", "m", "--queries", queries[0], "--features", "f", "--matches", "m",
                                                    "--pairs", "p", "--output", "o", "--shard", "3/3"])
         XCTAssertNotEqual(badShard.status, 0)

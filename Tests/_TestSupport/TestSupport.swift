@@ -68,14 +68,19 @@ public enum TestSupport {
         return (repositoryRoot as NSString).appendingPathComponent(".build/debug/\(name)")
     }
 
-    /// Runs a program and returns its exit status, standard output and standard error.
+    /// Runs a program and returns its exit status (the signal's number when a signal ended it),
+    /// standard output and standard error. `environment` is added to this process's environment.
     @discardableResult
-    public static func run(_ program: String, _ arguments: [String], currentDirectory: String? = nil) throws
+    public static func run(_ program: String, _ arguments: [String], currentDirectory: String? = nil,
+                           environment: [String: String] = [:]) throws
         -> (status: Int32, stdout: String, stderr: String)
     {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

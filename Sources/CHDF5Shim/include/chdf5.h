@@ -54,6 +54,10 @@ int chdf5_shape(int64_t file, const char *path, int *rank, uint64_t *dims, int *
 /* Reads a whole dataset converted to `memory_type` into buffer (capacity in elements). */
 int chdf5_read(int64_t file, const char *path, int memory_type, void *buffer, uint64_t capacity);
 
+/* Copies the object at path (a group with everything below it, or a dataset; types and
+ * attributes kept) from one open file to the same path in another, creating missing groups. */
+int chdf5_copy(int64_t source, int64_t destination, const char *path);
+
 /* A double attribute on the object at path. Read returns 0 when present, 1 when absent. */
 int chdf5_write_attribute(int64_t file, const char *path, const char *name, double value);
 int chdf5_read_attribute(int64_t file, const char *path, const char *name, double *value);

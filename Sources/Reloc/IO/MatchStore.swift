@@ -50,6 +50,9 @@ public final class MatchStore {
 
     public func contains(_ name0: String, _ name1: String) -> Bool { locate(name0, name1) != nil }
 
+    /// The keys of every stored pair (`name0/name1` with hloc's `-` for `/` inside names), sorted.
+    public func pairKeys() throws -> [String] { try HDF5.parents(file: file, path: path, leaf: "matches0") }
+
     /// The matches of a pair, oriented from `name0` to `name1`; nil when the pair is not stored.
     /// - Throws: `RelocError.file` naming the file and pair when the data is malformed.
     public func read(_ name0: String, _ name1: String) throws -> [KeypointMatch]? {
@@ -84,9 +87,10 @@ public final class MatchStore {
         }
         if let (key, _) = locate(name0, name1) { _ = chdf5_delete(file, key) }
         let key = Self.pairKey(name0, name1)
-        try HDF5.write(file: file, path: path, dataset: "\(key)/matches0", int32s: matches0, dims: [matches0.count],
-                       fileType: Int(CHDF5_INT32))
+        // matches0 last: a pair is found by it (`locate`), so a pair cut short has none.
         try HDF5.write(file: file, path: path, dataset: "\(key)/matching_scores0", floats: scores0, dims: [scores0.count],
                        fileType: Int(CHDF5_FLOAT32))
+        try HDF5.write(file: file, path: path, dataset: "\(key)/matches0", int32s: matches0, dims: [matches0.count],
+                       fileType: Int(CHDF5_INT32))
     }
 }

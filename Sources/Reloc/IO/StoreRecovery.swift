@@ -1,17 +1,112 @@
+import CHDF5Shim
 import Foundation
 
-/// Opens an HDF5 store for update; a file that HDF5 cannot open (cut short by a kill before its
-/// first flush, or not HDF5 at all) is moved aside to `PATH.corrupt` with a warning and a new,
-/// empty store is created in its place, so a resumed run rebuilds it instead of failing.
-func openForUpdateOrRebuild<Store>(_ path: String, warn: (String) -> Void, open: (StoreMode) throws -> Store) throws -> Store {
+/// The journal of an HDF5 store being written (`STORE.journal`): it exists from the moment a stage
+/// opens the store for update until the stage's final flush, and lists the entries (HDF5 paths)
+/// that a flush has put on disk. HDF5 keeps metadata in memory between flushes, so a file whose
+/// writer was killed can open cleanly and still hold entries that point at nothing; the journal is
+/// how a resumed run tells that the file was left unfinished, and which entries to keep.
+final class StoreJournal {
+    static let header = "reloc store journal 1"
+    let path: String
+    private var pending: [String] = []
+
+    /// Starts a journal (the store's previous entries count as confirmed: they were on disk).
+    init(storePath: String) throws {
+        path = storePath + ".journal"
+        do {
+            try Data((Self.header + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw RelocError.file(file: path, message: "cannot write the store's journal: \(error.localizedDescription)")
+        }
+    }
+
+    /// An entry written to the store, on disk once the store is next flushed.
+    func wrote(_ key: String) { pending.append(key) }
+
+    /// Call right after flushing the store: the entries written since the last flush are confirmed.
+    func flushed() throws {
+        guard !pending.isEmpty else { return }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw RelocError.file(file: path, message: "cannot append to the store's journal")
+        }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(pending.map { $0 + "\n" }.joined().utf8))
+        pending.removeAll()
+    }
+
+    /// Call after the final flush: the store is complete and consistent.
+    func finish() { unlink(path) }
+
+    /// Ends a stage's writing, also when it ends by an error: flushes the store and, once that
+    /// worked, confirms and removes the journal. Only a killed process leaves its journal behind.
+    func close(flushing flush: () throws -> Void) {
+        do {
+            try flush()
+            try flushed()
+            finish()
+        } catch {
+            // The journal stays: the next run rebuilds the store from the confirmed entries.
+        }
+    }
+
+    /// The confirmed entries of a journal left by a killed writer, or nil when there is none.
+    static func leftBehind(storePath: String) -> [String]? {
+        guard let data = FileManager.default.contents(atPath: storePath + ".journal") else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        guard lines.first.map(String.init) == header else { return [] }
+        // A line cut short by the kill names no entry HDF5 knows, so its copy fails and it is redone.
+        return lines.dropFirst().map(String.init)
+    }
+}
+
+/// Opens an HDF5 store for update and starts its journal.
+///
+/// - A store left unfinished by a killed run (its journal is still there) is not trusted: its
+///   confirmed entries are copied into a new file, which replaces it, and everything else is
+///   redone by the stage (a warning says how many were kept).
+/// - A file that HDF5 cannot open at all (not HDF5, or cut before its first flush) is moved aside
+///   to `PATH.corrupt` with a warning and an empty store is created in its place.
+func openForUpdateOrRebuild<Store>(_ path: String, warn: (String) -> Void,
+                                   open: (StoreMode) throws -> Store) throws -> (store: Store, journal: StoreJournal) {
+    if let confirmed = StoreJournal.leftBehind(storePath: path) {
+        let kept = try rebuildStore(path, keeping: confirmed)
+        warn("warning: \(path): left unfinished by a killed run; rebuilt with its \(kept) confirmed entries, the rest is redone")
+    }
+    let store: Store
     do {
-        return try open(.update)
+        store = try open(.update)
     } catch let error as RelocError {
         guard FileManager.default.fileExists(atPath: path) else { throw error }
         let aside = path + ".corrupt"
         try? FileManager.default.removeItem(atPath: aside)
         guard rename(path, aside) == 0 else { throw error }
-        warn("warning: \(path): unreadable (a run killed while writing it?); moved to \(aside), rebuilding")
-        return try open(.create)
+        warn("warning: \(path): unreadable (not HDF5, or a run killed while writing it); moved to \(aside), rebuilding")
+        store = try open(.create)
     }
+    return (store, try StoreJournal(storePath: path))
+}
+
+/// Copies the entries named in `keeping` from the store at `path` (if HDF5 can open it) into a new
+/// file that then replaces it. - Returns: how many entries were copied.
+func rebuildStore(_ path: String, keeping keys: [String]) throws -> Int {
+    let rebuilt = path + ".rebuild"
+    let destination = chdf5_open(rebuilt, 2)
+    guard destination >= 0 else { throw RelocError.file(file: rebuilt, message: "cannot create") }
+    var kept = 0
+    let source = FileManager.default.fileExists(atPath: path) ? chdf5_open(path, 0) : -1
+    if source >= 0 {
+        var seen = Set<String>()
+        for key in keys where seen.insert(key).inserted && chdf5_kind(source, key) > 0 {
+            if chdf5_copy(source, destination, key) == 0 { kept += 1 } else { _ = chdf5_delete(destination, key) }
+        }
+        _ = chdf5_close(source)
+    }
+    guard chdf5_close(destination) >= 0 else { throw RelocError.file(file: rebuilt, message: "cannot write") }
+    guard rename(rebuilt, path) == 0 else {
+        throw RelocError.file(file: path, message: "cannot replace with the rebuilt store: \(String(cString: strerror(errno)))")
+    }
+    unlink(path + ".journal")
+    return kept
 }

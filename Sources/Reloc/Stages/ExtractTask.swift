@@ -43,6 +43,8 @@ public struct ExtractTask: Sendable {
     public var contrast: Contrast = .off
     /// Folder with the converted checkpoints (learned features).
     public var weightsFolder: String?
+    /// Only the images of this shard (`Shard.contains`).
+    public var shard: Shard?
     /// Stretch each image's intensities (1st–99th percentile to 0–255) before detection.
     public var normalizeContrast: Bool {
         get { contrast == .on }
@@ -78,11 +80,11 @@ public struct ExtractTask: Sendable {
             var seen = Set<String>()
             for list in lists {
                 for name in try ImageList.read(list: list) {
-                    try ImageList.validate(name, list: list)
                     if seen.insert(name).inserted { names.append(name) }
                 }
             }
         }
+        if let shard { names = names.filter { shard.contains($0) } }
         var options = SIFTOptions()
         options.maxKeypoints = maxKeypoints
         options.rootSIFT = kind == .rootsift
@@ -102,7 +104,8 @@ public struct ExtractTask: Sendable {
             learned!.options.maxKeypoints = maxKeypoints
             learned!.superPointMaxEdge = maxEdge
         }
-        let store = try openForUpdateOrRebuild(output, warn: warn) { try FeatureStore(path: output, mode: $0) }
+        let (store, journal) = try openForUpdateOrRebuild(output, warn: warn) { try FeatureStore(path: output, mode: $0) }
+        defer { journal.close(flushing: store.flush) }
         var summary = Summary()
         for (index, name) in names.enumerated() {
             defer { progress?(index + 1, names.count) }
@@ -122,9 +125,12 @@ public struct ExtractTask: Sendable {
                 try store.write(name, ImageFeatures(keypoints: found.keypoints, descriptors: found.descriptors, descriptorDimension: learned.dimension,
                                                     scores: found.scores, imageSize: SIMD2(image.width, image.height), uncertainty: scale),
                                 halfDescriptors: true)
+                journal.wrote(name)
                 summary.extracted += 1
                 summary.keypoints += found.keypoints.count
                 try store.flush()
+                try journal.flushed()
+                FailPoint.reached(.extract)
                 continue
             }
             let resized = GrayImage(image).resized(maxEdge: maxEdge)
@@ -142,11 +148,15 @@ public struct ExtractTask: Sendable {
                                          scores: sift.responses, imageSize: SIMD2(image.width, image.height),
                                          uncertainty: Double(1 / sx + 1 / sy) / 2)
             try store.write(name, features, halfDescriptors: true)
+            journal.wrote(name)
             summary.extracted += 1
             summary.keypoints += sift.count
-            if summary.extracted % 20 == 0 { try store.flush() }
+            if summary.extracted % 20 == 0 {
+                try store.flush()
+                try journal.flushed()
+            }
+            FailPoint.reached(.extract)
         }
-        try store.flush()
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }

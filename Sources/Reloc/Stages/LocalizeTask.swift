@@ -26,8 +26,8 @@ public struct LocalizeTask: Sendable {
     /// Forget an earlier run's log instead of reusing its poses.
     public var overwrite = false
     public var threads = 0
-    /// Only the queries of one shard: query k of the lists (in order, without repeats) belongs to
-    /// shard k mod count. `reloc merge` joins the shards' results.
+    /// Only the queries of one shard (`Shard.contains`, by name). `reloc merge` joins the shards'
+    /// results.
     public var shard: Shard?
 
     public init(model: String, queryLists: [String], featuresFile: String, matchesFile: String, pairsFile: String, output: String) {
@@ -61,13 +61,12 @@ public struct LocalizeTask: Sendable {
         var seenQueries = Set<String>()
         for list in queryLists {
             for entry in try QueryList.read(path: list) where seenQueries.insert(entry.name).inserted {
-                try ImageList.validate(entry.name, list: list)
                 queries.append(entry)
             }
         }
         guard !queries.isEmpty else { throw RelocError.invalidArgument("no query lists given") }
         if let shard {
-            queries = queries.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element)
+            queries = queries.filter { shard.contains($0.name) }
             seenQueries = Set(queries.map(\.name))
         }
         var retrievedNames: [String: [String]] = [:]
@@ -107,6 +106,7 @@ public struct LocalizeTask: Sendable {
                 let entry = results.get(k)
                 done[entry.query] = entry
                 try appender.append(LocalizationLog.line(entry))
+                FailPoint.reached(.localize)
                 finished += 1
                 progress?(finished, queries.count)
             }
@@ -214,23 +214,6 @@ public struct LocalizeTask: Sendable {
         entry.seconds = Date().timeIntervalSince(start)
         return entry
     }
-}
-
-/// One part of a split of the queries: `index` of `count` (0 ≤ index < count).
-public struct Shard: Equatable, Sendable, CustomStringConvertible {
-    public var index: Int
-    public var count: Int
-
-    /// Parses `i/n` (0-based, as Slurm array task ids and Kubernetes completion indexes).
-    public init(parsing text: String) throws {
-        let parts = text.split(separator: "/").map { Int($0) }
-        guard parts.count == 2, let i = parts[0], let n = parts[1], n > 0, i >= 0, i < n else {
-            throw RelocError.invalidArgument("--shard must be i/n with 0 ≤ i < n, got '\(text)'")
-        }
-        index = i; count = n
-    }
-
-    public var description: String { "\(index)/\(count)" }
 }
 
 /// The map as localization reads it: images by name, each keypoint's 3D point id, points.

@@ -10,6 +10,10 @@ import Foundation
 public struct MatchTask: Sendable {
     public var pairsFile: String
     public var featuresFile: String
+    /// More feature files, read after `featuresFile` (e.g. a shard's query features).
+    public var moreFeatureFiles: [String] = []
+    /// Only the pairs whose first image is in this shard (`Shard.contains`).
+    public var shard: Shard?
     public var output: String
     public var options: MatchingOptions
     public var overwrite: Bool
@@ -42,14 +46,16 @@ public struct MatchTask: Sendable {
             let key = [pair.first, pair.second].sorted().joined(separator: "\u{0}")
             if pair.first != pair.second && seen.insert(key).inserted { pairs.append(pair) }
         }
-        let features = try FeatureStore(path: featuresFile, mode: .read)
+        if let shard { pairs = pairs.filter { shard.contains($0.first) } }
+        let features = try FeatureSources(paths: [featuresFile] + moreFeatureFiles)
         let absent = Set(pairs.flatMap { [$0.first, $0.second] }.filter { !features.contains($0) })
         if let name = absent.sorted().first, !skipMissingFeatures {
-            throw RelocError.file(file: featuresFile, message: "no features for '\(name)', named in \(pairsFile)")
+            throw RelocError.file(file: features.description, message: "no features for '\(name)', named in \(pairsFile)")
         }
-        for name in absent.sorted() { warn("warning: \(featuresFile): no features for '\(name)'; its pairs are not matched") }
+        for name in absent.sorted() { warn("warning: \(features.description): no features for '\(name)'; its pairs are not matched") }
         pairs = pairs.filter { !absent.contains($0.first) && !absent.contains($0.second) }
-        let store = try openForUpdateOrRebuild(output, warn: warn) { try MatchStore(path: output, mode: $0) }
+        let (store, journal) = try openForUpdateOrRebuild(output, warn: warn) { try MatchStore(path: output, mode: $0) }
+        defer { journal.close(flushing: store.flush) }
         var summary = Summary()
         var todo: [ImagePair] = []
         for pair in pairs {
@@ -81,16 +87,19 @@ public struct MatchTask: Sendable {
             for (k, pair) in slice.enumerated() {
                 let (a, b) = (loaded[pair.first]!, loaded[pair.second]!)
                 guard a.descriptorDimension == b.descriptorDimension else {
-                    throw RelocError.file(file: featuresFile, message: "'\(pair.first)' and '\(pair.second)' have descriptors of different dimensions")
+                    throw RelocError.file(file: features.description, message: "'\(pair.first)' and '\(pair.second)' have descriptors of different dimensions")
                 }
                 let result = results.get(k)
                 try store.write(pair.first, pair.second, matches0: result.matches0, scores0: result.scores0)
+                journal.wrote(MatchStore.pairKey(pair.first, pair.second))
+                FailPoint.reached(.match)
                 summary.matched += 1
                 summary.matches += result.matches0.filter { $0 >= 0 }.count
                 done += 1
                 progress?(done, pairs.count)
             }
             try store.flush()
+            try journal.flushed()
         }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
