@@ -186,7 +186,8 @@ public struct PipelineTask: Sendable {
         func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
         let files = RunFiles(imageFolder: absolute(layout.imageFolder), model: absolute(layout.model), queryLists: layout.queryLists.map(absolute),
                              groundTruth: layout.groundTruth.map(absolute), features: absolute(featuresPath), map: absolute(map),
-                             queryPairs: absolute(queryPairs), queryMatches: absolute(queryMatches), results: absolute(summary.results))
+                             queryPairs: absolute(queryPairs), queryMatches: absolute(queryMatches), results: absolute(summary.results),
+                             extractOptions: extractOptions, matchOptions: matchOptions, localizeOptions: localizeOptions)
         try AtomicFile.write(facts(summary: summary, featsName: featsName, files: files), to: path("pipeline.json"))
         try AtomicFile.write(files.shellAssignments, to: path("files.env"))
         if report {
@@ -194,6 +195,25 @@ public struct PipelineTask: Sendable {
             do { summary.report = try ReportTask(run: output).run(warn: warn) } catch { warn("warning: no report: \(error)") }
         }
         return summary
+    }
+
+    /// The options of `reloc extract`, `match` and `localize` that redo this run's query side
+    /// (deploy/slurm's sharded array reads them from files.env).
+    var extractOptions: [String] {
+        var options = ["--features", features.rawValue, "--max-edge", "\(maxEdge)", "--max-keypoints", "\(maxKeypoints)",
+                       "--contrast", contrast.rawValue, "--contrast-threshold", "\(contrastThreshold)"]
+        if upsample { options.append("--upsample") }
+        if let weightsFolder { options += ["--weights", URL(fileURLWithPath: weightsFolder).standardizedFileURL.path] }
+        return options
+    }
+
+    var matchOptions: [String] {
+        (ratio.map { ["--ratio", "\($0)"] } ?? []) + (mutual || ratio == nil ? ["--mutual"] : [])
+    }
+
+    var localizeOptions: [String] {
+        ["--threshold", "\(localization.thresholdPixels)", "--seed", "\(localization.seed)", "--min-inliers", "\(minInliers)"]
+            + (covisibilityClustering ? ["--covisibility-clustering"] : [])
     }
 
     /// Settings, versions and time per stage, as JSON.
@@ -239,17 +259,27 @@ public struct RunFiles: Codable, Equatable, Sendable {
     public var queryPairs: String
     public var queryMatches: String
     public var results: String
+    /// Options of `reloc extract`, `reloc match` and `reloc localize` with this run's settings
+    /// (absent from runs before they were recorded).
+    public var extractOptions: [String]?
+    public var matchOptions: [String]?
+    public var localizeOptions: [String]?
 
     /// `NAME='value'` lines for shell scripts (deploy/slurm): MAP, FEATURES, MATCHES, PAIRS,
-    /// QUERIES (space-separated), IMAGES, RESULTS.
+    /// QUERIES (space-separated), IMAGES, RESULTS, and EXTRACT_OPTIONS, MATCH_OPTIONS,
+    /// LOCALIZE_OPTIONS (space-separated options).
     public var shellAssignments: String {
         func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         return [("MAP", map), ("FEATURES", features), ("MATCHES", queryMatches), ("PAIRS", queryPairs),
-                ("QUERIES", queryLists.joined(separator: " ")), ("IMAGES", imageFolder), ("RESULTS", results)]
+                ("QUERIES", queryLists.joined(separator: " ")), ("IMAGES", imageFolder), ("RESULTS", results),
+                ("EXTRACT_OPTIONS", (extractOptions ?? []).joined(separator: " ")),
+                ("MATCH_OPTIONS", (matchOptions ?? []).joined(separator: " ")),
+                ("LOCALIZE_OPTIONS", (localizeOptions ?? []).joined(separator: " "))]
             .map { "\($0.0)=\(quote($0.1))\n" }.joined()
     }
 
     enum CodingKeys: String, CodingKey {
+        case extractOptions = "extract_options", matchOptions = "match_options", localizeOptions = "localize_options"
         case model, features, map, results
         case imageFolder = "image_folder", queryLists = "query_lists", groundTruth = "ground_truth"
         case queryPairs = "query_pairs", queryMatches = "query_matches"
