@@ -189,7 +189,16 @@ enum HDF5 {
             throw RelocError.file(file: path, message: "cannot read the shape of \(dataset)")
         }
         guard elementClass != 2 else { throw RelocError.file(file: path, message: "\(dataset) is not numeric") }
-        return dims.prefix(Int(rank)).map { Int($0) }
+        let sizes = Array(dims.prefix(Int(rank)))
+        // A damaged header can claim any shape; readers allocate what it claims, so a shape whose
+        // data could not fit in the file (even compressed 64:1) is refused, not allocated.
+        var bytes = UInt64(max(elementSize, 1)), overflow = false
+        for size in sizes where !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: size) }
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
+        guard !overflow, bytes <= max(fileBytes.multipliedReportingOverflow(by: 64).partialValue, 1 << 26) else {
+            throw RelocError.file(file: path, message: "\(dataset) claims shape \(sizes), more data than the file can hold (damaged?)")
+        }
+        return sizes.map { Int($0) }
     }
 
     static func readFloats(file: Int64, path: String, dataset: String, count: Int) throws -> [Float] {
