@@ -238,32 +238,57 @@ typedef struct {
     char *buffer;
     uint64_t capacity;
     uint64_t length;
+    /* Links left to visit: a damaged file can hold a symbol-table B-tree that loops, which
+       H5Ovisit would walk for ever; a valid file cannot hold more links than it has bytes / 8. */
+    int64_t budget;
+    char path[4096];
 } list_state;
 
-static herr_t visit(hid_t object, const char *name, const H5O_info_t *info, void *data) {
-    (void)object;
-    list_state *state = (list_state *)data;
-    if (info->type != H5O_TYPE_DATASET) return 0;
-    size_t n = strlen(name);
-    /* name is "parent/path/leaf" (relative to the root); keep "parent/path". */
-    if (n <= state->leaf_length || name[n - state->leaf_length - 1] != '/' ||
-        strcmp(name + n - state->leaf_length, state->leaf) != 0) return 0;
-    size_t parent = n - state->leaf_length - 1;
+static void append_parent(list_state *state, size_t parent) {
     if (state->length + parent + 1 <= state->capacity) {
-        memcpy(state->buffer + state->length, name, parent);
+        memcpy(state->buffer + state->length, state->path, parent);
         state->buffer[state->length + parent] = '\n';
     }
     state->length += parent + 1;
-    return 0;
+}
+
+static herr_t visit_link(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+    list_state *state = (list_state *)data;
+    if (--state->budget < 0) return -1;
+    if (info->type != H5L_TYPE_HARD) return 0;
+    size_t parent = strlen(state->path), n = strlen(name);
+    if (parent + 1 + n + 1 > sizeof state->path) return -1;
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t object;
+    if (H5Oget_info_by_name3(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
+#else
+    H5O_info_t object;
+    if (H5Oget_info_by_name2(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
+#endif
+    /* (an object that cannot be read is not an entry) */
+    herr_t status = 0;
+    if (object.type == H5O_TYPE_DATASET) {
+        /* path is "parent/path" (without the leading '/'); keep it when the dataset is `leaf`. */
+        if (parent > 0 && strcmp(name, state->leaf) == 0) append_parent(state, parent);
+    } else if (object.type == H5O_TYPE_GROUP) {
+        size_t at = parent;
+        if (at > 0) state->path[at++] = '/';
+        memcpy(state->path + at, name, n + 1);
+        status = H5Literate_by_name(group, name, H5_INDEX_NAME, H5_ITER_INC, NULL, visit_link, state, H5P_DEFAULT) < 0 ? -1 : 0;
+        state->path[parent] = 0;
+    }
+    return status;
 }
 
 int64_t chdf5_list_parents(int64_t file, const char *leaf, char *buffer, uint64_t capacity) {
     quiet();
-    list_state state = {leaf, strlen(leaf), buffer, capacity, 0};
-#if H5_VERSION_GE(1, 12, 0)
-    if (H5Ovisit3(file, H5_INDEX_NAME, H5_ITER_INC, visit, &state, H5O_INFO_BASIC) < 0) return -1;
-#else
-    if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit, &state, H5O_INFO_BASIC) < 0) return -1;
-#endif
-    return (int64_t)state.length;
+    list_state state = {leaf, strlen(leaf), buffer, capacity, 0, 0, {0}};
+    hsize_t size = 0;
+    if (H5Fget_filesize(file, &size) < 0) return -1;
+    state.budget = (int64_t)(size / 8) + 64;
+    hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);
+    if (root < 0) return -1;
+    herr_t status = H5Literate(root, H5_INDEX_NAME, H5_ITER_INC, NULL, visit_link, &state);
+    H5Gclose(root);
+    return status < 0 ? -1 : (int64_t)state.length;
 }
