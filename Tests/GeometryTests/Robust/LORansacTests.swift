@@ -73,6 +73,34 @@ final class LORansacTests: XCTestCase {
         }
     }
 
+    /// The scoring loop runs in float on centred points; it must count the same inliers as the
+    /// double-precision residuals, also for a scene 100 km from the origin (UTM-like coordinates).
+    func testFloatScoringAgreesWithDoubleResiduals() throws {
+        let camera = try Camera(model: .pinhole, width: 1024, height: 768, params: [900, 900, 512, 384])
+        for (seed, offset) in [(UInt64(1), Vector3.zero), (2, Vector3(4.2e5, 5.6e6, 180))] {
+            let problem = SyntheticPoseProblem(camera: camera, count: 1003, outlierRatio: 0.5, noisePixels: 3, seed: seed)
+            // Move the world; the camera moves with it.
+            let world = problem.points3D.map { $0 + offset }
+            var pose = problem.camFromWorld
+            pose.translation = pose.translation - pose.rotation.rotate(offset)
+            let normalized = problem.points2D.map { camera.normalizedFromImage($0) }
+            let estimator = AbsolutePoseEstimator(normalizedPoints: normalized, worldPoints: world)
+            for thresholdPixels in [2.0, 5.0, 12.0] {
+                let tau2 = (thresholdPixels / 900) * (thresholdPixels / 900)
+                var expectedCount = 0, expectedScore = 0.0
+                for i in 0..<world.count {
+                    let r2 = estimator.squaredResidual(pose, at: i)
+                    // Skip residuals within float rounding of the threshold (either answer is right).
+                    if abs(r2 - tau2) < 1e-6 * tau2 { continue }
+                    if r2 < tau2 { expectedCount += 1; expectedScore += r2 } else { expectedScore += tau2 }
+                }
+                let (score, count) = estimator.score(pose, squaredThreshold: tau2, bailout: .infinity)
+                XCTAssertEqual(count, expectedCount, "seed \(seed), \(thresholdPixels) px")
+                XCTAssertEqual(score, expectedScore, accuracy: 1e-4 * expectedScore, "seed \(seed)")
+            }
+        }
+    }
+
     func testDeterministicForASeed() throws {
         let camera = try Camera(model: .pinhole, width: 640, height: 480, params: [500, 500, 320, 240])
         let problem = SyntheticPoseProblem(camera: camera, count: 200, outlierRatio: 0.5, noisePixels: 1, seed: 9)
