@@ -12,6 +12,15 @@ private func warn(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
+/// The HDF5 targets go through the same child-process check as reloc (HDF5Guard): run it when
+/// this process is that child, else make this executable the checker.
+private func runHDF5CheckIfAsked() -> Int32? {
+    let arguments = CommandLine.arguments
+    if arguments.count == 3, arguments[1] == HDF5Guard.checkArgument { return HDF5Guard.runCheck(arguments[2]) }
+    HDF5Guard.checker = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
+    return nil
+}
+
 #if RELOC_LIBFUZZER
 nonisolated(unsafe) private var selectedTarget: FuzzTarget?
 
@@ -39,6 +48,7 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
 /// SwiftPM links an executable's entry point as `<module>_main` on Linux.
 @_cdecl("RelocFuzz_main")
 public func relocFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    if let status = runHDF5CheckIfAsked() { return status }
     var count = argc
     var vector = argv
     return LLVMFuzzerRunDriver(&count, &vector, fuzzOne)
@@ -47,6 +57,7 @@ public func relocFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutab
 @main
 struct RelocFuzz {
     static func main() {
+        if let status = runHDF5CheckIfAsked() { exit(status) }
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
             warn("usage: RelocFuzz TARGET FILE...\ntargets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")

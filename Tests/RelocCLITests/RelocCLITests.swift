@@ -33,6 +33,20 @@ final class RelocCLITests: XCTestCase {
         XCTAssertEqual(day["median_position_error_m"] as! Double, 0.075, accuracy: 1e-9)
     }
 
+    /// A file on which libhdf5 1.10 itself segfaults (Tests/FuzzKnownCrashes) is refused with an
+    /// error naming it: reloc walks a store's structure in a child process before opening it.
+    func testStoreThatCrashesLibHDF5IsRefusedWithAClearError() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        let damaged = folder + "/feats.h5"
+        try FileManager.default.copyItem(atPath: TestSupport.repositoryRoot + "/Tests/FuzzKnownCrashes/hdf5-matches/null-write-in-H5F__accum_read",
+                                         toPath: damaged)
+        try "a.jpg b.jpg\n".write(toFile: folder + "/pairs.txt", atomically: true, encoding: .utf8)
+        let result = try TestSupport.run(reloc, ["match", "--pairs", folder + "/pairs.txt", "--features", damaged, "--output", folder + "/m.h5"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("\(damaged): damaged HDF5 file: libhdf5 crashed (signal 11) reading its structure"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.h5"))
+    }
+
     func testEvaluateWithoutListsUsesFolders() throws {
         let result = try TestSupport.run(reloc, ["evaluate", "--results", example + "/results_example.txt",
                                                  "--ground-truth", example + "/ground_truth.txt", "--thresholds", "0.5,5"])

@@ -67,6 +67,12 @@ int chdf5_read_attribute(int64_t file, const char *path, const char *name, doubl
  * again with a larger buffer) or -1. */
 int64_t chdf5_list_parents(int64_t file, const char *leaf, char *buffer, uint64_t capacity);
 
+/* Walks a file's whole structure the way reloc's readers use it (groups, datasets' type, shape,
+ * layout, storage and attributes) without reading contiguous data. Meant for a child process:
+ * libhdf5 1.10 can crash on some damaged headers, and a crash there must not take reloc down.
+ * Returns 0 when the walk completed, 1 when HDF5 reported an error. */
+int chdf5_check_structure(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

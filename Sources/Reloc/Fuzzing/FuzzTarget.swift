@@ -126,10 +126,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         return out
     }
 
-    /// Writes the bytes to a per-process temporary file (in /dev/shm when there is one).
+    nonisolated(unsafe) private static var temporaryFiles = 0
+
+    /// Writes the bytes to a temporary file of its own (in /dev/shm when there is one; a new name
+    /// each time, so that HDF5Guard's per-file memory never mistakes one input for another).
     static func withTemporaryFile(_ bytes: [UInt8], suffix: String, _ body: (String) throws -> Void) throws {
         let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        let path = "\(folder)/reloc-fuzz-\(getpid())\(suffix)"
+        temporaryFiles += 1
+        let path = "\(folder)/reloc-fuzz-\(getpid())-\(temporaryFiles)\(suffix)"
         defer { unlink(path) }
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
             throw RelocError.file(file: path, message: "cannot write")

@@ -95,7 +95,8 @@ func rebuildStore(_ path: String, keeping keys: [String]) throws -> Int {
     let destination = chdf5_open(rebuilt, 2)
     guard destination >= 0 else { throw RelocError.file(file: rebuilt, message: "cannot create") }
     var kept = 0
-    let source = FileManager.default.fileExists(atPath: path) ? chdf5_open(path, 0) : -1
+    let readable = FileManager.default.fileExists(atPath: path) && (try? HDF5Guard.check(path)) != nil
+    let source = readable ? chdf5_open(path, 0) : -1
     if source >= 0 {
         var seen = Set<String>()
         for key in keys where seen.insert(key).inserted && chdf5_kind(source, key) > 0 {

@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import XCTest
+import _TestSupport
 @testable import Reloc
 
 /// Replays the fuzzing corpus (Tests/FuzzCorpus/<target>/): every seed must be read without an
@@ -54,6 +55,30 @@ final class FuzzTargetTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// Files that crash libhdf5 itself (Tests/FuzzKnownCrashes) are refused, not fatal, once the
+    /// structure check runs in a child process (HDF5Guard, here with the reloc binary as checker).
+    func testFilesThatCrashLibHDF5AreRefusedThroughTheChildCheck() throws {
+        let reloc = TestSupport.executable("reloc")
+        guard FileManager.default.isExecutableFile(atPath: reloc) else { throw XCTSkip("reloc binary not built") }
+        let known = URL(fileURLWithPath: Self.corpus).deletingLastPathComponent().appendingPathComponent("FuzzKnownCrashes").path
+        HDF5Guard.checker = reloc
+        defer { HDF5Guard.checker = nil }
+        var refused = 0
+        for target in [FuzzTarget.hdf5Features, .hdf5Matches] {
+            let folder = "\(known)/\(target.rawValue)"
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() {
+                let bytes = try XCTUnwrap(FileManager.default.contents(atPath: "\(folder)/\(file)"))
+                if !target.run([UInt8](bytes)) { refused += 1 }
+            }
+        }
+        // The null write crashes in any build and is refused; the use after free goes unnoticed
+        // without AddressSanitizer (it is refused under it, in scripts/fuzz).
+        XCTAssertGreaterThanOrEqual(refused, 1)
+        // Valid files still pass the check.
+        let seed = try XCTUnwrap(FileManager.default.contents(atPath: "\(Self.corpus)/hdf5-features/seed-features.h5"))
+        XCTAssertTrue(FuzzTarget.hdf5Features.run([UInt8](seed)))
     }
 
     func testLengthPrefixedPartsRoundTrip() {
