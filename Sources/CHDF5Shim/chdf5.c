@@ -284,25 +284,31 @@ static void append_parent(list_state *state, size_t parent) {
     state->length += parent + 1;
 }
 
+/* The type of the object a link points at (H5O_TYPE_GROUP, H5O_TYPE_DATASET, ...), or
+ * H5O_TYPE_UNKNOWN when its header cannot be read (it is then not an entry). */
+static H5O_type_t linked_object_type(hid_t group, const char *name) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t object;
+    if (H5Oget_info_by_name3(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
+#else
+    H5O_info_t object;
+    if (H5Oget_info_by_name2(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
+#endif
+    return object.type;
+}
+
 static herr_t visit_link(hid_t group, const char *name, const H5L_info_t *info, void *data) {
     list_state *state = (list_state *)data;
     if (--state->budget < 0) return -1;
     if (info->type != H5L_TYPE_HARD) return 0;
     size_t parent = strlen(state->path), n = strlen(name);
     if (parent + 1 + n + 1 > sizeof state->path) return -1;
-#if H5_VERSION_GE(1, 12, 0)
-    H5O_info2_t object;
-    if (H5Oget_info_by_name3(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
-#else
-    H5O_info_t object;
-    if (H5Oget_info_by_name2(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
-#endif
-    /* (an object that cannot be read is not an entry) */
+    H5O_type_t type = linked_object_type(group, name);
     herr_t status = 0;
-    if (object.type == H5O_TYPE_DATASET) {
+    if (type == H5O_TYPE_DATASET) {
         /* path is "parent/path" (without the leading '/'); keep it when the dataset is `leaf`. */
         if (parent > 0 && strcmp(name, state->leaf) == 0) append_parent(state, parent);
-    } else if (object.type == H5O_TYPE_GROUP) {
+    } else if (type == H5O_TYPE_GROUP) {
         size_t at = parent;
         if (at > 0) state->path[at++] = '/';
         memcpy(state->path + at, name, n + 1);
@@ -353,21 +359,15 @@ static herr_t check_link(hid_t group, const char *name, const H5L_info_t *info, 
     check_state *state = (check_state *)data;
     if (--state->budget < 0) return -1;
     if (info->type != H5L_TYPE_HARD) return 0;
-#if H5_VERSION_GE(1, 12, 0)
-    H5O_info2_t object;
-    if (H5Oget_info_by_name3(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
-#else
-    H5O_info_t object;
-    if (H5Oget_info_by_name2(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
-#endif
-    if (object.type == H5O_TYPE_GROUP) {
+    H5O_type_t type = linked_object_type(group, name);
+    if (type == H5O_TYPE_GROUP) {
         if (state->depth >= 64) return -1;
         state->depth++;
         herr_t status = H5Literate_by_name(group, name, H5_INDEX_NAME, H5_ITER_INC, NULL, check_link, state, H5P_DEFAULT);
         state->depth--;
         return status < 0 ? -1 : 0;
     }
-    if (object.type != H5O_TYPE_DATASET) return 0;
+    if (type != H5O_TYPE_DATASET) return 0;
     /* What the readers do with a dataset, short of reading contiguous data: open it, its type,
        shape and layout, its storage (which walks a chunk index), its attributes. */
     hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
