@@ -21,38 +21,42 @@ extension SIFT {
         // exp(s·i²)·exp(s·j²) from one table.
         let weightScale = expScale / (histogramWidth * histogramWidth)
         let axisWeights = (0...radius).map { exp(Double($0 * $0) * weightScale) }
-        for i in -radius...radius {
-            let r = py + i
-            guard r > 0, r < image.height - 1 else { continue }
-            for j in -radius...radius {
-                let col = px + j
-                guard col > 0, col < image.width - 1 else { continue }
-                // Rotate the offset into the keypoint frame, in cell units.
-                let cRot = Double(j) * cosT - Double(i) * sinT
-                let rRot = Double(j) * sinT + Double(i) * cosT
-                let rbin = rRot + Double(d) / 2 - 0.5, cbin = cRot + Double(d) / 2 - 0.5
-                guard rbin > -1, rbin < Double(d), cbin > -1, cbin < Double(d) else { continue }
-                let dx = Double(image[col + 1, r] - image[col - 1, r])
-                let dy = Double(image[col, r - 1] - image[col, r + 1])
-                let weight = axisWeights[abs(i)] * axisWeights[abs(j)]
-                let magnitude = (dx * dx + dy * dy).squareRoot() * weight
-                var theta = fastAtan2(dy, dx) - angle
-                while theta < 0 { theta += 2 * .pi }
-                while theta >= 2 * .pi { theta -= 2 * .pi }
-                var obin = theta * binsPerRadian
-                let r0 = Int(rbin.rounded(.down)), c0 = Int(cbin.rounded(.down))
-                var o0 = Int(obin.rounded(.down))
-                let fr = rbin - Double(r0), fc = cbin - Double(c0)
-                obin -= Double(o0)
-                if o0 < 0 { o0 += n }
-                if o0 >= n { o0 -= n }
-                // Trilinear distribution into the 8 neighbouring bins.
-                let vR1 = magnitude * fr, vR0 = magnitude - vR1
-                let vRC11 = vR1 * fc, vRC10 = vR1 - vRC11
-                let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
-                let base = ((r0 + 1) * (d + 2) + c0 + 1) * (n + 2) + o0
-                let rowStride = (d + 2) * (n + 2), columnStride = n + 2
-                histogram.withUnsafeMutableBufferPointer { bins in
+        let rowStride = (d + 2) * (n + 2), columnStride = n + 2
+        let width = image.width
+        histogram.withUnsafeMutableBufferPointer { bins in
+        image.pixels.withUnsafeBufferPointer { pixels in
+        axisWeights.withUnsafeBufferPointer { axisWeights in
+            for i in -radius...radius {
+                let r = py + i
+                guard r > 0, r < image.height - 1 else { continue }
+                let row = r * width
+                for j in -radius...radius {
+                    let col = px + j
+                    guard col > 0, col < width - 1 else { continue }
+                    // Rotate the offset into the keypoint frame, in cell units.
+                    let cRot = Double(j) * cosT - Double(i) * sinT
+                    let rRot = Double(j) * sinT + Double(i) * cosT
+                    let rbin = rRot + Double(d) / 2 - 0.5, cbin = cRot + Double(d) / 2 - 0.5
+                    guard rbin > -1, rbin < Double(d), cbin > -1, cbin < Double(d) else { continue }
+                    let dx = Double(pixels[row + col + 1] - pixels[row + col - 1])
+                    let dy = Double(pixels[row - width + col] - pixels[row + width + col])
+                    let weight = axisWeights[abs(i)] * axisWeights[abs(j)]
+                    let magnitude = (dx * dx + dy * dy).squareRoot() * weight
+                    var theta = fastAtan2(dy, dx) - angle
+                    while theta < 0 { theta += 2 * .pi }
+                    while theta >= 2 * .pi { theta -= 2 * .pi }
+                    var obin = theta * binsPerRadian
+                    let r0 = floorInt(rbin), c0 = floorInt(cbin)
+                    var o0 = floorInt(obin)
+                    let fr = rbin - Double(r0), fc = cbin - Double(c0)
+                    obin -= Double(o0)
+                    if o0 < 0 { o0 += n }
+                    if o0 >= n { o0 -= n }
+                    // Trilinear distribution into the 8 neighbouring bins.
+                    let vR1 = magnitude * fr, vR0 = magnitude - vR1
+                    let vRC11 = vR1 * fc, vRC10 = vR1 - vRC11
+                    let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
+                    let base = ((r0 + 1) * (d + 2) + c0 + 1) * (n + 2) + o0
                     @inline(__always) func add(_ index: Int, _ v: Double) {
                         let v1 = v * obin
                         bins[index] += v - v1
@@ -64,6 +68,8 @@ extension SIFT {
                     add(base + rowStride + columnStride, vRC11)
                 }
             }
+        }
+        }
         }
         // Fold the wrapped orientation bin and drop the border cells.
         var descriptor = [Float](repeating: 0, count: d * d * n)
@@ -82,6 +88,15 @@ extension SIFT {
             if l1 > 0 { for k in descriptor.indices { descriptor[k] = (descriptor[k] / l1).squareRoot() } }
         }
         return descriptor
+    }
+
+    /// ⌊x⌋ for the finite, moderate values of the descriptor loop, without a call to `floor`
+    /// (the baseline x86-64 target has no rounding instruction): truncate, then step down for
+    /// negative non-integers.
+    @inline(__always)
+    static func floorInt(_ x: Double) -> Int {
+        let t = Int(x)
+        return Double(t) > x ? t - 1 : t
     }
 
     static func normalize(_ v: inout [Float]) {

@@ -117,6 +117,14 @@ extension SIFT {
         return SIMD3((c0 * b).sum(), (c1 * b).sum(), (c2 * b).sum()) / det
     }
 
+    /// `Int(x.rounded())` for x ≥ 0 (half away from zero) without a call to `round` (the
+    /// baseline x86-64 target has no rounding instruction); x − trunc(x) is exact.
+    @inline(__always)
+    static func roundNonNegative(_ x: Double) -> Int {
+        let t = Int(x)
+        return x - Double(t) >= 0.5 ? t + 1 : t
+    }
+
     /// Dominant gradient orientations (radians) around a keypoint: a 36-bin histogram over a
     /// radius of 4.5σ with Gaussian weight σ_w = 1.5σ, smoothed, peaks ≥ 0.8 of the maximum,
     /// interpolated by a parabola.
@@ -128,21 +136,29 @@ extension SIFT {
         var raw = [Double](repeating: 0, count: bins)
         let factor = -1 / (2 * weightSigma * weightSigma)
         let axisWeights = (0...radius).map { exp(Double($0 * $0) * factor) }
-        for i in -radius...radius {
-            let y = py + i
-            guard y > 0, y < image.height - 1 else { continue }
-            for j in -radius...radius {
-                let x = px + j
-                guard x > 0, x < image.width - 1 else { continue }
-                let dx = Double(image[x + 1, y] - image[x - 1, y])
-                let dy = Double(image[x, y - 1] - image[x, y + 1])
-                let weight = axisWeights[abs(i)] * axisWeights[abs(j)]
-                var angle = fastAtan2(dy, dx) * 180 / .pi
-                if angle < 0 { angle += 360 }
-                var bin = Int((Double(bins) / 360 * angle).rounded())
-                if bin >= bins { bin -= bins }
-                raw[bin] += weight * (dx * dx + dy * dy).squareRoot()
+        let width = image.width
+        raw.withUnsafeMutableBufferPointer { raw in
+        image.pixels.withUnsafeBufferPointer { pixels in
+        axisWeights.withUnsafeBufferPointer { axisWeights in
+            for i in -radius...radius {
+                let y = py + i
+                guard y > 0, y < image.height - 1 else { continue }
+                let row = y * width
+                for j in -radius...radius {
+                    let x = px + j
+                    guard x > 0, x < width - 1 else { continue }
+                    let dx = Double(pixels[row + x + 1] - pixels[row + x - 1])
+                    let dy = Double(pixels[row - width + x] - pixels[row + width + x])
+                    let weight = axisWeights[abs(i)] * axisWeights[abs(j)]
+                    var angle = fastAtan2(dy, dx) * 180 / .pi
+                    if angle < 0 { angle += 360 }
+                    var bin = roundNonNegative(Double(bins) / 360 * angle)
+                    if bin >= bins { bin -= bins }
+                    raw[bin] += weight * (dx * dx + dy * dy).squareRoot()
+                }
             }
+        }
+        }
         }
         var histogram = [Double](repeating: 0, count: bins)
         for b in 0..<bins {
