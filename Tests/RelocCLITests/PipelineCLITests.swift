@@ -132,10 +132,13 @@ final class PipelineCLITests: XCTestCase {
         let expected = try String(contentsOfFile: reference + "/results.txt", encoding: .utf8)
         let expectedMap = try ColmapModel.read(folder: reference + "/" + (try XCTUnwrap(
             FileManager.default.contentsOfDirectory(atPath: reference).first { $0.hasPrefix("sfm_") })))
-        // (kill point, a store the rerun must find unfinished)
-        let points: [(String, String?)] = [("extract:3", "feats-"), ("extract:17", "feats-"), ("match:10", "matches-"),
-                                           ("match:70", "matches-"), ("localize:3", nil)]
-        for (point, unfinished) in points {
+        // (kill point, the store the rerun must find unfinished, and how many of its entries a
+        // flush had confirmed). The tiny preset: 20 images (a flush every 20), 37 map pairs, then
+        // 96 query pairs (a flush every 64): match:110 falls after the first query batch's flush.
+        let points: [(String, String?, Int)] = [("extract:3", "feats-", 0), ("extract:17", "feats-", 0),
+                                                ("match:10", "matches-db", 0), ("match:70", "matches-query", 0),
+                                                ("match:110", "matches-query", 64), ("localize:3", nil, 0)]
+        for (point, unfinished, confirmed) in points {
             let output = TestSupport.temporaryFolder(self) + "/killed-" + point.replacingOccurrences(of: ":", with: "-")
             let killed = try TestSupport.run(reloc, ["pipeline", "--dataset", Self.tiny!, "--output", output],
                                              environment: ["RELOC_KILL_AT": point])
@@ -148,7 +151,10 @@ final class PipelineCLITests: XCTestCase {
             let resumed = try pipeline(Self.tiny!, output)
             XCTAssertEqual(resumed.status, 0, "\(point): \(resumed.stderr)")
             if unfinished != nil {
-                XCTAssertTrue(resumed.stderr.contains("left unfinished by a killed run; rebuilt with its"), "\(point): \(resumed.stderr)")
+                XCTAssertTrue(resumed.stderr.contains("left unfinished by a killed run; rebuilt with its \(confirmed) confirmed entries"),
+                              "\(point): \(resumed.stderr)")
+            } else {
+                XCTAssertTrue(resumed.stdout.contains("3 from an earlier run"), "\(point): \(resumed.stdout)")
             }
             XCTAssertEqual(try String(contentsOfFile: output + "/results.txt", encoding: .utf8), expected, point)
             let after = try FileManager.default.contentsOfDirectory(atPath: output)
