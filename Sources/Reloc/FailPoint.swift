@@ -11,7 +11,10 @@ public enum FailPoint: String, Sendable {
     private static let target: (FailPoint, Int)? = {
         guard let value = ProcessInfo.processInfo.environment["RELOC_KILL_AT"] else { return nil }
         let parts = value.split(separator: ":")
-        guard parts.count == 2, let stage = FailPoint(rawValue: String(parts[0])), let n = Int(parts[1]), n > 0 else { return nil }
+        guard parts.count == 2, let stage = FailPoint(rawValue: String(parts[0])), let n = Int(parts[1]), n > 0 else {
+            FileHandle.standardError.write(Data("warning: RELOC_KILL_AT='\(value)' ignored: expected STAGE:N with STAGE extract, match or localize and N ≥ 1\n".utf8))
+            return nil
+        }
         return (stage, n)
     }()
     private static let lock = NSLock()

@@ -33,6 +33,9 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         if output.hasSuffix(".h5") {
             let summary = try StoreMergeTask(inputs: shards, output: output).run()
+            for path in summary.emptyInputs {
+                FileHandle.standardError.write(Data("warning: \(path): no features, matches or global descriptors in it (an empty shard?)\n".utf8))
+            }
             print("merged \(shards.count) stores, \(summary.entries) entries (\(summary.kind)) into \(output)")
             return
         }

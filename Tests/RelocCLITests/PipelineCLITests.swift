@@ -319,6 +319,13 @@ final class PipelineCLITests: XCTestCase {
         let overlappingStores = try TestSupport.run(reloc, ["merge", "--output", output + "/x.h5", featureShards[0], featureShards[0]])
         XCTAssertNotEqual(overlappingStores.status, 0)
         XCTAssertTrue(overlappingStores.stderr.contains("overlapping shards"), overlappingStores.stderr)
+        // An input with no entries is merged with a warning (an empty shard, or not a store).
+        let emptyShard = output + "/empty.h5"
+        XCTAssertEqual(try TestSupport.run(reloc, ["extract", "--images", Self.tiny! + "/images", "--list", queries[0], "--output", emptyShard,
+                                                   "--shard", "0/1000000"]).status, 0)
+        let withEmpty = try TestSupport.run(reloc, ["merge", "--output", output + "/y.h5", emptyShard, featureShards[0]])
+        XCTAssertEqual(withEmpty.status, 0, withEmpty.stderr)
+        XCTAssertTrue(withEmpty.stderr.contains("\(emptyShard): no features, matches or global descriptors in it"), withEmpty.stderr)
         let mixed = try TestSupport.run(reloc, ["merge", "--output", output + "/x.h5", featureShards[0], matchShards[0]])
         XCTAssertNotEqual(mixed.status, 0)
         XCTAssertTrue(mixed.stderr.contains("not the same kind of store"), mixed.stderr)

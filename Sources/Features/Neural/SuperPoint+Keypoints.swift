@@ -59,20 +59,20 @@ extension SuperPointNet {
     /// Max-pool of one map with a (2r+1)² window, stride 1, padding r (−∞): rows then columns
     /// (the maximum is separable, so this equals the 2-D pool).
     static func maxPool(_ values: [Float], _ h: Int, _ w: Int, _ r: Int) -> [Float] {
-        var rows = [Float](repeating: 0, count: values.count)
-        for y in 0..<h {
-            for x in 0..<w {
-                var m = -Float.infinity
-                for k in max(0, x - r)...min(w - 1, x + r) { m = max(m, values[y * w + k]) }
-                rows[y * w + x] = m
-            }
-        }
+        let rows = maxPool1D(values, lines: h, length: w, lineStride: w, step: 1, r)
+        return maxPool1D(rows, lines: w, length: h, lineStride: 1, step: w, r)
+    }
+
+    /// Maximum over a ±r window along each of `lines` lines of `length` values; value k of line l
+    /// is at `l·lineStride + k·step` (rows: stride w, step 1; columns: stride 1, step w).
+    static func maxPool1D(_ values: [Float], lines: Int, length: Int, lineStride: Int, step: Int, _ r: Int) -> [Float] {
         var out = [Float](repeating: 0, count: values.count)
-        for y in 0..<h {
-            for x in 0..<w {
+        for l in 0..<lines {
+            let base = l * lineStride
+            for k in 0..<length {
                 var m = -Float.infinity
-                for k in max(0, y - r)...min(h - 1, y + r) { m = max(m, rows[k * w + x]) }
-                out[y * w + x] = m
+                for j in max(0, k - r)...min(length - 1, k + r) { m = max(m, values[base + j * step]) }
+                out[base + k * step] = m
             }
         }
         return out

@@ -175,6 +175,7 @@ enum HDF5 {
             if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         }
         if mode != .create && FileManager.default.fileExists(atPath: path) { try HDF5Guard.check(path) }
+        if mode != .read { HDF5Guard.trustOwnWrites(path) }
         let file = chdf5_open(path, mode == .read ? 0 : (mode == .update ? 3 : 2))
         guard file >= 0 else {
             throw RelocError.file(file: path, message: mode == .read ? "not an HDF5 file, or unreadable" : "cannot open for writing (not an HDF5 file?)")

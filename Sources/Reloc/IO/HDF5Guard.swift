@@ -16,11 +16,25 @@ public enum HDF5Guard {
     nonisolated(unsafe) public static var checker: String?
 
     nonisolated(unsafe) private static var checked = Set<String>()
+    /// Stores this process opened for writing: it knows what it wrote, so later opens (the next
+    /// stage of a pipeline) need no second walk although the file changed.
+    nonisolated(unsafe) private static var ownWrites = Set<String>()
     private static let lock = NSLock()
+
+    /// A store this process is about to write (after its check, when it existed).
+    static func trustOwnWrites(_ path: String) {
+        lock.lock()
+        ownWrites.insert(URL(fileURLWithPath: path).standardizedFileURL.path)
+        lock.unlock()
+    }
 
     /// - Throws: `RelocError.file` when libhdf5 crashed walking the file.
     static func check(_ path: String) throws {
         guard let checker else { return }
+        lock.lock()
+        let own = ownWrites.contains(URL(fileURLWithPath: path).standardizedFileURL.path)
+        lock.unlock()
+        if own { return }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return }
         let key = "\(path)\u{0}\((attributes[.size] as? NSNumber)?.int64Value ?? -1)\u{0}\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
         lock.lock()

@@ -36,28 +36,37 @@ final class StoreJournal {
         pending.removeAll()
     }
 
-    /// Call after the final flush: the store is complete and consistent.
-    func finish() { unlink(path) }
+    private var finished = false
 
-    /// Ends a stage's writing, also when it ends by an error: flushes the store and, once that
-    /// worked, confirms and removes the journal. Only a killed process leaves its journal behind.
+    /// Ends a stage's writing: flushes the store, confirms the last entries and removes the
+    /// journal — the store is complete and consistent. - Throws: when the flush fails (the
+    /// journal then stays, and the next run rebuilds the store from the confirmed entries).
+    func complete(flushing flush: () throws -> Void) throws {
+        guard !finished else { return }
+        try flush()
+        try flushed()
+        unlink(path)
+        finished = true
+    }
+
+    /// `complete` for a stage that ends by an error (in a `defer`): the entries written so far are
+    /// kept if the flush works. Only a killed process leaves its journal behind.
     func close(flushing flush: () throws -> Void) {
         do {
-            try flush()
-            try flushed()
-            finish()
+            try complete(flushing: flush)
         } catch {
             // The journal stays: the next run rebuilds the store from the confirmed entries.
         }
     }
 
-    /// The confirmed entries of a journal left by a killed writer, or nil when there is none.
-    static func leftBehind(storePath: String) -> [String]? {
+    /// The confirmed entries of a journal left by a killed writer (`readable` false when the
+    /// file is not a journal reloc wrote: nothing is then confirmed), or nil when there is none.
+    static func leftBehind(storePath: String) -> (confirmed: [String], readable: Bool)? {
         guard let data = FileManager.default.contents(atPath: storePath + ".journal") else { return nil }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
-        guard lines.first.map(String.init) == header else { return [] }
+        guard lines.first.map(String.init) == header else { return ([], false) }
         // A line cut short by the kill names no entry HDF5 knows, so its copy fails and it is redone.
-        return lines.dropFirst().map(String.init)
+        return (lines.dropFirst().map(String.init), true)
     }
 }
 
@@ -70,9 +79,10 @@ final class StoreJournal {
 ///   to `PATH.corrupt` with a warning and an empty store is created in its place.
 func openForUpdateOrRebuild<Store>(_ path: String, warn: (String) -> Void,
                                    open: (StoreMode) throws -> Store) throws -> (store: Store, journal: StoreJournal) {
-    if let confirmed = StoreJournal.leftBehind(storePath: path) {
+    if let (confirmed, readable) = StoreJournal.leftBehind(storePath: path) {
         let kept = try rebuildStore(path, keeping: confirmed)
-        warn("warning: \(path): left unfinished by a killed run; rebuilt with its \(kept) confirmed entries, the rest is redone")
+        warn(readable ? "warning: \(path): left unfinished by a killed run; rebuilt with its \(kept) confirmed entries, the rest is redone"
+                      : "warning: \(path): its journal \(path).journal is not one reloc wrote, so no entry is confirmed; rebuilt empty, everything is redone")
     }
     let store: Store
     do {

@@ -157,6 +157,7 @@ public struct ExtractTask: Sendable {
             }
             FailPoint.reached(.extract)
         }
+        try journal.complete(flushing: store.flush)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }

@@ -101,6 +101,7 @@ public struct MatchTask: Sendable {
             try store.flush()
             try journal.flushed()
         }
+        try journal.complete(flushing: store.flush)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }

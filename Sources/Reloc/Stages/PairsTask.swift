@@ -136,6 +136,7 @@ public struct PairsTask: Sendable {
                 let usableQueries = queries.filter { !absent.contains($0) }
                 try encodeVLAD(names: usableDatabase + usableQueries, database: usableDatabase, features: features, store: store,
                                journal: journal)
+                try journal.complete(flushing: store.flush)
                 pairs = try retrieve(queries: usableQueries, database: usableDatabase, store: store)
             default:
                 fatalError("database-only methods handled above")
@@ -204,7 +205,5 @@ public struct PairsTask: Sendable {
             try store.write(name, vocabulary.encode(f.descriptors))
             journal.wrote(name)
         }
-        try store.flush()
-        try journal.flushed()
     }
 }

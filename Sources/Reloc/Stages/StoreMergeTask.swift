@@ -15,6 +15,8 @@ public struct StoreMergeTask: Sendable {
     public struct Summary: Sendable {
         public var entries = 0
         public var kind = ""
+        /// Inputs that hold no entry (an empty shard — or not a store of reloc's kinds).
+        public var emptyInputs: [String] = []
     }
 
     /// The dataset that marks an entry of each kind of store.
@@ -57,7 +59,7 @@ public struct StoreMergeTask: Sendable {
         let temporary = (folder.isEmpty ? "." : folder) + "/.\((output as NSString).lastPathComponent).\(getpid()).tmp"
         let destination = chdf5_open(temporary, 2)
         guard destination >= 0 else { throw RelocError.file(file: output, message: "cannot create (temporary file \(temporary))") }
-        var summary = Summary(kind: kind?.name ?? "nothing")
+        var summary = Summary(kind: kind?.name ?? "nothing", emptyInputs: sources.filter { $0.entries.isEmpty }.map(\.path))
         do {
             for source in sources {
                 for entry in source.entries {

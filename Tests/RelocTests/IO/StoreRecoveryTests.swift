@@ -76,6 +76,22 @@ final class StoreRecoveryTests: XCTestCase {
         journal.close(flushing: store.flush)
     }
 
+    func testAJournalRelocDidNotWriteConfirmsNothing() throws {
+        let path = TestSupport.temporaryFolder(self) + "/feats.h5"
+        do {
+            let (store, journal) = try openForUpdateOrRebuild(path, warn: { _ in }) { try FeatureStore(path: path, mode: $0) }
+            try store.write("a.jpg", features(2, value: 1))
+            journal.wrote("a.jpg")
+            journal.close(flushing: store.flush)
+        }
+        try Data("something else\na.jpg\n".utf8).write(to: URL(fileURLWithPath: path + ".journal"))
+        var warnings: [String] = []
+        let (store, journal) = try openForUpdateOrRebuild(path, warn: { warnings.append($0) }) { try FeatureStore(path: path, mode: $0) }
+        XCTAssertEqual(try store.names(), [])
+        XCTAssertTrue(warnings.first?.contains("is not one reloc wrote, so no entry is confirmed") ?? false, "\(warnings)")
+        journal.close(flushing: store.flush)
+    }
+
     func testUnreadableStoreWithoutJournalIsMovedAside() throws {
         let path = TestSupport.temporaryFolder(self) + "/feats.h5"
         try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: path))
