@@ -42,30 +42,23 @@ public struct Quaternion: Equatable, Sendable, CustomStringConvertible {
     /// Converts a rotation matrix to a unit quaternion with w ≥ 0.
     ///
     /// Shepperd's method: picks the largest of (trace, R00, R11, R22) as the pivot so the
-    /// square root never sees a small or negative argument (exact at 180°).
+    /// pivot component is never small (exact at 180°). Each branch's four values are the
+    /// quaternion times 4·(pivot component), so one normalisation gives the unit quaternion.
     public init(matrix m: Matrix3x3) {
         let (r0, r1, r2) = m.rows
         let (m00, m01, m02) = (r0.x, r0.y, r0.z)
         let (m10, m11, m12) = (r1.x, r1.y, r1.z)
         let (m20, m21, m22) = (r2.x, r2.y, r2.z)
         let trace = m00 + m11 + m22
-        var q: Quaternion
+        let q: Quaternion
         if trace > m00 && trace > m11 && trace > m22 {
-            let s = (1 + trace).squareRoot() * 2  // s = 4w
-            let inv = 1 / s
-            q = Quaternion(w: s / 4, x: (m21 - m12) * inv, y: (m02 - m20) * inv, z: (m10 - m01) * inv)
+            q = Quaternion(w: 1 + trace, x: m21 - m12, y: m02 - m20, z: m10 - m01)
         } else if m00 >= m11 && m00 >= m22 {
-            let s = (1 + m00 - m11 - m22).squareRoot() * 2  // s = 4x
-            let inv = 1 / s
-            q = Quaternion(w: (m21 - m12) * inv, x: s / 4, y: (m01 + m10) * inv, z: (m02 + m20) * inv)
+            q = Quaternion(w: m21 - m12, x: 1 + m00 - m11 - m22, y: m01 + m10, z: m02 + m20)
         } else if m11 >= m22 {
-            let s = (1 + m11 - m00 - m22).squareRoot() * 2  // s = 4y
-            let inv = 1 / s
-            q = Quaternion(w: (m02 - m20) * inv, x: (m01 + m10) * inv, y: s / 4, z: (m12 + m21) * inv)
+            q = Quaternion(w: m02 - m20, x: m01 + m10, y: 1 + m11 - m00 - m22, z: m12 + m21)
         } else {
-            let s = (1 + m22 - m00 - m11).squareRoot() * 2  // s = 4z
-            let inv = 1 / s
-            q = Quaternion(w: (m10 - m01) * inv, x: (m02 + m20) * inv, y: (m12 + m21) * inv, z: s / 4)
+            q = Quaternion(w: m10 - m01, x: m02 + m20, y: m12 + m21, z: 1 + m22 - m00 - m11)
         }
         // w ≥ 0, and unit length (R may be slightly non-orthonormal).
         let scale = (q.w < 0 ? -1 : 1) / q.norm

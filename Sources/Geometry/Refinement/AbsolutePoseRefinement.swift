@@ -52,8 +52,15 @@ public func refineAbsolutePose(_ camFromWorld: Rigid3, points2D: [Vector2], poin
     try options.validate()
     try validateCorrespondences(points2D: points2D, points3D: points3D)
     guard points2D.count >= 3 else { return nil }
-    let flat2D = points2D.flatMap { [$0.x, $0.y] }
-    let flat3D = points3D.flatMap { [$0.x, $0.y, $0.z] }
+    // Vector2 and Vector3 (SIMD3 is padded to 4 doubles) do not have the C layout; copy densely.
+    let flat2D = [Double](unsafeUninitializedCapacity: 2 * points2D.count) { buffer, count in
+        for (i, p) in points2D.enumerated() { buffer[2 * i] = p.x; buffer[2 * i + 1] = p.y }
+        count = 2 * points2D.count
+    }
+    let flat3D = [Double](unsafeUninitializedCapacity: 3 * points3D.count) { buffer, count in
+        for (i, p) in points3D.enumerated() { buffer[3 * i] = p.x; buffer[3 * i + 1] = p.y; buffer[3 * i + 2] = p.z }
+        count = 3 * points3D.count
+    }
     var q = [camFromWorld.rotation.w, camFromWorld.rotation.x, camFromWorld.rotation.y, camFromWorld.rotation.z]
     var t = [camFromWorld.translation.x, camFromWorld.translation.y, camFromWorld.translation.z]
     var cOptions = ceigenshim_refine_options(loss_scale: options.lossScale, max_iterations: Int32(options.maxIterations),

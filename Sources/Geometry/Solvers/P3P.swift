@@ -1,16 +1,22 @@
-/// Minimal absolute pose from three 2D-3D correspondences: Lambda Twist
-/// (M. Persson and K. Nordberg, "Lambda Twist: An Accurate Fast Robust Perspective
-/// Three Point (P3P) Solver", ECCV 2018).
+import Foundation
+
+/// Minimal absolute pose from three 2D-3D correspondences, after Y. Ding, J. Yang,
+/// V. Larsson, C. Olsson and K. Åström, "Revisiting the P3P Problem" (CVPR 2023).
 ///
 /// Solves for `camFromWorld = (R, t)` with `λ_i · y_i = R X_i + t`, λ_i > 0, where the
 /// `y_i` are unit bearings in the camera frame and the `X_i` world points. With
-/// `a_ij = |X_i − X_j|²` and `b_ij = y_i · y_j` the depths satisfy the three quadrics
-/// `λ_i² + λ_j² − 2 b_ij λ_i λ_j = a_ij`. Two homogeneous combinations
-/// `D1 = a23·M12 − a12·M23`, `D2 = a23·M13 − a13·M23` span a pencil; a root γ of
-/// `det(D1 + γ D2) = 0` (a cubic) makes `D0 = D1 + γ D2` a degenerate conic — a pair of
-/// planes through the origin, found from D0's eigen-decomposition. On each plane the
-/// depths follow from one quadratic; a few Gauss–Newton steps on the original equations
-/// polish them, and the pose follows from the point differences.
+/// `a_ij = |X_i − X_j|²` and `m_ij = y_i · y_j` the depths satisfy
+/// `E_ij: λ_i² + λ_j² − 2 m_ij λ_i λ_j = a_ij`. The points are ordered so that `a12` is the
+/// largest distance; with `a = a01/a12`, `b = a02/a12` the two homogeneous conics
+/// `Q1 = E01 − a·E12` and `Q2 = E02 − b·E12` (constants cancelled) span a pencil
+/// `C(s) = Q1 + s·Q2`. A real root of the cubic `det C(s) = 0` makes `C(s)` a pair of lines
+/// through the origin; the lines are read off the adjugate (no eigen-decomposition), and on
+/// each line the depth ratio follows from one quadratic and the scale from `E12` or `E01`.
+/// Gauss–Newton steps on the three `E_ij` polish the depths; the pose follows from the
+/// point differences.
+///
+/// When the cubic has a single real root the conics meet in exactly two real points, both on
+/// one line, so the second line is skipped once the first gave a solution.
 ///
 /// Preconditions: bearings are unit length. Degenerate input (coincident or collinear
 /// world points, parallel bearings, non-finite values) yields no solution, never NaN.
@@ -23,136 +29,210 @@ public func solveP3P(bearings y: (Vector3, Vector3, Vector3), points X: (Vector3
 }
 
 /// `solveP3P` appending into a caller-owned array (no allocation in RANSAC loops).
-public func solveP3P(bearings y: (Vector3, Vector3, Vector3), points X: (Vector3, Vector3, Vector3),
+public func solveP3P(bearings yIn: (Vector3, Vector3, Vector3), points XIn: (Vector3, Vector3, Vector3),
                      into poses: inout [Rigid3]) {
-    let d12 = X.0 - X.1, d13 = X.0 - X.2, d23 = X.1 - X.2
-    let a12 = dot(d12, d12), a13 = dot(d13, d13), a23 = dot(d23, d23)
-    let normal = cross(d12, d13)
-    let scale = max(a12, a13, a23)
-    // Coincident or collinear world points: no unique pose.
-    guard scale.isFinite, scale > 0, dot(normal, normal) > 1e-20 * scale * scale else { return }
-    // R [d12 d13 n] = [camera-frame differences], so [d12 d13 n]⁻¹ serves every solution.
-    let worldFrame = Matrix3x3(rows: Vector3(d12.x, d13.x, normal.x), Vector3(d12.y, d13.y, normal.y),
-                               Vector3(d12.z, d13.z, normal.z))
-    guard let worldFrameInverse = inverse3x3(worldFrame) else { return }
-    let b12 = dot(y.0, y.1), b13 = dot(y.0, y.2), b23 = dot(y.1, y.2)
-    guard b12.isFinite, b13.isFinite, b23.isFinite, abs(b12) < 1 - 1e-12, abs(b13) < 1 - 1e-12,
-          abs(b23) < 1 - 1e-12 else { return }
-
-    // D1 = a23·M12 − a12·M23 and D2 = a23·M13 − a13·M23 as symmetric matrices.
-    let d1 = Symmetric3(xx: a23, yy: a23 - a12, zz: -a12, xy: -a23 * b12, xz: 0, yz: a12 * b23)
-    let d2 = Symmetric3(xx: a23, yy: -a13, zz: a23 - a13, xy: 0, xz: -a23 * b13, yz: a13 * b23)
-    // det(D1 + γ D2) = c3 γ³ + c2 γ² + c1 γ + c0.
-    let c3 = d2.determinant
-    let c2 = d2.adjugateTrace(with: d1)
-    let c1 = d1.adjugateTrace(with: d2)
-    let c0 = d1.determinant
-    // Any real root makes D0 degenerate, and when a solution exists off D0's null direction the
-    // other two eigenvalues have opposite signs (a pair of real planes). Take the first root
-    // with that property; the others are only tried when rounding spoils it.
-    func planePair(_ gamma: Double) -> (d0: Symmetric3, trace: Double, minors: Double)? {
-        let d0 = d1 + d2 * gamma
-        let trace = d0.xx + d0.yy + d0.zz
-        let minors = d0.xx * d0.yy - d0.xy * d0.xy + d0.xx * d0.zz - d0.xz * d0.xz + d0.yy * d0.zz - d0.yz * d0.yz
-        return minors < 0 ? (d0, trace, minors) : nil
+    var y = yIn, X = XIn
+    var d01 = X.0 - X.1, d02 = X.0 - X.2
+    var a01 = dot(d01, d01), a02 = dot(d02, d02)
+    let d12 = X.1 - X.2
+    var a12 = dot(d12, d12)
+    // Reorder so that a12 is the largest squared distance (point 0 opposite the longest side).
+    if a01 > a02 {
+        if a01 > a12 {
+            swap(&y.0, &y.2); swap(&X.0, &X.2)
+            d01 = X.0 - X.1; d02 = -d02
+            swap(&a01, &a12)
+        }
+    } else if a02 > a12 {
+        swap(&y.0, &y.1); swap(&X.0, &X.1)
+        d01 = -d01; d02 = X.0 - X.2
+        swap(&a02, &a12)
     }
-    var chosen: (d0: Symmetric3, trace: Double, minors: Double)?
-    if let gamma = firstRealCubicRoot(c3, c2, c1, c0) { chosen = planePair(gamma) }
-    if chosen == nil {
-        let gammas = realCubicRoots(c3, c2, c1, c0)
-        for k in 0..<gammas.count where chosen == nil { chosen = planePair(gammas[k]) }
+    // Coincident or collinear world points: no unique pose. det[d01 d02 n] = |n|².
+    let normal = cross(d01, d02)
+    let normalSquared = dot(normal, normal)
+    guard a12.isFinite, a12 > 0, normalSquared > 1e-20 * a12 * a12 else { return }
+    let m01 = dot(y.0, y.1), m02 = dot(y.0, y.2), m12 = dot(y.1, y.2)
+    guard m01.isFinite, m02.isFinite, m12.isFinite, abs(m01) < 1 - 1e-12, abs(m02) < 1 - 1e-12,
+          abs(m12) < 1 - 1e-12 else { return }
+
+    let inverseA12 = 1 / a12
+    let a = a01 * inverseA12, b = a02 * inverseA12
+    // det C(s) = k3 s³ + k2 s² + k1 s + k0 (expanded symbolically from the matrix below).
+    let one12 = 1 - m12 * m12, one01 = 1 - m01 * m01, one02 = 1 - m02 * m02
+    let triple = 2 * m01 * m02 * m12
+    let k3 = b * (b * one12 - one02)
+    let k2 = 2 * a * b * one12 - a * one02 + b * b * one12 + b * triple - 2 * b + one02
+    let k1 = a * a * one12 + 2 * a * b * one12 + a * triple - 2 * a - b * one01 + one01
+    let k0 = a * (a * one12 - one01)
+
+    // C(s) on (λ0, λ1, λ2).
+    func pencil(_ s: Double) -> Symmetric3 {
+        Symmetric3(xx: 1 + s, yy: 1 - a - b * s, zz: s * (1 - b) - a,
+                   xy: -m01, xz: -m02 * s, yz: m12 * (a + b * s))
     }
-    guard let (d0, trace, minors) = chosen else { return }
+    var single = false
+    var lines: (Vector3, Vector3)?
+    if let (s, isSingle) = cubicRootForLines(k3, k2, k1, k0) {
+        single = isSingle
+        lines = linePair(pencil(s))
+    }
+    if lines == nil {
+        // Rounding spoiled the first root (or the cubic degenerated): try every real root.
+        let roots = realCubicRoots(k3, k2, k1, k0)
+        for k in 0..<roots.count where lines == nil { lines = linePair(pencil(roots[k])) }
+        single = false
+    }
+    guard let (line0, line1) = lines else { return }
 
-    // Eigen-decomposition of the rank-2 D0: eigenvalues σ1 > 0 > σ2, and 0.
-    let discriminant = trace * trace - 4 * minors
-    let root = discriminant.squareRoot()
-    let sigma1 = (trace + root) / 2, sigma2 = (trace - root) / 2  // σ1 > 0 > σ2
-    guard let e1 = d0.nullVector(shift: sigma1), let e2 = d0.nullVector(shift: sigma2) else { return }
-    let s = (-sigma2 / sigma1).squareRoot()
-
-    // λ lies on one of the planes w·λ = 0 with w = e1 ∓ s·e2.
-    appendSolutions(plane: e1 - s * e2, a: (a12, a13, a23), b: (b12, b13, b23), y: y, X: X,
+    // [d01 d02 n]⁻¹ has rows (d02 × n, n × d01, n) / |n|²; R = [v01 v02 v01×v02] · that.
+    let inverseNormal = 1 / normalSquared
+    let worldFrameInverse = Matrix3x3(rows: cross(d02, normal) * inverseNormal, cross(normal, d01) * inverseNormal,
+                                      normal * inverseNormal)
+    let before = poses.count
+    appendSolutions(line: line0, a: (a01, a02, a12), m: (m01, m02, m12), ratios: (a, b), y: y, X: X,
                     worldFrameInverse: worldFrameInverse, into: &poses)
-    appendSolutions(plane: e1 + s * e2, a: (a12, a13, a23), b: (b12, b13, b23), y: y, X: X,
+    if single && poses.count > before { return }
+    appendSolutions(line: line1, a: (a01, a02, a12), m: (m01, m02, m12), ratios: (a, b), y: y, X: X,
                     worldFrameInverse: worldFrameInverse, into: &poses)
 }
 
-/// Depths on one plane `w·λ = 0`, then poses.
-private func appendSolutions(plane w: Vector3, a: (Double, Double, Double), b: (Double, Double, Double),
-                             y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3),
+/// A real root of the cubic for the line pair: the only one when there is one (`single`), else the
+/// largest. Nil when the cubic degenerates.
+@inline(__always)
+private func cubicRootForLines(_ k3: Double, _ k2: Double, _ k1: Double, _ k0: Double) -> (Double, single: Bool)? {
+    guard k3 != 0, k3.isFinite else { return nil }
+    let inverse = 1 / k3
+    let c2 = k2 * inverse, c1 = k1 * inverse, c0 = k0 * inverse
+    // Depressed cubic t³ + p t + q with s = t − c2/3.
+    let p = c1 - c2 * c2 / 3
+    let q = (2 * c2 * c2 * c2 - 9 * c2 * c1) / 27 + c0
+    let discriminant = q * q / 4 + p * p * p / 27
+    if discriminant > 0 {
+        // Cardano: t = u + v with u³, v³ = −q/2 ± √Δ and u·v = −p/3; take the cube root of the
+        // larger-magnitude one (no cancellation) and get the other from the product.
+        let r = discriminant.squareRoot()
+        let u = cbrt(q > 0 ? -q / 2 - r : -q / 2 + r)
+        let s = (u != 0 ? u - p / (3 * u) : 0) - c2 / 3
+        return s.isFinite ? (s, true) : nil
+    }
+    guard p < 0 else { return nil }
+    let r = (-p / 3).squareRoot()
+    let s = 2 * r * cos(acos(max(-1, min(1, -q / (2 * r * r * r)))) / 3) - c2 / 3
+    return s.isFinite ? (s, false) : nil
+}
+
+/// The two lines `l·λ = 0` of a degenerate conic `C = (l mᵀ + m lᵀ)/2`, or nil when they are not
+/// real. `−adj(C) = w wᵀ` with `w ∝ l × m`; then `C + [w]×` has rank one (`l mᵀ` or `m lᵀ`), so
+/// any of its non-zero columns is one line and the matching row the other.
+@inline(__always)
+private func linePair(_ c: Symmetric3) -> (Vector3, Vector3)? {
+    let bxx = c.yz * c.yz - c.yy * c.zz
+    let byy = c.xz * c.xz - c.xx * c.zz
+    let bzz = c.xy * c.xy - c.xx * c.yy
+    let w: Vector3
+    if bxx >= byy && bxx >= bzz {
+        guard bxx > 0 else { return nil }
+        let bxy = c.xy * c.zz - c.xz * c.yz, bxz = c.xz * c.yy - c.xy * c.yz
+        w = Vector3(bxx, bxy, bxz) * (1 / bxx.squareRoot())
+    } else if byy >= bzz {
+        guard byy > 0 else { return nil }
+        let bxy = c.xy * c.zz - c.xz * c.yz, byz = c.xx * c.yz - c.xz * c.xy
+        w = Vector3(bxy, byy, byz) * (1 / byy.squareRoot())
+    } else {
+        guard bzz > 0 else { return nil }
+        let bxz = c.xz * c.yy - c.xy * c.yz, byz = c.xx * c.yz - c.xz * c.xy
+        w = Vector3(bxz, byz, bzz) * (1 / bzz.squareRoot())
+    }
+    // M = C + [w]× with [w]× = [[0, −wz, wy], [wz, 0, −wx], [−wy, wx, 0]]; M_kk = C_kk = l_k m_k, so
+    // the column and row through the largest |C_kk| are the two lines.
+    let ax = abs(c.xx), ay = abs(c.yy), az = abs(c.zz)
+    if ax >= ay && ax >= az {
+        return (Vector3(c.xx, c.xy + w.z, c.xz - w.y), Vector3(c.xx, c.xy - w.z, c.xz + w.y))
+    } else if ay >= az {
+        return (Vector3(c.xy - w.z, c.yy, c.yz + w.x), Vector3(c.xy + w.z, c.yy, c.yz - w.x))
+    } else {
+        return (Vector3(c.xz + w.y, c.yz - w.x, c.zz), Vector3(c.xz - w.y, c.yz + w.x, c.zz))
+    }
+}
+
+/// Depths on one line `l·λ = 0`, then poses.
+@inline(__always)
+private func appendSolutions(line l: Vector3, a: (Double, Double, Double), m: (Double, Double, Double),
+                             ratios: (Double, Double), y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3),
                              worldFrameInverse: Matrix3x3, into poses: inout [Rigid3]) {
-    // Write λ = λ3 · (u·τ + v) for a direction parameter τ, with the plane constraint built in:
-    // pick two free coordinates and solve the third from w·λ = 0.
-    let (a12, a13, a23) = a
-    let (b12, b13, b23) = b
-    let absW = Vector3(abs(w.x), abs(w.y), abs(w.z))
-    let pivot = absW.x >= absW.y && absW.x >= absW.z ? 0 : (absW.y >= absW.z ? 1 : 2)
-    // Basis vectors p, q of the plane: λ = α p + β q.
-    let p: Vector3, q: Vector3
-    switch pivot {
-    case 0: p = Vector3(-w.y / w.x, 1, 0); q = Vector3(-w.z / w.x, 0, 1)
-    case 1: p = Vector3(1, -w.x / w.y, 0); q = Vector3(0, -w.z / w.y, 1)
-    default: p = Vector3(1, 0, -w.x / w.z); q = Vector3(0, 1, -w.y / w.z)
-    }
-    // Homogeneous equation independent of D0's pencil: a13·(λᵀM12λ) − a12·(λᵀM13λ) = 0.
-    func h(_ u: Vector3, _ v: Vector3) -> Double {
-        let m12 = u.x * v.x + u.y * v.y - b12 * (u.x * v.y + u.y * v.x)
-        let m13 = u.x * v.x + u.z * v.z - b13 * (u.x * v.z + u.z * v.x)
-        return a13 * m12 - a12 * m13
-    }
-    // h(αp + βq) = A α² + 2B αβ + C β² = 0.
-    let qa = h(p, p), qb = h(p, q), qc = h(q, q)
-    func solve(direction: Vector3) {
-        // Scale from a non-homogeneous equation: the one with the best-conditioned quadric value.
-        let m12 = direction.x * direction.x + direction.y * direction.y - 2 * b12 * direction.x * direction.y
-        let m13 = direction.x * direction.x + direction.z * direction.z - 2 * b13 * direction.x * direction.z
-        let m23 = direction.y * direction.y + direction.z * direction.z - 2 * b23 * direction.y * direction.z
-        let (m, av) = m12 >= m13 && m12 >= m23 ? (m12, a12) : (m13 >= m23 ? (m13, a13) : (m23, a23))
-        guard m > 0 else { return }
-        var lambda = direction * (av / m).squareRoot()
-        // Depths must all be positive (the direction's sign is arbitrary).
-        if lambda.x < 0 && lambda.y < 0 && lambda.z < 0 { lambda = -lambda }
-        guard lambda.x > 0, lambda.y > 0, lambda.z > 0 else { return }
-        refineDepths(&lambda, a: a, b: b)
-        if let pose = poseFromDepths(lambda, y: y, X: X, worldFrameInverse: worldFrameInverse) { poses.append(pose) }
-    }
-    if abs(qa) > 1e-14 * (abs(qb) + abs(qc)) {
-        // α/β = τ: A τ² + 2B τ + C = 0, roots in the numerically stable form.
-        let disc = qb * qb - qa * qc
-        guard disc >= 0 else { return }
-        let r = disc.squareRoot()
-        let t = -(qb + (qb >= 0 ? r : -r))
-        if t != 0 {
-            solve(direction: p * (t / qa) + q)
-            solve(direction: p * (qc / t) + q)
-        } else {
-            solve(direction: q)
+    let (a01, _, a12) = a
+    let (m01, m02, m12) = m
+    let (ra, rb) = ratios
+    if abs(l.x) >= abs(l.z) {
+        // λ0 = w0 λ2 + w1 λ1; τ = λ1/λ2 from Q2 = 0, scale from E12.
+        guard l.x != 0 else { return }
+        let w0 = -l.z / l.x, w1 = -l.y / l.x
+        let roots = realQuadraticRoots(w1 * w1 - rb, 2 * (w0 * w1 - m02 * w1 + rb * m12),
+                                       w0 * w0 - 2 * m02 * w0 + 1 - rb)
+        for k in 0..<roots.count {
+            let tau = roots[k]
+            guard tau > 0 else { continue }
+            let lambda2 = (a12 / (tau * (tau - 2 * m12) + 1)).squareRoot()
+            let lambda1 = tau * lambda2
+            let lambda0 = w0 * lambda2 + w1 * lambda1
+            guard lambda0 > 0 else { continue }
+            appendPose(depths: (lambda0, lambda1, lambda2), a: a, m: m, y: y, X: X,
+                       worldFrameInverse: worldFrameInverse, into: &poses)
         }
     } else {
-        // A ≈ 0: β = 0 is a root, and 2B τ + C = 0 the other.
-        solve(direction: p)
-        if qb != 0 { solve(direction: p * (-qc / (2 * qb)) + q) }
+        // λ2 = w0 λ0 + w1 λ1; τ = λ1/λ0 from Q1 = 0, scale from E01.
+        let w0 = -l.x / l.z, w1 = -l.y / l.z
+        let roots = realQuadraticRoots(1 - ra - ra * w1 * w1 + 2 * ra * m12 * w1,
+                                       2 * (ra * m12 * w0 - m01 - ra * w0 * w1), 1 - ra * w0 * w0)
+        for k in 0..<roots.count {
+            let tau = roots[k]
+            guard tau > 0 else { continue }
+            let lambda0 = (a01 / (tau * (tau - 2 * m01) + 1)).squareRoot()
+            let lambda1 = tau * lambda0
+            let lambda2 = w0 * lambda0 + w1 * lambda1
+            guard lambda2 > 0 else { continue }
+            appendPose(depths: (lambda0, lambda1, lambda2), a: a, m: m, y: y, X: X,
+                       worldFrameInverse: worldFrameInverse, into: &poses)
+        }
     }
 }
 
-/// Gauss–Newton on the three depth equations (Lambda Twist's refinement step). The Jacobian
+@inline(__always)
+private func appendPose(depths: (Double, Double, Double), a: (Double, Double, Double), m: (Double, Double, Double),
+                        y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3), worldFrameInverse: Matrix3x3,
+                        into poses: inout [Rigid3]) {
+    var (l0, l1, l2) = depths
+    refineDepths(&l0, &l1, &l2, a: a, m: m)
+    // R [d01 d02 n] = [v01 v02 v01×v02] with v = the camera-frame differences.
+    let p0 = l0 * y.0
+    let v01 = p0 - l1 * y.1, v02 = p0 - l2 * y.2, vn = cross(v01, v02)
+    let ym = Matrix3x3(rows: Vector3(v01.x, v02.x, vn.x), Vector3(v01.y, v02.y, vn.y), Vector3(v01.z, v02.z, vn.z))
+    let r = ym * worldFrameInverse
+    let q = Quaternion(matrix: r)
+    guard q.isFinite else { return }
+    let t = p0 - r * X.0
+    guard t.x.isFinite, t.y.isFinite, t.z.isFinite else { return }
+    poses.append(Rigid3(rotation: q, translation: t))
+}
+
+/// Gauss–Newton on the three depth equations. The Jacobian
 /// `2·[[x11, x12, 0], [x21, 0, x23], [0, x32, x33]]` has three zeros, so its inverse is written
 /// out from the adjugate instead of a general 3×3 solve.
 @inline(__always)
-private func refineDepths(_ lambda: inout Vector3, a: (Double, Double, Double), b: (Double, Double, Double)) {
-    let (a12, a13, a23) = a
-    let (b12, b13, b23) = b
-    var (l1, l2, l3) = (lambda.x, lambda.y, lambda.z)
-    let tolerance = 1e-13 * (a12 + a13 + a23)
+private func refineDepths(_ l0: inout Double, _ l1: inout Double, _ l2: inout Double,
+                          a: (Double, Double, Double), m: (Double, Double, Double)) {
+    let (a01, a02, a12) = a
+    let (m01, m02, m12) = m
+    let tolerance = 1e-13 * (a01 + a02 + a12)
     for _ in 0..<5 {
-        let r1 = l1 * l1 + l2 * l2 - 2 * b12 * l1 * l2 - a12
-        let r2 = l1 * l1 + l3 * l3 - 2 * b13 * l1 * l3 - a13
-        let r3 = l2 * l2 + l3 * l3 - 2 * b23 * l2 * l3 - a23
+        let r1 = l0 * l0 + l1 * l1 - 2 * m01 * l0 * l1 - a01
+        let r2 = l0 * l0 + l2 * l2 - 2 * m02 * l0 * l2 - a02
+        let r3 = l1 * l1 + l2 * l2 - 2 * m12 * l1 * l2 - a12
         if abs(r1) + abs(r2) + abs(r3) < tolerance { break }
-        let x11 = l1 - b12 * l2, x12 = l2 - b12 * l1
-        let x21 = l1 - b13 * l3, x23 = l3 - b13 * l1
-        let x32 = l2 - b23 * l3, x33 = l3 - b23 * l2
+        let x11 = l0 - m01 * l1, x12 = l1 - m01 * l0
+        let x21 = l0 - m02 * l2, x23 = l2 - m02 * l0
+        let x32 = l1 - m12 * l2, x33 = l2 - m12 * l1
         // det of the half Jacobian; the step is J⁻¹ r = adj(J/2) r / (2 det).
         let det = -(x11 * x23 * x32 + x12 * x21 * x33)
         guard det != 0, det.isFinite else { break }
@@ -160,24 +240,8 @@ private func refineDepths(_ lambda: inout Vector3, a: (Double, Double, Double), 
         let s1 = (-x23 * x32 * r1 - x12 * x33 * r2 + x12 * x23 * r3) * f
         let s2 = (-x21 * x33 * r1 + x11 * x33 * r2 - x11 * x23 * r3) * f
         let s3 = (x21 * x32 * r1 - x11 * x32 * r2 - x12 * x21 * r3) * f
-        let n1 = l1 - s1, n2 = l2 - s2, n3 = l3 - s3
+        let n1 = l0 - s1, n2 = l1 - s2, n3 = l2 - s3
         guard n1 > 0, n2 > 0, n3 > 0, n1.isFinite, n2.isFinite, n3.isFinite else { break }
-        (l1, l2, l3) = (n1, n2, n3)
+        (l0, l1, l2) = (n1, n2, n3)
     }
-    lambda = Vector3(l1, l2, l3)
-}
-
-/// The pose mapping the world triangle onto the camera-frame triangle λ_i y_i:
-/// `R = [ya yb ya×yb] · [xa xb xa×xb]⁻¹`, `t = λ1 y1 − R X1`.
-private func poseFromDepths(_ lambda: Vector3, y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3),
-                            worldFrameInverse: Matrix3x3) -> Rigid3? {
-    let p1 = lambda.x * y.0, p2 = lambda.y * y.1, p3 = lambda.z * y.2
-    let ya = p1 - p2, yb = p1 - p3, yc = cross(ya, yb)
-    let ym = Matrix3x3(rows: Vector3(ya.x, yb.x, yc.x), Vector3(ya.y, yb.y, yc.y), Vector3(ya.z, yb.z, yc.z))
-    let r = ym * worldFrameInverse
-    let q = Quaternion(matrix: r)
-    guard q.isFinite else { return nil }
-    let t = p1 - r * X.0
-    guard t.x.isFinite, t.y.isFinite, t.z.isFinite else { return nil }
-    return Rigid3(rotation: q, translation: t)
 }

@@ -62,36 +62,8 @@ func realCubicRoots(_ c3: Double, _ c2: Double, _ c1: Double, _ c0: Double) -> R
     return out
 }
 
-/// One real root of `c3 x³ + c2 x² + c1 x + c0` (the largest when there are three), with one
-/// Newton step; nil when the cubic degenerates (then use `realCubicRoots`).
-@inline(__always)
-func firstRealCubicRoot(_ c3: Double, _ c2: Double, _ c1: Double, _ c0: Double) -> Double? {
-    let scale = max(abs(c3), abs(c2), abs(c1), abs(c0))
-    guard scale > 0, scale.isFinite, abs(c3) > 1e-14 * scale else { return nil }
-    let b = c2 / c3, c = c1 / c3, d = c0 / c3
-    let p = c - b * b / 3
-    let q = 2 * b * b * b / 27 - b * c / 3 + d
-    let discriminant = q * q / 4 + p * p * p / 27
-    var x: Double
-    if discriminant > 0 {
-        let s = discriminant.squareRoot()
-        x = cbrt(-q / 2 + s) + cbrt(-q / 2 - s) - b / 3
-    } else if p < 0 {
-        let r = (-p / 3).squareRoot()
-        x = 2 * r * cos(acos(max(-1, min(1, -q / (2 * r * r * r)))) / 3) - b / 3
-    } else {
-        return nil
-    }
-    let f = ((x + b) * x + c) * x + d
-    let df = (3 * x + 2 * b) * x + c
-    if df != 0 {
-        let next = x - f / df
-        if next.isFinite { x = next }
-    }
-    return x.isFinite ? x : nil
-}
-
 /// Real roots of `a x² + b x + c` (numerically stable form).
+@inline(__always)
 func realQuadraticRoots(_ a: Double, _ b: Double, _ c: Double) -> RealRoots {
     var out = RealRoots()
     if a == 0 {

@@ -54,6 +54,33 @@ final class P3PTests: XCTestCase {
         }
     }
 
+    /// The solver reorders the points so that the longest side is opposite the first one and skips
+    /// the second line when the cubic has one real root: the set of poses must not depend on the
+    /// order the correspondences come in.
+    func testSolutionsDoNotDependOnTheOrderOfTheCorrespondences() {
+        var rng = SeededGenerator(seed: 23)
+        let orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]
+        var fourSolutions = 0
+        for _ in 0..<2_000 {
+            let instance = randomP3PInstance(&rng)
+            let ys = [instance.bearings.0, instance.bearings.1, instance.bearings.2]
+            let xs = [instance.points.0, instance.points.1, instance.points.2]
+            let reference = solveP3P(bearings: instance.bearings, points: instance.points)
+            if reference.count == 4 { fourSolutions += 1 }
+            for order in orders.dropFirst() {
+                let poses = solveP3P(bearings: (ys[order[0]], ys[order[1]], ys[order[2]]),
+                                     points: (xs[order[0]], xs[order[1]], xs[order[2]]))
+                XCTAssertEqual(poses.count, reference.count, "order \(order)")
+                for pose in reference {
+                    XCTAssertTrue(poses.contains { $0.rotation.matrix.maxAbsDifference(pose.rotation.matrix) < 1e-7
+                        && norm($0.translation - pose.translation) < 1e-7 * max(1, norm(pose.translation)) },
+                                  "order \(order): a solution is missing")
+                }
+            }
+        }
+        XCTAssertGreaterThan(fourSolutions, 0, "the instances should include four-solution cases")
+    }
+
     func testDegenerateInputGivesNoSolutionAndNoNaN() {
         let y = (normalized(Vector3(0.1, 0, 1)), normalized(Vector3(0, 0.1, 1)), normalized(Vector3(-0.1, 0.05, 1)))
         // Collinear world points.
