@@ -50,7 +50,7 @@ struct Intrinsics {
 
     // Pixel of camera-frame point p (COLMAP's formulas, as Geometry/Camera/Camera+Projection.swift);
     // with `jacobian` (2x3, row-major), d pixel / d p.
-    void Project(const double *p, double *pixel, double *jacobian) const {
+    __attribute__((always_inline)) void Project(const double *p, double *pixel, double *jacobian) const {
         const double iz = 1.0 / p[2];
         const double u = p[0] * iz, v = p[1] * iz;
         const double r2 = u * u + v * v, uv = u * v;
@@ -75,6 +75,14 @@ struct Intrinsics {
         jacobian[5] = -fy * (dvu * u + dvv * v) * iz;
     }
 };
+
+// Entry (r, c) of the cross-product matrix [u]× (so that [u]× X = u × X).
+inline double SkewEntry(const double *u, int r, int c) {
+    if (r == c) return 0.0;
+    if (r == 0) return c == 1 ? -u[2] : u[1];
+    if (r == 1) return c == 0 ? u[2] : -u[0];
+    return c == 0 ? -u[1] : u[0];
+}
 
 // R(q) X for a unit quaternion q = (w, x, y, z), and optionally d(R(q) X)/dq (3x4, row-major):
 // R(q) X = (w² - v·v) X + 2 (v·X) v + 2 w (v × X), with v = (x, y, z).
@@ -149,21 +157,46 @@ class RobustPoseCost final : public ceres::CostFunction {
         const double *t = parameters[1];
         const bool wantQ = jacobians != nullptr && jacobians[0] != nullptr;
         const bool wantT = jacobians != nullptr && jacobians[1] != nullptr;
-        double rotated[3], dRdq[12], p[3], pixel[2], dpix[6];
+        // R(q) and dR/dq_k once per call; per point R X and (dR/dq_k) X are then 3x3 products.
+        // R(q) = (w² − v·v) I + 2 v vᵀ + 2 w [v]×; dR/dw = 2 w I + 2 [v]×;
+        // dR/dv_j = −2 v_j I + 2 v e_jᵀ + 2 e_j vᵀ + 2 w [e_j]×.
+        const double w = q[0], v[3] = {q[1], q[2], q[3]};
+        const double vv = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+        double R[9], D[4][9];
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 3; ++c) {
+                const double skew = SkewEntry(v, r, c);
+                const double eye = r == c ? 1.0 : 0.0;
+                R[3 * r + c] = (w * w - vv) * eye + 2.0 * v[r] * v[c] + 2.0 * w * skew;
+                D[0][3 * r + c] = 2.0 * w * eye + 2.0 * skew;
+                for (int j = 0; j < 3; ++j) {
+                    const double ej[3] = {j == 0 ? 1.0 : 0.0, j == 1 ? 1.0 : 0.0, j == 2 ? 1.0 : 0.0};
+                    D[1 + j][3 * r + c] = -2.0 * v[j] * eye + 2.0 * v[r] * ej[c] + 2.0 * ej[r] * v[c] + 2.0 * w * SkewEntry(ej, r, c);
+                }
+            }
+        const double inverseA2 = 1.0 / a2_;
+        double p[3], pixel[2], dpix[6], dRdq[12];
         for (int i = 0; i < count_; ++i) {
-            RotatePoint(q, points3D_ + 3 * i, rotated, (wantQ || wantT) ? dRdq : nullptr);
-            for (int k = 0; k < 3; ++k) p[k] = rotated[k] + t[k];
+            const double *X = points3D_ + 3 * i;
+            for (int r = 0; r < 3; ++r) p[r] = R[3 * r] * X[0] + R[3 * r + 1] * X[1] + R[3 * r + 2] * X[2] + t[r];
+            if (wantQ || wantT) {
+                // dRdq is 3x4 row-major: entry (r, k) = (D_k X)_r.
+                for (int k = 0; k < 4; ++k)
+                    for (int r = 0; r < 3; ++r)
+                        dRdq[4 * r + k] = D[k][3 * r] * X[0] + D[k][3 * r + 1] * X[1] + D[k][3 * r + 2] * X[2];
+            }
             intrinsics_->Project(p, pixel, (wantQ || wantT) ? dpix : nullptr);
             const double rx = pixel[0] - points2D_[2 * i], ry = pixel[1] - points2D_[2 * i + 1];
             const double s = rx * rx + ry * ry;
             // g(s) and g'(s); a series near s = 0 where ρ(s)/s → 1.
             double g, dg;
-            const double x = s / a2_;
+            const double x = s * inverseA2;
             if (x < 1e-6) {
                 g = 1.0 - x / 4.0;
                 dg = -1.0 / (4.0 * a2_);
             } else {
-                const double rho = a2_ * std::log1p(x);
+                // log(1 + x) is exact to ~1e-13 relative for x ≥ 1e-3 and about twice as fast as log1p.
+                const double rho = a2_ * (x < 1e-3 ? std::log1p(x) : std::log(1.0 + x));
                 const double drho = 1.0 / (1.0 + x);
                 g = std::sqrt(rho / s);
                 dg = (drho * s - rho) / (2.0 * s * s * g);

@@ -9,6 +9,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "model-io": ModelIOBenchmark.run,
     "p3p": P3PBenchmark.run,
     "pnp": PnPBenchmark.run,
+    "refine": RefineBenchmark.run,
     "match": MatchBenchmark.run,
     "sift": SIFTBenchmark.run,
     "hndesc": NeuralBenchmark.run,
