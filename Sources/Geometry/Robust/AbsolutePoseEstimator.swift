@@ -1,7 +1,7 @@
 /// The absolute pose problem for `loRansac`: 2D-3D correspondences with the 2D side as
 /// undistorted normalized image points (the camera's `normalizedFromImage`). Residuals are
 /// reprojection errors on the normalized plane, so the RANSAC threshold is pixels / focal,
-/// as in PoseLib. Minimal solver: Lambda Twist P3P; local optimisation: Levenberg–Marquardt
+/// as in PoseLib. Minimal solver: P3P after Ding et al. (CVPR 2023); local optimisation: Levenberg–Marquardt
 /// with a truncated loss.
 public struct AbsolutePoseEstimator: RobustEstimator {
     public let normalizedPoints: [Vector2]
