@@ -43,7 +43,23 @@ enum GaussianBlur {
                         target[x] = borderSum(input, x, w, half)
                         x += 1
                     }
-                    // Interior, 8 pixels at a time.
+                    // Interior, 32 pixels at a time (four independent sums), then 8.
+                    while x + 32 <= interiorEnd {
+                        let k0 = SIMD8<Float>(repeating: half[0])
+                        var s0 = k0 * load8(input + x), s1 = k0 * load8(input + x + 8)
+                        var s2 = k0 * load8(input + x + 16), s3 = k0 * load8(input + x + 24)
+                        for t in 1..<half.count {
+                            let k = SIMD8<Float>(repeating: half[t])
+                            let left = input + x - t, right = input + x + t
+                            s0 += k * (load8(left) + load8(right))
+                            s1 += k * (load8(left + 8) + load8(right + 8))
+                            s2 += k * (load8(left + 16) + load8(right + 16))
+                            s3 += k * (load8(left + 24) + load8(right + 24))
+                        }
+                        store8(target + x, s0); store8(target + x + 8, s1)
+                        store8(target + x + 16, s2); store8(target + x + 24, s3)
+                        x += 32
+                    }
                     while x + 8 <= interiorEnd {
                         var sum = SIMD8<Float>(repeating: half[0]) * load8(input + x)
                         for t in 1..<half.count {
@@ -65,39 +81,73 @@ enum GaussianBlur {
                 }
             }
         }
-        let output = FloatBuffer(count: w * h)
-        // Vertical pass, whole rows at a time: out[y] = Σ k·rows around y (reflect-101 at the edges).
+        // The vertical pass writes straight into the result's storage (no copy of the image).
+        let result = [Float](unsafeUninitializedCapacity: w * h) { storage, initialized in
+        let output = SharedPointer(storage.baseAddress!)
+        // Vertical pass: out[y] = Σ k·rows around y (reflect-101 at the edges). A block of rows is
+        // done in strips of `strip` columns so that the 2·radius + chunk input rows of a strip stay
+        // in the first-level cache while the block's output rows reuse them.
+        let strip = 256
         DispatchQueue.concurrentPerform(iterations: (h + chunk - 1) / chunk) { block in
-            for y in (block * chunk)..<min(h, block * chunk + chunk) {
-                let target = output.pointer(at: y * w)
-                let centre = horizontal.pointer(at: y * w)
-                var x = 0
-                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 2 * half.count) { rows in
-                    // The rows above and below, once per output row.
+            let rowsInBlock = (block * chunk)..<min(h, block * chunk + chunk)
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 2 * half.count * chunk) { rows in
+            half.withUnsafeBufferPointer { half in
+                // The rows above and below each output row of the block.
+                for y in rowsInBlock {
+                    let slot = (y - rowsInBlock.lowerBound) * 2 * half.count
                     for t in 1..<half.count {
-                        rows[2 * t] = horizontal.pointer(at: reflect(y - t, h) * w)
-                        rows[2 * t + 1] = horizontal.pointer(at: reflect(y + t, h) * w)
-                    }
-                    while x + 8 <= w {
-                        var sum = SIMD8<Float>(repeating: half[0]) * load8(centre + x)
-                        for t in 1..<half.count {
-                            sum += SIMD8<Float>(repeating: half[t]) * (load8(rows[2 * t] + x) + load8(rows[2 * t + 1] + x))
-                        }
-                        store8(target + x, sum)
-                        x += 8
+                        rows[slot + 2 * t] = horizontal.pointer(at: reflect(y - t, h) * w)
+                        rows[slot + 2 * t + 1] = horizontal.pointer(at: reflect(y + t, h) * w)
                     }
                 }
-                while x < w {
-                    var sum = half[0] * centre[x]
-                    for t in 1..<half.count {
-                        sum += half[t] * (horizontal.load(reflect(y - t, h) * w + x) + horizontal.load(reflect(y + t, h) * w + x))
+                var start = 0
+                while start < w {
+                    let end = min(w, start + strip)
+                    for y in rowsInBlock {
+                        let slot = (y - rowsInBlock.lowerBound) * 2 * half.count
+                        let target = output.base + y * w
+                        let centre = horizontal.pointer(at: y * w)
+                        var x = start
+                        // 32 columns at a time: four independent sums hide the latency of the adds.
+                        while x + 32 <= end {
+                            let k0 = SIMD8<Float>(repeating: half[0])
+                            var s0 = k0 * load8(centre + x), s1 = k0 * load8(centre + x + 8)
+                            var s2 = k0 * load8(centre + x + 16), s3 = k0 * load8(centre + x + 24)
+                            for t in 1..<half.count {
+                                let k = SIMD8<Float>(repeating: half[t])
+                                let above = rows[slot + 2 * t] + x, below = rows[slot + 2 * t + 1] + x
+                                s0 += k * (load8(above) + load8(below))
+                                s1 += k * (load8(above + 8) + load8(below + 8))
+                                s2 += k * (load8(above + 16) + load8(below + 16))
+                                s3 += k * (load8(above + 24) + load8(below + 24))
+                            }
+                            store8(target + x, s0); store8(target + x + 8, s1)
+                            store8(target + x + 16, s2); store8(target + x + 24, s3)
+                            x += 32
+                        }
+                        while x + 8 <= end {
+                            var sum = SIMD8<Float>(repeating: half[0]) * load8(centre + x)
+                            for t in 1..<half.count {
+                                sum += SIMD8<Float>(repeating: half[t]) * (load8(rows[slot + 2 * t] + x) + load8(rows[slot + 2 * t + 1] + x))
+                            }
+                            store8(target + x, sum)
+                            x += 8
+                        }
+                        while x < end {
+                            var sum = half[0] * centre[x]
+                            for t in 1..<half.count { sum += half[t] * (rows[slot + 2 * t][x] + rows[slot + 2 * t + 1][x]) }
+                            target[x] = sum
+                            x += 1
+                        }
                     }
-                    target[x] = sum
-                    x += 1
+                    start = end
                 }
             }
+            }
         }
-        return GrayImage(width: w, height: h, pixels: output.array())
+        initialized = w * h
+        }
+        return GrayImage(width: w, height: h, pixels: result)
     }
 
     @inline(__always)
@@ -123,3 +173,8 @@ enum GaussianBlur {
     }
 }
 
+/// A pointer that concurrent workers write at disjoint indices (see `SharedBuffer`).
+struct SharedPointer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+    init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
+}

@@ -7,69 +7,77 @@ extension SIFT {
     /// orientation) bins, then normalize, clip at 0.2, normalize (or RootSIFT).
     static func describe(_ c: Candidate, image: GrayImage, rootSIFT: Bool) -> [Float] {
         let d = 4, n = 8
-        let angle = c.angle  // radians, counter-clockwise on screen (y up)
-        let cosine = cos(angle), sine = sin(angle)
-        let binsPerRadian = Double(n) / (2 * .pi)
+        let angle = Float(c.angle)  // radians, counter-clockwise on screen (y up)
+        let binsPerRadian = Float(n) / (2 * .pi)
         let expScale = -1 / (Double(d * d) * 0.5)
         let histogramWidth = 3 * c.sigma
         var radius = Int((histogramWidth * 2.0.squareRoot() * Double(d + 1) * 0.5).rounded())
         radius = min(radius, Int(Double(image.width * image.width + image.height * image.height).squareRoot()))
-        let cosT = cosine / histogramWidth, sinT = sine / histogramWidth
+        let cosT = Float(cos(c.angle) / histogramWidth), sinT = Float(sin(c.angle) / histogramWidth)
         let px = Int(c.x.rounded()), py = Int(c.y.rounded())
-        var histogram = [Double](repeating: 0, count: (d + 2) * (d + 2) * (n + 2))
+        var histogram = [Float](repeating: 0, count: (d + 2) * (d + 2) * (n + 2))
         // The Gaussian weight depends on |rotated offset|² = (i² + j²)/w², so it separates:
         // exp(s·i²)·exp(s·j²) from one table.
         let weightScale = expScale / (histogramWidth * histogramWidth)
-        let axisWeights = (0...radius).map { exp(Double($0 * $0) * weightScale) }
+        let axisWeights = (0...radius).map { Float(exp(Double($0 * $0) * weightScale)) }
         let rowStride = (d + 2) * (n + 2), columnStride = n + 2
         let width = image.width
-        histogram.withUnsafeMutableBufferPointer { bins in
+        let half = Float(d) / 2 - 0.5
+        // Pass 1: the samples inside the rotated grid, with their bin coordinates.
+        var samples = GradientSamples(capacity: (2 * radius + 1) * (2 * radius + 1))
+        defer { samples.deallocate() }
         image.pixels.withUnsafeBufferPointer { pixels in
         axisWeights.withUnsafeBufferPointer { axisWeights in
             for i in -radius...radius {
                 let r = py + i
                 guard r > 0, r < image.height - 1 else { continue }
                 let row = r * width
+                let rowWeight = axisWeights[abs(i)]
                 for j in -radius...radius {
                     let col = px + j
                     guard col > 0, col < width - 1 else { continue }
                     // Rotate the offset into the keypoint frame, in cell units.
-                    let cRot = Double(j) * cosT - Double(i) * sinT
-                    let rRot = Double(j) * sinT + Double(i) * cosT
-                    let rbin = rRot + Double(d) / 2 - 0.5, cbin = cRot + Double(d) / 2 - 0.5
-                    guard rbin > -1, rbin < Double(d), cbin > -1, cbin < Double(d) else { continue }
-                    let dx = Double(pixels[row + col + 1] - pixels[row + col - 1])
-                    let dy = Double(pixels[row - width + col] - pixels[row + width + col])
-                    let weight = axisWeights[abs(i)] * axisWeights[abs(j)]
-                    let magnitude = (dx * dx + dy * dy).squareRoot() * weight
-                    var theta = fastAtan2(dy, dx) - angle
-                    while theta < 0 { theta += 2 * .pi }
-                    while theta >= 2 * .pi { theta -= 2 * .pi }
-                    var obin = theta * binsPerRadian
-                    let r0 = floorInt(rbin), c0 = floorInt(cbin)
-                    var o0 = floorInt(obin)
-                    let fr = rbin - Double(r0), fc = cbin - Double(c0)
-                    obin -= Double(o0)
-                    if o0 < 0 { o0 += n }
-                    if o0 >= n { o0 -= n }
-                    // Trilinear distribution into the 8 neighbouring bins.
-                    let vR1 = magnitude * fr, vR0 = magnitude - vR1
-                    let vRC11 = vR1 * fc, vRC10 = vR1 - vRC11
-                    let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
-                    let base = ((r0 + 1) * (d + 2) + c0 + 1) * (n + 2) + o0
-                    @inline(__always) func add(_ index: Int, _ v: Double) {
-                        let v1 = v * obin
-                        bins[index] += v - v1
-                        bins[index + 1] += v1
-                    }
-                    add(base, vRC00)
-                    add(base + columnStride, vRC01)
-                    add(base + rowStride, vRC10)
-                    add(base + rowStride + columnStride, vRC11)
+                    let cbin = Float(j) * cosT - Float(i) * sinT + half
+                    let rbin = Float(j) * sinT + Float(i) * cosT + half
+                    guard rbin > -1, rbin < Float(d), cbin > -1, cbin < Float(d) else { continue }
+                    samples.extra0[samples.count] = rbin
+                    samples.extra1[samples.count] = cbin
+                    samples.append(dx: pixels[row + col + 1] - pixels[row + col - 1],
+                                   dy: pixels[row - width + col] - pixels[row + width + col],
+                                   weight: rowWeight * axisWeights[abs(j)])
                 }
             }
         }
         }
+        // Pass 2: magnitudes and angles, eight at a time.
+        samples.finish()
+        // Pass 3: trilinear distribution into (row, column, orientation) bins.
+        histogram.withUnsafeMutableBufferPointer { bins in
+            for k in 0..<samples.count {
+                let rbin = samples.extra0[k], cbin = samples.extra1[k]
+                let magnitude = samples.magnitude[k]
+                var obin = (samples.angle[k] - angle) * binsPerRadian  // in (−3n/2, n/2]
+                if obin < 0 { obin += Float(n) }
+                if obin < 0 { obin += Float(n) }
+                let r0 = floorInt(rbin), c0 = floorInt(cbin)
+                var o0 = floorInt(obin)
+                let fr = rbin - Float(r0), fc = cbin - Float(c0)
+                obin -= Float(o0)
+                if o0 >= n { o0 -= n }
+                let vR1 = magnitude * fr, vR0 = magnitude - vR1
+                let vRC11 = vR1 * fc, vRC10 = vR1 - vRC11
+                let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
+                let base = ((r0 + 1) * (d + 2) + c0 + 1) * (n + 2) + o0
+                @inline(__always) func add(_ index: Int, _ v: Float) {
+                    let v1 = v * obin
+                    bins[index] += v - v1
+                    bins[index + 1] += v1
+                }
+                add(base, vRC00)
+                add(base + columnStride, vRC01)
+                add(base + rowStride, vRC10)
+                add(base + rowStride + columnStride, vRC11)
+            }
         }
         // Fold the wrapped orientation bin and drop the border cells.
         var descriptor = [Float](repeating: 0, count: d * d * n)
@@ -77,7 +85,7 @@ extension SIFT {
             for j in 0..<d {
                 let index = ((i + 1) * (d + 2) + (j + 1)) * (n + 2)
                 histogram[index] += histogram[index + n]
-                for k in 0..<n { descriptor[(i * d + j) * n + k] = Float(histogram[index + k]) }
+                for k in 0..<n { descriptor[(i * d + j) * n + k] = histogram[index + k] }
             }
         }
         normalize(&descriptor)
@@ -94,9 +102,9 @@ extension SIFT {
     /// (the baseline x86-64 target has no rounding instruction): truncate, then step down for
     /// negative non-integers.
     @inline(__always)
-    static func floorInt(_ x: Double) -> Int {
+    static func floorInt(_ x: Float) -> Int {
         let t = Int(x)
-        return Double(t) > x ? t - 1 : t
+        return Float(t) > x ? t - 1 : t
     }
 
     static func normalize(_ v: inout [Float]) {

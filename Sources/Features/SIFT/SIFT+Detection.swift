@@ -133,11 +133,11 @@ extension SIFT {
         let weightSigma = 1.5 * c.sigma
         let radius = Int((4.5 * c.sigma).rounded())
         let px = Int(c.x.rounded()), py = Int(c.y.rounded())
-        var raw = [Double](repeating: 0, count: bins)
         let factor = -1 / (2 * weightSigma * weightSigma)
-        let axisWeights = (0...radius).map { exp(Double($0 * $0) * factor) }
+        let axisWeights = (0...radius).map { Float(exp(Double($0 * $0) * factor)) }
         let width = image.width
-        raw.withUnsafeMutableBufferPointer { raw in
+        var samples = GradientSamples(capacity: (2 * radius + 1) * (2 * radius + 1))
+        defer { samples.deallocate() }
         image.pixels.withUnsafeBufferPointer { pixels in
         axisWeights.withUnsafeBufferPointer { axisWeights in
             for i in -radius...radius {
@@ -147,18 +147,22 @@ extension SIFT {
                 for j in -radius...radius {
                     let x = px + j
                     guard x > 0, x < width - 1 else { continue }
-                    let dx = Double(pixels[row + x + 1] - pixels[row + x - 1])
-                    let dy = Double(pixels[row - width + x] - pixels[row + width + x])
-                    let weight = axisWeights[abs(i)] * axisWeights[abs(j)]
-                    var angle = fastAtan2(dy, dx) * 180 / .pi
-                    if angle < 0 { angle += 360 }
-                    var bin = roundNonNegative(Double(bins) / 360 * angle)
-                    if bin >= bins { bin -= bins }
-                    raw[bin] += weight * (dx * dx + dy * dy).squareRoot()
+                    samples.append(dx: pixels[row + x + 1] - pixels[row + x - 1],
+                                   dy: pixels[row - width + x] - pixels[row + width + x],
+                                   weight: axisWeights[abs(i)] * axisWeights[abs(j)])
                 }
             }
         }
         }
+        samples.finish()
+        var raw = [Double](repeating: 0, count: bins)
+        let binsPerRadian = Float(bins) / (2 * .pi)
+        for k in 0..<samples.count {
+            var angle = samples.angle[k]
+            if angle < 0 { angle += 2 * .pi }
+            var bin = roundNonNegative(Double(binsPerRadian * angle))
+            if bin >= bins { bin -= bins }
+            raw[bin] += Double(samples.magnitude[k])
         }
         var histogram = [Double](repeating: 0, count: bins)
         for b in 0..<bins {

@@ -85,10 +85,7 @@ public enum SIFT {
         for octave in 0..<pyramid.count {
             let gauss = pyramid[octave]
             guard gauss[0].width > 2 * border + 2, gauss[0].height > 2 * border + 2 else { break }
-            let dog = (0..<(layers + 2)).map { i in
-                GrayImage(width: gauss[i].width, height: gauss[i].height,
-                          pixels: zip(gauss[i + 1].pixels, gauss[i].pixels).map { $0 - $1 })
-            }
+            let dog = differenceOfGaussians(gauss)
             candidates += findExtrema(dog: dog, gauss: gauss, octave: octave, options: options)
         }
         // Strongest first; ties broken by position and angle so the order never depends on threads.
@@ -124,6 +121,25 @@ public enum SIFT {
         return features
     }
 
+    /// `gauss[i + 1] − gauss[i]` for each pair of neighbouring scales, the layers in parallel.
+    static func differenceOfGaussians(_ gauss: [GrayImage]) -> [GrayImage] {
+        let count = gauss.count - 1
+        let w = gauss[0].width, h = gauss[0].height
+        let results = ImageSlots(count: count)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let pixels = [Float](unsafeUninitializedCapacity: w * h) { target, initialized in
+                gauss[i + 1].pixels.withUnsafeBufferPointer { upper in
+                    gauss[i].pixels.withUnsafeBufferPointer { lower in
+                        for k in 0..<(w * h) { target[k] = upper[k] - lower[k] }
+                    }
+                }
+                initialized = w * h
+            }
+            results.set(i, GrayImage(width: w, height: h, pixels: pixels))
+        }
+        return results.images
+    }
+
     /// A detected keypoint in its octave's pixel indices.
     struct Candidate {
         var octave: Int
@@ -156,19 +172,34 @@ public enum SIFT {
     static func upsampleTwice(_ image: GrayImage) -> GrayImage {
         // Bilinear with pixel-centre alignment: output index i samples input (i + 0.5)/2 − 0.5.
         let w = image.width * 2, h = image.height * 2
-        var out = [Float](repeating: 0, count: w * h)
-        for y in 0..<h {
-            let sy = max(0, min(Double(image.height - 1), (Double(y) + 0.5) / 2 - 0.5))
-            let y0 = Int(sy), y1 = min(y0 + 1, image.height - 1), fy = Float(sy - Double(y0))
-            for x in 0..<w {
-                let sx = max(0, min(Double(image.width - 1), (Double(x) + 0.5) / 2 - 0.5))
-                let x0 = Int(sx), x1 = min(x0 + 1, image.width - 1), fx = Float(sx - Double(x0))
-                let top = image[x0, y0] * (1 - fx) + image[x1, y0] * fx
-                let bottom = image[x0, y1] * (1 - fx) + image[x1, y1] * fx
-                out[y * w + x] = top * (1 - fy) + bottom * fy
+        let columns = (0..<w).map { upsamplingTaps($0, image.width) }
+        let out = [Float](unsafeUninitializedCapacity: w * h) { storage, initialized in
+            let target = SharedPointer(storage.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: h) { y in
+                let (y0, y1, fy) = upsamplingTaps(y, image.height)
+                let row = target.base + y * w
+                image.pixels.withUnsafeBufferPointer { source in
+                columns.withUnsafeBufferPointer { columns in
+                    let top = source.baseAddress! + y0 * image.width, bottom = source.baseAddress! + y1 * image.width
+                    for x in 0..<w {
+                        let (x0, x1, fx) = columns[x]
+                        let upper = top[x0] * (1 - fx) + top[x1] * fx
+                        let lower = bottom[x0] * (1 - fx) + bottom[x1] * fx
+                        row[x] = upper * (1 - fy) + lower * fy
+                    }
+                }
+                }
             }
+            initialized = w * h
         }
         return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// The two input indices and the weight of the second for output index `i` of a ×2 upsampling.
+    static func upsamplingTaps(_ i: Int, _ n: Int) -> (Int, Int, Float) {
+        let s = max(0, min(Double(n - 1), (Double(i) + 0.5) / 2 - 0.5))
+        let i0 = Int(s)
+        return (i0, min(i0 + 1, n - 1), Float(s - Double(i0)))
     }
 
     static func gaussianPyramid(_ base: GrayImage, octaves: Int, layers: Int, sigma: Double) -> [[GrayImage]] {
@@ -197,4 +228,20 @@ public enum SIFT {
         }
         return pyramid
     }
+}
+
+/// Images produced by concurrent workers, one slot each.
+final class ImageSlots: @unchecked Sendable {
+    private var slots: [GrayImage?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = [GrayImage?](repeating: nil, count: count) }
+
+    func set(_ index: Int, _ image: GrayImage) {
+        lock.lock()
+        slots[index] = image
+        lock.unlock()
+    }
+
+    var images: [GrayImage] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
 }

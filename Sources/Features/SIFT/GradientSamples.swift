@@ -1,0 +1,71 @@
+/// Gradient samples of a window around a keypoint, gathered first and turned into magnitudes
+/// and angles eight at a time (the branchy window walk and the arithmetic apart, as OpenCV's
+/// SIFT does): `dx`, `dy` and `weight` are filled by the caller, `finish()` computes
+/// `magnitude = weight · |(dx, dy)|` and `angle = atan2(dy, dx)` in (−π, π].
+struct GradientSamples {
+    /// Per-sample arrays, `capacity` long (rounded up to 8); `count` are valid.
+    let dx, dy, weight, magnitude, angle: UnsafeMutablePointer<Float>
+    /// Caller-defined per-sample values (the descriptor keeps its rotated bin coordinates here).
+    let extra0, extra1: UnsafeMutablePointer<Float>
+    var count = 0
+    private let storage: UnsafeMutablePointer<Float>
+
+    init(capacity: Int) {
+        let padded = (capacity + 7) & ~7
+        storage = .allocate(capacity: 7 * padded)
+        dx = storage; dy = storage + padded; weight = storage + 2 * padded
+        magnitude = storage + 3 * padded; angle = storage + 4 * padded
+        extra0 = storage + 5 * padded; extra1 = storage + 6 * padded
+    }
+
+    func deallocate() { storage.deallocate() }
+
+    @inline(__always)
+    mutating func append(dx x: Float, dy y: Float, weight w: Float) {
+        dx[count] = x; dy[count] = y; weight[count] = w
+        count += 1
+    }
+
+    /// Magnitudes and angles of the first `count` samples (the tail of the last group of 8 is
+    /// computed on zeros and ignored).
+    func finish() {
+        var k = 0
+        let padded = (count + 7) & ~7
+        for t in count..<padded { dx[t] = 0; dy[t] = 0; weight[t] = 0 }
+        while k < padded {
+            let x = load(dx + k), y = load(dy + k), w = load(weight + k)
+            store(magnitude + k, (x * x + y * y).squareRoot() * w)
+            store(angle + k, atan2Float8(y, x))
+            k += 8
+        }
+    }
+
+    @inline(__always) private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) private func store(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+}
+
+/// `fastAtan2` on eight lanes: the same degree-9 polynomial and octant reduction, branch-free.
+@inline(__always)
+func atan2Float8(_ y: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
+    let ax = x.replacing(with: -x, where: x .< 0), ay = y.replacing(with: -y, where: y .< 0)
+    let swap = ay .> ax
+    let numerator = ax.replacing(with: ay, where: .!swap)  // min(|x|, |y|)
+    let denominator = ay.replacing(with: ax, where: .!swap)  // max(|x|, |y|)
+    let t = numerator / denominator.replacing(with: SIMD8(repeating: 1), where: denominator .== 0)
+    let t2 = t * t
+    var p = SIMD8<Float>(repeating: 0.0208351)
+    p = p * t2 + SIMD8(repeating: -0.0851330)
+    p = p * t2 + SIMD8(repeating: 0.1801410)
+    p = p * t2 + SIMD8(repeating: -0.3302995)
+    p = p * t2 + SIMD8(repeating: 0.9998660)
+    var r = t * p
+    r.replace(with: SIMD8(repeating: .pi / 2) - r, where: swap)
+    r.replace(with: SIMD8(repeating: .pi) - r, where: x .< 0)
+    r.replace(with: -r, where: y .< 0)
+    return r
+}
