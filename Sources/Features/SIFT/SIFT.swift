@@ -103,7 +103,17 @@ public enum SIFT {
         features.descriptors = [Float](repeating: 0, count: candidates.count * 128)
         let descriptors = FloatBuffer(count: candidates.count * 128)
         let selected = candidates
-        DispatchQueue.concurrentPerform(iterations: selected.count) { k in
+        // Described in image order (level, then row) rather than by strength: neighbouring
+        // keypoints share most of their window, which then is still in the cache.
+        let order = selected.indices.sorted { a, b in
+            let p = selected[a], q = selected[b]
+            if p.octave != q.octave { return p.octave < q.octave }
+            if p.layer != q.layer { return p.layer < q.layer }
+            if p.y != q.y { return p.y < q.y }
+            return a < b
+        }
+        DispatchQueue.concurrentPerform(iterations: order.count) { position in
+            let k = order[position]
             let c = selected[k]
             let descriptor = describe(c, image: pyramid[c.octave][c.layer], rootSIFT: options.rootSIFT)
             for t in 0..<128 { descriptors.store(k * 128 + t, descriptor[t]) }
