@@ -24,3 +24,11 @@ typealias FloatBuffer = SharedBuffer<Float>
 extension SharedBuffer where Element == Float {
     convenience init(count: Int) { self.init(count: count, initialValue: 0) }
 }
+
+/// A pointer into storage that concurrent workers write at disjoint indices, when the storage
+/// is owned elsewhere (e.g. an array being initialised in place); the same contract as
+/// `SharedBuffer`.
+struct SharedPointer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+    init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
+}

@@ -31,7 +31,9 @@ enum GaussianBlur {
         let pixels = image.pixels
         let chunk = 8
         DispatchQueue.concurrentPerform(iterations: (h + chunk - 1) / chunk) { block in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * half.count) { taps in
             pixels.withUnsafeBufferPointer { source in
+            half.withUnsafeBufferPointer { half in
                 for y in (block * chunk)..<min(h, block * chunk + chunk) {
                     let row = y * w
                     let target = horizontal.pointer(at: row)
@@ -43,42 +45,23 @@ enum GaussianBlur {
                         target[x] = borderSum(input, x, w, half)
                         x += 1
                     }
-                    // Interior, 32 pixels at a time (four independent sums), then 8.
-                    while x + 32 <= interiorEnd {
-                        let k0 = SIMD8<Float>(repeating: half[0])
-                        var s0 = k0 * load8(input + x), s1 = k0 * load8(input + x + 8)
-                        var s2 = k0 * load8(input + x + 16), s3 = k0 * load8(input + x + 24)
+                    // Interior: the taps at ±t are the row itself shifted by t.
+                    if interiorEnd > interiorStart {
                         for t in 1..<half.count {
-                            let k = SIMD8<Float>(repeating: half[t])
-                            let left = input + x - t, right = input + x + t
-                            s0 += k * (load8(left) + load8(right))
-                            s1 += k * (load8(left + 8) + load8(right + 8))
-                            s2 += k * (load8(left + 16) + load8(right + 16))
-                            s3 += k * (load8(left + 24) + load8(right + 24))
+                            taps[2 * t] = UnsafePointer(input + interiorStart - t)
+                            taps[2 * t + 1] = UnsafePointer(input + interiorStart + t)
                         }
-                        store8(target + x, s0); store8(target + x + 8, s1)
-                        store8(target + x + 16, s2); store8(target + x + 24, s3)
-                        x += 32
-                    }
-                    while x + 8 <= interiorEnd {
-                        var sum = SIMD8<Float>(repeating: half[0]) * load8(input + x)
-                        for t in 1..<half.count {
-                            sum += SIMD8<Float>(repeating: half[t]) * (load8(input + x - t) + load8(input + x + t))
-                        }
-                        store8(target + x, sum)
-                        x += 8
-                    }
-                    while x < interiorEnd {
-                        var sum = half[0] * input[x]
-                        for t in 1..<half.count { sum += half[t] * (input[x - t] + input[x + t]) }
-                        target[x] = sum
-                        x += 1
+                        symmetricSums(into: target + interiorStart, centre: input + interiorStart, taps: taps.baseAddress!, half: half,
+                                      columns: 0..<(interiorEnd - interiorStart))
+                        x = interiorEnd
                     }
                     while x < w {
                         target[x] = borderSum(input, x, w, half)
                         x += 1
                     }
                 }
+            }
+            }
             }
         }
         // The vertical pass writes straight into the result's storage (no copy of the image).
@@ -90,14 +73,14 @@ enum GaussianBlur {
         let strip = 256
         DispatchQueue.concurrentPerform(iterations: (h + chunk - 1) / chunk) { block in
             let rowsInBlock = (block * chunk)..<min(h, block * chunk + chunk)
-            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 2 * half.count * chunk) { rows in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * half.count * chunk) { rows in
             half.withUnsafeBufferPointer { half in
                 // The rows above and below each output row of the block.
                 for y in rowsInBlock {
                     let slot = (y - rowsInBlock.lowerBound) * 2 * half.count
                     for t in 1..<half.count {
-                        rows[slot + 2 * t] = horizontal.pointer(at: reflect(y - t, h) * w)
-                        rows[slot + 2 * t + 1] = horizontal.pointer(at: reflect(y + t, h) * w)
+                        rows[slot + 2 * t] = UnsafePointer(horizontal.pointer(at: reflect(y - t, h) * w))
+                        rows[slot + 2 * t + 1] = UnsafePointer(horizontal.pointer(at: reflect(y + t, h) * w))
                     }
                 }
                 var start = 0
@@ -105,40 +88,8 @@ enum GaussianBlur {
                     let end = min(w, start + strip)
                     for y in rowsInBlock {
                         let slot = (y - rowsInBlock.lowerBound) * 2 * half.count
-                        let target = output.base + y * w
-                        let centre = horizontal.pointer(at: y * w)
-                        var x = start
-                        // 32 columns at a time: four independent sums hide the latency of the adds.
-                        while x + 32 <= end {
-                            let k0 = SIMD8<Float>(repeating: half[0])
-                            var s0 = k0 * load8(centre + x), s1 = k0 * load8(centre + x + 8)
-                            var s2 = k0 * load8(centre + x + 16), s3 = k0 * load8(centre + x + 24)
-                            for t in 1..<half.count {
-                                let k = SIMD8<Float>(repeating: half[t])
-                                let above = rows[slot + 2 * t] + x, below = rows[slot + 2 * t + 1] + x
-                                s0 += k * (load8(above) + load8(below))
-                                s1 += k * (load8(above + 8) + load8(below + 8))
-                                s2 += k * (load8(above + 16) + load8(below + 16))
-                                s3 += k * (load8(above + 24) + load8(below + 24))
-                            }
-                            store8(target + x, s0); store8(target + x + 8, s1)
-                            store8(target + x + 16, s2); store8(target + x + 24, s3)
-                            x += 32
-                        }
-                        while x + 8 <= end {
-                            var sum = SIMD8<Float>(repeating: half[0]) * load8(centre + x)
-                            for t in 1..<half.count {
-                                sum += SIMD8<Float>(repeating: half[t]) * (load8(rows[slot + 2 * t] + x) + load8(rows[slot + 2 * t + 1] + x))
-                            }
-                            store8(target + x, sum)
-                            x += 8
-                        }
-                        while x < end {
-                            var sum = half[0] * centre[x]
-                            for t in 1..<half.count { sum += half[t] * (rows[slot + 2 * t][x] + rows[slot + 2 * t + 1][x]) }
-                            target[x] = sum
-                            x += 1
-                        }
+                        symmetricSums(into: output.base + y * w, centre: horizontal.pointer(at: y * w),
+                                      taps: rows.baseAddress! + slot, half: half, columns: start..<end)
                     }
                     start = end
                 }
@@ -150,8 +101,49 @@ enum GaussianBlur {
         return GrayImage(width: w, height: h, pixels: result)
     }
 
+    /// `target[x] = half[0]·centre[x] + Σ_t half[t]·(taps[2t][x] + taps[2t+1][x])` for x in `columns`:
+    /// the symmetric kernel applied with the taps at ±t given as pointers (the row shifted by t in
+    /// the horizontal pass, the rows above and below in the vertical one). 32 columns at a time with
+    /// four independent sums (one sum would be a chain of dependent adds), then 8, then 1.
     @inline(__always)
-    static func borderSum(_ input: UnsafePointer<Float>, _ x: Int, _ w: Int, _ half: [Float]) -> Float {
+    static func symmetricSums(into target: UnsafeMutablePointer<Float>, centre: UnsafePointer<Float>,
+                              taps: UnsafeMutablePointer<UnsafePointer<Float>>, half: UnsafeBufferPointer<Float>,
+                              columns: Range<Int>) {
+        var x = columns.lowerBound
+        let k0 = SIMD8<Float>(repeating: half[0])
+        while x + 32 <= columns.upperBound {
+            var s0 = k0 * load8(centre + x), s1 = k0 * load8(centre + x + 8)
+            var s2 = k0 * load8(centre + x + 16), s3 = k0 * load8(centre + x + 24)
+            for t in 1..<half.count {
+                let k = SIMD8<Float>(repeating: half[t])
+                let a = taps[2 * t] + x, b = taps[2 * t + 1] + x
+                s0 += k * (load8(a) + load8(b))
+                s1 += k * (load8(a + 8) + load8(b + 8))
+                s2 += k * (load8(a + 16) + load8(b + 16))
+                s3 += k * (load8(a + 24) + load8(b + 24))
+            }
+            store8(target + x, s0); store8(target + x + 8, s1)
+            store8(target + x + 16, s2); store8(target + x + 24, s3)
+            x += 32
+        }
+        while x + 8 <= columns.upperBound {
+            var sum = k0 * load8(centre + x)
+            for t in 1..<half.count {
+                sum += SIMD8<Float>(repeating: half[t]) * (load8(taps[2 * t] + x) + load8(taps[2 * t + 1] + x))
+            }
+            store8(target + x, sum)
+            x += 8
+        }
+        while x < columns.upperBound {
+            var sum = half[0] * centre[x]
+            for t in 1..<half.count { sum += half[t] * (taps[2 * t][x] + taps[2 * t + 1][x]) }
+            target[x] = sum
+            x += 1
+        }
+    }
+
+    @inline(__always)
+    static func borderSum(_ input: UnsafePointer<Float>, _ x: Int, _ w: Int, _ half: UnsafeBufferPointer<Float>) -> Float {
         var sum = half[0] * input[x]
         for t in 1..<half.count { sum += half[t] * (input[reflect(x - t, w)] + input[reflect(x + t, w)]) }
         return sum
@@ -163,18 +155,7 @@ enum GaussianBlur {
     }
 
     @inline(__always)
-    static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
     static func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
-}
-
-/// A pointer that concurrent workers write at disjoint indices (see `SharedBuffer`).
-struct SharedPointer<Element>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Element>
-    init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
 }

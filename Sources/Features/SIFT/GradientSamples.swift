@@ -1,6 +1,6 @@
 /// Gradient samples of a window around a keypoint, gathered first and turned into magnitudes
 /// and angles eight at a time (the branchy window walk and the arithmetic apart, as OpenCV's
-/// SIFT does): `dx`, `dy` and `weight` are filled by the caller, `finish()` computes
+/// SIFT does): `gather` fills `dx`, `dy`, `weight` and the extras, `finish()` computes
 /// `magnitude = weight · |(dx, dy)|` and `angle = atan2(dy, dx)` in (−π, π].
 struct GradientSamples {
     /// Per-sample arrays, `capacity` long (rounded up to 8); `count` are valid.
@@ -20,10 +20,31 @@ struct GradientSamples {
 
     func deallocate() { storage.deallocate() }
 
+    /// Walks the (2·radius + 1)² window around pixel (px, py), leaving out pixels whose central
+    /// difference would reach outside the image, and keeps each pixel for which `accept(i, j)`
+    /// (row and column offsets) returns its weight and two extra values, with its gradient
+    /// `dx = I(x+1) − I(x−1)`, `dy = I(y−1) − I(y+1)` (y up).
     @inline(__always)
-    mutating func append(dx x: Float, dy y: Float, weight w: Float) {
-        dx[count] = x; dy[count] = y; weight[count] = w
-        count += 1
+    mutating func gather(_ image: GrayImage, x px: Int, y py: Int, radius: Int,
+                         accept: (_ i: Int, _ j: Int) -> (weight: Float, extra0: Float, extra1: Float)?) {
+        let width = image.width
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for i in -radius...radius {
+                let r = py + i
+                guard r > 0, r < image.height - 1 else { continue }
+                let row = r * width
+                for j in -radius...radius {
+                    let col = px + j
+                    guard col > 0, col < width - 1, let kept = accept(i, j) else { continue }
+                    dx[count] = pixels[row + col + 1] - pixels[row + col - 1]
+                    dy[count] = pixels[row - width + col] - pixels[row + width + col]
+                    weight[count] = kept.weight
+                    extra0[count] = kept.extra0
+                    extra1[count] = kept.extra1
+                    count += 1
+                }
+            }
+        }
     }
 
     /// Magnitudes and angles of the first `count` samples (the tail of the last group of 8 is

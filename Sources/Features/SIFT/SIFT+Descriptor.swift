@@ -21,33 +21,18 @@ extension SIFT {
         let weightScale = expScale / (histogramWidth * histogramWidth)
         let axisWeights = (0...radius).map { Float(exp(Double($0 * $0) * weightScale)) }
         let rowStride = (d + 2) * (n + 2), columnStride = n + 2
-        let width = image.width
         let half = Float(d) / 2 - 0.5
         // Pass 1: the samples inside the rotated grid, with their bin coordinates.
         var samples = GradientSamples(capacity: (2 * radius + 1) * (2 * radius + 1))
         defer { samples.deallocate() }
-        image.pixels.withUnsafeBufferPointer { pixels in
         axisWeights.withUnsafeBufferPointer { axisWeights in
-            for i in -radius...radius {
-                let r = py + i
-                guard r > 0, r < image.height - 1 else { continue }
-                let row = r * width
-                let rowWeight = axisWeights[abs(i)]
-                for j in -radius...radius {
-                    let col = px + j
-                    guard col > 0, col < width - 1 else { continue }
-                    // Rotate the offset into the keypoint frame, in cell units.
-                    let cbin = Float(j) * cosT - Float(i) * sinT + half
-                    let rbin = Float(j) * sinT + Float(i) * cosT + half
-                    guard rbin > -1, rbin < Float(d), cbin > -1, cbin < Float(d) else { continue }
-                    samples.extra0[samples.count] = rbin
-                    samples.extra1[samples.count] = cbin
-                    samples.append(dx: pixels[row + col + 1] - pixels[row + col - 1],
-                                   dy: pixels[row - width + col] - pixels[row + width + col],
-                                   weight: rowWeight * axisWeights[abs(j)])
-                }
+            samples.gather(image, x: px, y: py, radius: radius) { i, j in
+                // Rotate the offset into the keypoint frame, in cell units.
+                let cbin = Float(j) * cosT - Float(i) * sinT + half
+                let rbin = Float(j) * sinT + Float(i) * cosT + half
+                guard rbin > -1, rbin < Float(d), cbin > -1, cbin < Float(d) else { return nil }
+                return (axisWeights[abs(i)] * axisWeights[abs(j)], rbin, cbin)
             }
-        }
         }
         // Pass 2: magnitudes and angles, eight at a time.
         samples.finish()

@@ -135,24 +135,10 @@ extension SIFT {
         let px = Int(c.x.rounded()), py = Int(c.y.rounded())
         let factor = -1 / (2 * weightSigma * weightSigma)
         let axisWeights = (0...radius).map { Float(exp(Double($0 * $0) * factor)) }
-        let width = image.width
         var samples = GradientSamples(capacity: (2 * radius + 1) * (2 * radius + 1))
         defer { samples.deallocate() }
-        image.pixels.withUnsafeBufferPointer { pixels in
         axisWeights.withUnsafeBufferPointer { axisWeights in
-            for i in -radius...radius {
-                let y = py + i
-                guard y > 0, y < image.height - 1 else { continue }
-                let row = y * width
-                for j in -radius...radius {
-                    let x = px + j
-                    guard x > 0, x < width - 1 else { continue }
-                    samples.append(dx: pixels[row + x + 1] - pixels[row + x - 1],
-                                   dy: pixels[row - width + x] - pixels[row + width + x],
-                                   weight: axisWeights[abs(i)] * axisWeights[abs(j)])
-                }
-            }
-        }
+            samples.gather(image, x: px, y: py, radius: radius) { i, j in (axisWeights[abs(i)] * axisWeights[abs(j)], 0, 0) }
         }
         samples.finish()
         var raw = [Double](repeating: 0, count: bins)

@@ -131,23 +131,27 @@ public enum SIFT {
         return features
     }
 
-    /// `gauss[i + 1] − gauss[i]` for each pair of neighbouring scales, the layers in parallel.
+    /// `gauss[i + 1] − gauss[i]` for each pair of neighbouring scales, rows in parallel.
     static func differenceOfGaussians(_ gauss: [GrayImage]) -> [GrayImage] {
-        let count = gauss.count - 1
         let w = gauss[0].width, h = gauss[0].height
-        let results = ImageSlots(count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            let pixels = [Float](unsafeUninitializedCapacity: w * h) { target, initialized in
-                gauss[i + 1].pixels.withUnsafeBufferPointer { upper in
-                    gauss[i].pixels.withUnsafeBufferPointer { lower in
-                        for k in 0..<(w * h) { target[k] = upper[k] - lower[k] }
+        return (0..<(gauss.count - 1)).map { i in
+            let pixels = [Float](unsafeUninitializedCapacity: w * h) { storage, initialized in
+                let target = SharedPointer(storage.baseAddress!)
+                let (upper, lower) = (gauss[i + 1], gauss[i])
+                let chunk = 64
+                DispatchQueue.concurrentPerform(iterations: (h + chunk - 1) / chunk) { block in
+                    upper.pixels.withUnsafeBufferPointer { upper in
+                    lower.pixels.withUnsafeBufferPointer { lower in
+                        for k in (block * chunk * w)..<(min(h, block * chunk + chunk) * w) {
+                            target.base[k] = upper[k] - lower[k]
+                        }
+                    }
                     }
                 }
                 initialized = w * h
             }
-            results.set(i, GrayImage(width: w, height: h, pixels: pixels))
+            return GrayImage(width: w, height: h, pixels: pixels)
         }
-        return results.images
     }
 
     /// A detected keypoint in its octave's pixel indices.
@@ -238,20 +242,4 @@ public enum SIFT {
         }
         return pyramid
     }
-}
-
-/// Images produced by concurrent workers, one slot each.
-final class ImageSlots: @unchecked Sendable {
-    private var slots: [GrayImage?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = [GrayImage?](repeating: nil, count: count) }
-
-    func set(_ index: Int, _ image: GrayImage) {
-        lock.lock()
-        slots[index] = image
-        lock.unlock()
-    }
-
-    var images: [GrayImage] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
 }

@@ -164,37 +164,29 @@ private func appendSolutions(line l: Vector3, a: (Double, Double, Double), m: (D
     let (a01, _, a12) = a
     let (m01, m02, m12) = m
     let (ra, rb) = ratios
-    if abs(l.x) >= abs(l.z) {
-        // λ0 = w0 λ2 + w1 λ1; τ = λ1/λ2 from Q2 = 0, scale from E12.
-        guard l.x != 0 else { return }
-        let w0 = -l.z / l.x, w1 = -l.y / l.x
-        let roots = realQuadraticRoots(w1 * w1 - rb, 2 * (w0 * w1 - m02 * w1 + rb * m12),
-                                       w0 * w0 - 2 * m02 * w0 + 1 - rb)
-        for k in 0..<roots.count {
-            let tau = roots[k]
-            guard tau > 0 else { continue }
-            let lambda2 = (a12 / (tau * (tau - 2 * m12) + 1)).squareRoot()
-            let lambda1 = tau * lambda2
-            let lambda0 = w0 * lambda2 + w1 * lambda1
-            guard lambda0 > 0 else { continue }
-            appendPose(depths: (lambda0, lambda1, lambda2), a: a, m: m, y: y, X: X,
-                       worldFrameInverse: worldFrameInverse, into: &poses)
-        }
-    } else {
-        // λ2 = w0 λ0 + w1 λ1; τ = λ1/λ0 from Q1 = 0, scale from E01.
-        let w0 = -l.x / l.z, w1 = -l.y / l.z
-        let roots = realQuadraticRoots(1 - ra - ra * w1 * w1 + 2 * ra * m12 * w1,
-                                       2 * (ra * m12 * w0 - m01 - ra * w0 * w1), 1 - ra * w0 * w0)
-        for k in 0..<roots.count {
-            let tau = roots[k]
-            guard tau > 0 else { continue }
-            let lambda0 = (a01 / (tau * (tau - 2 * m01) + 1)).squareRoot()
-            let lambda1 = tau * lambda0
-            let lambda2 = w0 * lambda0 + w1 * lambda1
-            guard lambda2 > 0 else { continue }
-            appendPose(depths: (lambda0, lambda1, lambda2), a: a, m: m, y: y, X: X,
-                       worldFrameInverse: worldFrameInverse, into: &poses)
-        }
+    // Eliminate the depth with the larger line coefficient: either λ0 = w0 λ2 + w1 λ1 with
+    // τ = λ1/λ2 from Q2 = 0 and the scale from E12, or λ2 = w0 λ0 + w1 λ1 with τ = λ1/λ0 from
+    // Q1 = 0 and the scale from E01.
+    let eliminateFirst = abs(l.x) >= abs(l.z)
+    let pivot = eliminateFirst ? l.x : l.z
+    guard pivot != 0 else { return }
+    let w0 = -(eliminateFirst ? l.z : l.x) / pivot, w1 = -l.y / pivot
+    let roots = eliminateFirst
+        ? realQuadraticRoots(w1 * w1 - rb, 2 * (w0 * w1 - m02 * w1 + rb * m12), w0 * w0 - 2 * m02 * w0 + 1 - rb)
+        : realQuadraticRoots(1 - ra - ra * w1 * w1 + 2 * ra * m12 * w1, 2 * (ra * m12 * w0 - m01 - ra * w0 * w1),
+                             1 - ra * w0 * w0)
+    // The distance fixing the scale, and the cosine between the two depths τ relates.
+    let (scaleDistance, scaleCosine) = eliminateFirst ? (a12, m12) : (a01, m01)
+    for k in 0..<roots.count {
+        let tau = roots[k]
+        guard tau > 0 else { continue }
+        // λ_ref with λ_other = τ·λ_ref: λ_ref²(τ² − 2 m τ + 1) = a.
+        let reference = (scaleDistance / (tau * (tau - 2 * scaleCosine) + 1)).squareRoot()
+        let lambda1 = tau * reference
+        let eliminated = w0 * reference + w1 * lambda1
+        guard eliminated > 0 else { continue }
+        let depths = eliminateFirst ? (eliminated, lambda1, reference) : (reference, lambda1, eliminated)
+        appendPose(depths: depths, a: a, m: m, y: y, X: X, worldFrameInverse: worldFrameInverse, into: &poses)
     }
 }
 

@@ -11,6 +11,13 @@ final class StoreRecoveryTests: XCTestCase {
                       descriptorDimension: 4, scores: [Float](repeating: 1, count: n), imageSize: SIMD2(64, 48))
     }
 
+    /// Opens a feature store for update the way `reloc extract` does, collecting the warnings.
+    func reopenFeatureStore(_ path: String) throws -> (FeatureStore, StoreJournal, [String]) {
+        var warnings: [String] = []
+        let (store, journal) = try openForUpdateOrRebuild(path, warn: { warnings.append($0) }) { try FeatureStore(path: path, mode: $0) }
+        return (store, journal, warnings)
+    }
+
     func testUnfinishedStoreKeepsOnlyConfirmedEntries() throws {
         let path = TestSupport.temporaryFolder(self) + "/feats.h5"
         var warnings: [String] = []
@@ -69,8 +76,7 @@ final class StoreRecoveryTests: XCTestCase {
         // Killed before HDF5 wrote its superblock: a few bytes, and the journal.
         try Data([0x89, 0x48, 0x44]).write(to: URL(fileURLWithPath: path))
         try Data((StoreJournal.header + "\ndb/a.jpg\ndb/b.j").utf8).write(to: URL(fileURLWithPath: path + ".journal"))
-        var warnings: [String] = []
-        let (store, journal) = try openForUpdateOrRebuild(path, warn: { warnings.append($0) }) { try FeatureStore(path: path, mode: $0) }
+        let (store, journal, warnings) = try reopenFeatureStore(path)
         XCTAssertEqual(try store.names(), [])
         XCTAssertTrue(warnings.first?.contains("rebuilt with its 0 confirmed entries") ?? false, "\(warnings)")
         journal.close(flushing: store.flush)
@@ -85,8 +91,7 @@ final class StoreRecoveryTests: XCTestCase {
             journal.close(flushing: store.flush)
         }
         try Data("something else\na.jpg\n".utf8).write(to: URL(fileURLWithPath: path + ".journal"))
-        var warnings: [String] = []
-        let (store, journal) = try openForUpdateOrRebuild(path, warn: { warnings.append($0) }) { try FeatureStore(path: path, mode: $0) }
+        let (store, journal, warnings) = try reopenFeatureStore(path)
         XCTAssertEqual(try store.names(), [])
         XCTAssertTrue(warnings.first?.contains("is not one reloc wrote, so no entry is confirmed") ?? false, "\(warnings)")
         journal.close(flushing: store.flush)
@@ -95,8 +100,7 @@ final class StoreRecoveryTests: XCTestCase {
     func testUnreadableStoreWithoutJournalIsMovedAside() throws {
         let path = TestSupport.temporaryFolder(self) + "/feats.h5"
         try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: path))
-        var warnings: [String] = []
-        let (store, journal) = try openForUpdateOrRebuild(path, warn: { warnings.append($0) }) { try FeatureStore(path: path, mode: $0) }
+        let (store, journal, warnings) = try reopenFeatureStore(path)
         XCTAssertEqual(try store.names(), [])
         XCTAssertTrue(warnings.first?.contains("moved to \(path).corrupt") ?? false, "\(warnings)")
         XCTAssertEqual(FileManager.default.contents(atPath: path + ".corrupt"), Data("not hdf5".utf8))
