@@ -2,7 +2,7 @@ import Foundation
 import Geometry
 import Reloc
 
-/// `RelocBench pnp [--problems K] [--export DIR] [--refine no]`: absolute pose (LO-RANSAC P3P + Ceres
+/// `RelocBench pnp [--problems K] [--sizes 100,1000] [--outliers 0,50] [--export DIR] [--refine no]`: absolute pose (LO-RANSAC P3P + Ceres
 /// refinement, 12 px) on synthetic problems with n = 100, 1000, 5000 correspondences,
 /// outlier ratios 0–90 %, 1 px noise: success rate (rotation < 1° and position < 0.1 m of
 /// a scene ~10 m across) and median time. With `--export DIR` the problems and reloc's
@@ -12,16 +12,30 @@ enum PnPBenchmark {
     static let outlierRatios = [0.0, 0.25, 0.5, 0.75, 0.9]
 
     static func run(_ arguments: [String]) throws {
-        let options = try BenchArguments(arguments, allowed: ["problems", "export", "refine"])
+        let options = try BenchArguments(arguments, allowed: ["problems", "sizes", "outliers", "export", "refine"])
         let refine = options.string("refine") != "no"
         let problemsPerCell = options.int("problems", 20)
         let export = options.string("export")
+        let chosenSizes = try options.string("sizes").map { list in
+            try list.split(separator: ",").map { item -> Int in
+                guard let n = Int(item), n >= 3 else { throw BenchError("--sizes: '\(item)' is not a count ≥ 3") }
+                return n
+            }
+        } ?? sizes
+        let chosenRatios = try options.string("outliers").map { list in
+            try list.split(separator: ",").map { item -> Double in
+                guard let percent = Double(item), percent >= 0, percent < 100 else {
+                    throw BenchError("--outliers: '\(item)' is not a percentage in [0, 100)")
+                }
+                return percent / 100
+            }
+        } ?? outlierRatios
         if let export { try FileManager.default.createDirectory(atPath: export, withIntermediateDirectories: true) }
         let camera = try Camera(model: .simpleRadial, width: 1600, height: 1200, params: [1400, 800, 600, -0.03])
         var records: [String] = []
         print("n      outliers  success  median time [ms]  median inliers  RANSAC iterations  local optimisations  refinement iterations")
-        for n in sizes {
-            for ratio in outlierRatios {
+        for n in chosenSizes {
+            for ratio in chosenRatios {
                 var times: [Double] = [], inliers: [Double] = [], refineIterations: [Double] = []
                 var ransacIterations: [Double] = [], localOptimizations: [Double] = []
                 var successes = 0

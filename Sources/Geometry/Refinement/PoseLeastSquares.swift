@@ -34,72 +34,98 @@ public enum RobustLoss: Equatable, Sendable {
 func refinePoseLeastSquares(_ initial: Rigid3, normalizedPoints x: [Vector2], worldPoints X: [Vector3],
                             indices: [Int], loss: RobustLoss, maxIterations: Int = 25) -> (pose: Rigid3, cost: Double)? {
     guard indices.count >= 3 else { return nil }
-    var pose = initial
-    func totalCost(_ pose: Rigid3) -> Double {
-        let r = pose.rotation.matrix
-        var total = 0.0
-        for i in indices {
-            let p = r * X[i] + pose.translation
-            guard p.z > 0 else { total += loss.cost(.greatestFiniteMagnitude); continue }
-            let dx = p.x / p.z - x[i].x, dy = p.y / p.z - x[i].y
-            total += loss.cost(dx * dx + dy * dy)
-        }
-        return total
+    // The used points, gathered once: X, Y, Z, u, v interleaved per point.
+    var packed = [Double](repeating: 0, count: 5 * indices.count)
+    for (k, i) in indices.enumerated() {
+        packed[5 * k] = X[i].x; packed[5 * k + 1] = X[i].y; packed[5 * k + 2] = X[i].z
+        packed[5 * k + 3] = x[i].x; packed[5 * k + 4] = x[i].y
     }
-    var cost = totalCost(pose)
-    var lambda = 1e-4
-    for _ in 0..<maxIterations {
-        var jtj = [Double](repeating: 0, count: 36)
-        var jtr = [Double](repeating: 0, count: 6)
-        let r = pose.rotation.matrix
-        var used = 0
-        for i in indices {
-            let a = r * X[i]
-            let p = a + pose.translation
-            guard p.z > 0 else { continue }
-            let iz = 1 / p.z
-            let u = p.x * iz, v = p.y * iz
-            let ru = u - x[i].x, rv = v - x[i].y
-            let w = loss.weight(ru * ru + rv * rv)
-            guard w > 0 else { continue }
-            used += 1
-            // dr/dp = [[1/z, 0, -u/z], [0, 1/z, -v/z]]; dp/dω = -[a]×, dp/dt = I, so
-            // du/dω = (1/z)(-u a_y, a_z + u a_x... written out below), du/dt = (1/z)(1, 0, -u).
-            let ju = SIMD8<Double>(iz * (-u * a.y), iz * (a.z + u * a.x), iz * (-a.y), iz, 0, -u * iz, 0, 0)
-            let jv = SIMD8<Double>(iz * (-a.z - v * a.y), iz * (v * a.x), iz * a.x, 0, iz, -v * iz, 0, 0)
-            for row in 0..<6 {
-                jtr[row] += w * (ju[row] * ru + jv[row] * rv)
-                let wu = w * ju[row], wv = w * jv[row]
-                for col in row..<6 { jtj[row * 6 + col] += wu * ju[col] + wv * jv[col] }
-            }
-        }
-        guard used >= 3 else { return nil }
-        for row in 0..<6 { for col in 0..<row { jtj[row * 6 + col] = jtj[col * 6 + row] } }
-        var improved = false
-        for _ in 0..<8 {
-            var damped = jtj
-            for k in 0..<6 { damped[k * 6 + k] += lambda * max(jtj[k * 6 + k], 1e-12) }
-            guard let step = solveSymmetric6(damped, jtr.map { -$0 }) else { lambda *= 10; continue }
-            let omega = Vector3(step[0], step[1], step[2])
-            let candidate = Rigid3(rotation: (Quaternion(rotationVector: omega) * pose.rotation).normalized(),
-                                   translation: pose.translation + Vector3(step[3], step[4], step[5]))
-            let candidateCost = totalCost(candidate)
-            if candidateCost < cost {
-                let stepSize = step.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                let decrease = (cost - candidateCost) / max(cost, .leastNormalMagnitude)
+    return packed.withUnsafeBufferPointer { points in
+        var pose = initial
+        guard var current = NormalEquations(pose, points: points, loss: loss), current.used >= 3 else { return nil }
+        var lambda = 1e-4
+        for _ in 0..<maxIterations {
+            var improved = false
+            for _ in 0..<8 {
+                guard let step = current.dampedStep(lambda: lambda) else { lambda *= 10; continue }
+                let candidate = Rigid3(rotation: (Quaternion(rotationVector: Vector3(step[0], step[1], step[2])) * pose.rotation).normalized(),
+                                       translation: pose.translation + Vector3(step[3], step[4], step[5]))
+                // The candidate's cost and, should it be taken, its normal equations in one pass.
+                guard let next = NormalEquations(candidate, points: points, loss: loss), next.cost < current.cost else {
+                    lambda *= 10
+                    continue
+                }
+                let stepSize = (step * step).sum().squareRoot()
+                let decrease = (current.cost - next.cost) / max(current.cost, .leastNormalMagnitude)
                 pose = candidate
-                cost = candidateCost
+                current = next
                 lambda = max(lambda / 10, 1e-10)
                 improved = true
                 // Converged: the step or the relative cost decrease is negligible.
-                if stepSize < 1e-10 || decrease < 1e-10 { return (pose, cost) }
+                if stepSize < 1e-10 || decrease < 1e-10 { return (pose, current.cost) }
                 break
             }
-            lambda *= 10
+            guard improved, current.used >= 3 else { break }
         }
-        if !improved { break }
+        return (pose, current.cost)
     }
-    return (pose, cost)
+}
+
+/// Cost, JᵀWJ and JᵀWr of the pose problem at one pose, in one pass over the
+/// packed points (X, Y, Z, u, v each).
+private struct NormalEquations {
+    var cost = 0.0
+    var used = 0
+    /// Rows of JᵀWJ (lanes 0..<6) and JᵀWr.
+    var h0 = SIMD8<Double>.zero, h1 = SIMD8<Double>.zero, h2 = SIMD8<Double>.zero
+    var h3 = SIMD8<Double>.zero, h4 = SIMD8<Double>.zero, h5 = SIMD8<Double>.zero
+    var g = SIMD8<Double>.zero
+
+    /// nil when the cost is not finite.
+    init?(_ pose: Rigid3, points: UnsafeBufferPointer<Double>, loss: RobustLoss) {
+        let (r0, r1, r2) = pose.rotation.matrix.rows
+        let t = pose.translation
+        let base = points.baseAddress!
+        for k in 0..<(points.count / 5) {
+            let q = base + 5 * k
+            let P = SIMD3<Double>(q[0], q[1], q[2])
+            let a = SIMD3<Double>((r0 * P).sum(), (r1 * P).sum(), (r2 * P).sum())
+            let p = a + t
+            guard p.z > 0 else { cost += loss.cost(.greatestFiniteMagnitude); continue }
+            let iz = 1 / p.z
+            let u = p.x * iz, v = p.y * iz
+            let ru = u - q[3], rv = v - q[4]
+            let r2 = ru * ru + rv * rv
+            cost += loss.cost(r2)
+            let w = loss.weight(r2)
+            guard w > 0 else { continue }
+            used += 1
+            // dr/dp = [[1/z, 0, -u/z], [0, 1/z, -v/z]], dp/dω = -[a]×, dp/dt = I.
+            let ju = SIMD8<Double>(-u * a.y, a.z + u * a.x, -a.y, 1, 0, -u, 0, 0) * iz
+            let jv = SIMD8<Double>(-a.z - v * a.y, v * a.x, a.x, 0, 1, -v, 0, 0) * iz
+            let wu = w * ju, wv = w * jv
+            g += wu * ru + wv * rv
+            h0 += wu[0] * ju + wv[0] * jv
+            h1 += wu[1] * ju + wv[1] * jv
+            h2 += wu[2] * ju + wv[2] * jv
+            h3 += wu[3] * ju + wv[3] * jv
+            h4 += wu[4] * ju + wv[4] * jv
+            h5 += wu[5] * ju + wv[5] * jv
+        }
+        guard cost.isFinite else { return nil }
+    }
+
+    /// The Levenberg–Marquardt step (JᵀWJ + λ diag) δ = −JᵀWr; nil when not positive definite.
+    func dampedStep(lambda: Double) -> SIMD8<Double>? {
+        let rows = [h0, h1, h2, h3, h4, h5]
+        var a = [Double](repeating: 0, count: 36)
+        for r in 0..<6 {
+            for c in 0..<6 { a[r * 6 + c] = rows[r][c] }
+            a[r * 6 + r] += lambda * max(rows[r][r], 1e-12)
+        }
+        guard let step = solveSymmetric6(a, (0..<6).map { -g[$0] }) else { return nil }
+        return SIMD8<Double>(step[0], step[1], step[2], step[3], step[4], step[5], 0, 0)
+    }
 }
 
 /// Solves a symmetric positive-definite 6×6 system by Cholesky; nil if not positive definite.
