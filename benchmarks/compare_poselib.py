@@ -3,7 +3,7 @@
 
 Usage (from the repository root; needs `pip install poselib numpy`):
     swift build -c release --product RelocBench
-    python3 benchmarks/compare_poselib.py [--problems 20] [--dir /tmp/reloc-pnp]
+    python3 benchmarks/compare_poselib.py [--problems 20] [--repeats 5] [--dir /tmp/reloc-pnp]
 
 RelocBench pnp generates the problems (n = 100, 1000, 5000; outliers 0-90 %; 1 px noise),
 solves them (LO-RANSAC P3P + Ceres refinement) and exports them with its per-problem times.
@@ -12,6 +12,9 @@ This script solves the same files with poselib.estimate_absolute_pose at the sam
 PoseLib's extra factor (dyn_num_trials_mult = 1), Cauchy refinement with scale 1 px. Both run
 single-threaded (OPENBLAS_NUM_THREADS=1 for reloc). Success: rotation < 1 deg and camera
 centre < 0.1 m from the truth. Prints the time ratio reloc / PoseLib per cell.
+With --repeats R (default 5) both solve each problem R times in a row and its time is the
+median: warm caches on both sides. --repeats 1 times one cold call each, right after the
+problem was generated and the previous one written (reloc) or loaded with numpy (PoseLib).
 """
 import argparse
 import json
@@ -43,13 +46,15 @@ def errors(R, t, truth):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--problems", type=int, default=20, help="problems per cell")
+    parser.add_argument("--repeats", type=int, default=5, help="solves per problem; its time is their median")
     parser.add_argument("--dir", default="/tmp/reloc-pnp", help="where RelocBench exports the problems")
     parser.add_argument("--bench", default=".build/release/RelocBench")
     args = parser.parse_args()
 
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     print("RelocBench pnp ...", file=sys.stderr)
-    subprocess.run([args.bench, "pnp", "--problems", str(args.problems), "--export", args.dir], check=True, env=env,
+    subprocess.run([args.bench, "pnp", "--problems", str(args.problems), "--repeats", str(args.repeats),
+                    "--export", args.dir], check=True, env=env,
                    stdout=subprocess.DEVNULL)
     meta = json.load(open(os.path.join(args.dir, "reloc.json")))
     cam = meta["camera"]
@@ -64,9 +69,12 @@ def main():
         data = np.loadtxt(os.path.join(args.dir, problem["name"] + ".txt"), ndmin=2)
         p2, p3 = np.ascontiguousarray(data[:, :2]), np.ascontiguousarray(data[:, 2:])
         ransac["seed"] = 0
-        start = time.perf_counter()
-        pose, info = poselib.estimate_absolute_pose(p2, p3, camera, ransac, bundle)
-        elapsed = time.perf_counter() - start
+        times = []
+        for _ in range(max(1, args.repeats)):
+            start = time.perf_counter()
+            pose, info = poselib.estimate_absolute_pose(p2, p3, camera, ransac, bundle)
+            times.append(time.perf_counter() - start)
+        elapsed = statistics.median(times)
         rot, pos = errors(pose.R, pose.t, problem["truth"])
         key = (problem["n"], problem["outliers"])
         cell = cells.setdefault(key, {"reloc": [], "poselib": [], "reloc_ok": 0, "poselib_ok": 0})

@@ -63,10 +63,17 @@ public func estimateAbsolutePose(points2D: [Vector2], points3D: [Vector3], camer
     let estimator = AbsolutePoseEstimator(normalizedPoints: normalizedPoints, worldPoints: points3D)
     guard let report = loRansac(estimator, options: options.ransacOptions(focal: camera.meanFocal)) else { return nil }
 
-    var pose = report.model
+    var pose = report.model.rigid3
     var summary: RefinementSummary?
     if options.refine {
         let inliers = report.inlierMask.indices.filter { report.inlierMask[$0] }
+        // Ceres' start: the Cauchy optimum on the normalized plane (no distortion, one focal),
+        // a few microseconds in Swift; Ceres then only corrects for the camera model.
+        if let start = refinePoseLeastSquares(pose, normalizedPoints: normalizedPoints, worldPoints: points3D, indices: inliers,
+                                              loss: .cauchy(scale: options.refinement.lossScale / camera.meanFocal),
+                                              maxIterations: 10) {
+            pose = start.pose
+        }
         if let refined = try refineAbsolutePose(pose, points2D: inliers.map { points2D[$0] },
                                                 points3D: inliers.map { points3D[$0] }, camera: camera,
                                                 options: options.refinement) {

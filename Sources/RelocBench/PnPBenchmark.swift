@@ -2,7 +2,7 @@ import Foundation
 import Geometry
 import Reloc
 
-/// `RelocBench pnp [--problems K] [--sizes 100,1000] [--outliers 0,50] [--export DIR] [--refine no]`: absolute pose (LO-RANSAC P3P + Ceres
+/// `RelocBench pnp [--problems K] [--sizes 100,1000] [--outliers 0,50] [--repeats R] [--export DIR] [--refine no]`: absolute pose (LO-RANSAC P3P + Ceres
 /// refinement, 12 px) on synthetic problems with n = 100, 1000, 5000 correspondences,
 /// outlier ratios 0–90 %, 1 px noise: success rate (rotation < 1° and position < 0.1 m of
 /// a scene ~10 m across) and median time. With `--export DIR` the problems and reloc's
@@ -12,9 +12,12 @@ enum PnPBenchmark {
     static let outlierRatios = [0.0, 0.25, 0.5, 0.75, 0.9]
 
     static func run(_ arguments: [String]) throws {
-        let options = try BenchArguments(arguments, allowed: ["problems", "sizes", "outliers", "export", "refine"])
+        let options = try BenchArguments(arguments, allowed: ["problems", "sizes", "outliers", "repeats", "export", "refine"])
         let refine = options.string("refine") != "no"
         let problemsPerCell = options.int("problems", 20)
+        // Each problem solved R times in a row, its time the median: warm caches, as in a
+        // loop of localizations, and no interference from the export's file writing.
+        let repeats = max(1, options.int("repeats", 1))
         let export = options.string("export")
         let chosenSizes = try options.string("sizes").map { list in
             try list.split(separator: ",").map { item -> Int in
@@ -44,10 +47,15 @@ enum PnPBenchmark {
                     let problem = makeProblem(camera: camera, count: n, outlierRatio: ratio, seed: seed)
                     var options = AbsolutePoseOptions(thresholdPixels: 12, seed: seed)
                     options.refine = refine
-                    let start = now()
-                    let result = try estimateAbsolutePose(points2D: problem.points2D, points3D: problem.points3D,
+                    var result: AbsolutePoseResult?
+                    var repeatTimes: [Double] = []
+                    for _ in 0..<repeats {
+                        let start = now()
+                        result = try estimateAbsolutePose(points2D: problem.points2D, points3D: problem.points3D,
                                                           camera: camera, options: options)
-                    let elapsed = now() - start
+                        repeatTimes.append(now() - start)
+                    }
+                    let elapsed = median(repeatTimes)
                     times.append(elapsed)
                     var ok = false
                     if let result {

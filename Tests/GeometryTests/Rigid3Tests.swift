@@ -28,4 +28,18 @@ final class Rigid3Tests: XCTestCase {
         let pose = Rigid3(rotation: Quaternion(axis: Vector3(0, 0, 1), angle: .pi / 2), translation: Vector3(1, 2, 3))
         XCTAssertLessThan(norm(pose.cameraCenter - Vector3(-2, 1, -3)), 1e-14)
     }
+
+    func testMatrixFormAppliesTheSameTransformAndConvertsBack() {
+        var rng = SeededGenerator(seed: 5)
+        for _ in 0..<100 {
+            let bFromA = TestSupport.randomRigid(&rng)
+            let matrixForm = Rigid3Matrix(bFromA)
+            let x = Vector3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()) * 10
+            XCTAssertLessThan(norm(matrixForm.apply(x) - bFromA.apply(x)), 1e-12 * max(1, norm(x)))
+            let back = matrixForm.rigid3
+            // q and −q are the same rotation.
+            XCTAssertLessThan(back.rotation.angularDistance(to: bFromA.rotation), 1e-12)
+            XCTAssertEqual(back.translation, bFromA.translation)
+        }
+    }
 }

@@ -31,15 +31,17 @@ public struct AbsolutePoseEstimator: RobustEstimator {
                                           normalizedPoints.map { Float($0.x) }, normalizedPoints.map { Float($0.y) }])
     }
 
+    public typealias Model = Rigid3Matrix
+
     public var sampleSize: Int { 3 }
     public var dataCount: Int { worldPoints.count }
 
-    public func minimalModels(sample: [Int], into models: inout [Rigid3]) {
+    public func minimalModels(sample: [Int], into models: inout [Rigid3Matrix]) {
         solveP3P(bearings: (bearings[sample[0]], bearings[sample[1]], bearings[sample[2]]),
                  points: (worldPoints[sample[0]], worldPoints[sample[1]], worldPoints[sample[2]]), into: &models)
     }
 
-    public func squaredResidual(_ model: Rigid3, at index: Int) -> Double {
+    public func squaredResidual(_ model: Rigid3Matrix, at index: Int) -> Double {
         let p = model.apply(worldPoints[index])
         guard p.z > 0 else { return .infinity }
         let dx = p.x / p.z - normalizedPoints[index].x, dy = p.y / p.z - normalizedPoints[index].y
@@ -49,8 +51,8 @@ public struct AbsolutePoseEstimator: RobustEstimator {
     /// Branch-free MSAC scoring in float, eight correspondences at a time (structure-of-arrays
     /// copies of the data), stopping once the partial score exceeds `bailout`. Only the choice
     /// of the best model uses it; the reported inliers come from `squaredResidual` (double).
-    public func score(_ model: Rigid3, squaredThreshold: Double, bailout: Double) -> (score: Double, inliers: Int) {
-        let (d0, d1, d2) = model.rotation.matrix.rows
+    public func score(_ model: Rigid3Matrix, squaredThreshold: Double, bailout: Double) -> (score: Double, inliers: Int) {
+        let (d0, d1, d2) = model.rotation.rows
         // R (X − c) + (t + R c) = R X + t.
         let tc = model.translation + Vector3((d0 * centroid).sum(), (d1 * centroid).sum(), (d2 * centroid).sum())
         let r0 = SIMD3<Float>(d0), r1 = SIMD3<Float>(d1), r2 = SIMD3<Float>(d2), t = SIMD3<Float>(tc)
@@ -102,9 +104,9 @@ public struct AbsolutePoseEstimator: RobustEstimator {
         return (total, count)
     }
 
-    public func refine(_ model: Rigid3, inliers: [Int], threshold: Double) -> Rigid3? {
-        refinePoseLeastSquares(model, normalizedPoints: normalizedPoints, worldPoints: worldPoints,
-                               indices: inliers, loss: .truncated(threshold: threshold))?.pose
+    public func refine(_ model: Rigid3Matrix, inliers: [Int], threshold: Double) -> Rigid3Matrix? {
+        refinePoseLeastSquares(model.rigid3, normalizedPoints: normalizedPoints, worldPoints: worldPoints,
+                               indices: inliers, loss: .truncated(threshold: threshold)).map { Rigid3Matrix($0.pose) }
     }
 }
 

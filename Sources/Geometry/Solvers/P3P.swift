@@ -22,15 +22,16 @@ import Foundation
 /// world points, parallel bearings, non-finite values) yields no solution, never NaN.
 /// - Returns: up to 4 poses.
 public func solveP3P(bearings y: (Vector3, Vector3, Vector3), points X: (Vector3, Vector3, Vector3)) -> [Rigid3] {
-    var poses: [Rigid3] = []
+    var poses: [Rigid3Matrix] = []
     poses.reserveCapacity(4)
     solveP3P(bearings: y, points: X, into: &poses)
-    return poses
+    return poses.map(\.rigid3)
 }
 
-/// `solveP3P` appending into a caller-owned array (no allocation in RANSAC loops).
+/// `solveP3P` appending into a caller-owned array (no allocation in RANSAC loops), the
+/// rotations as matrices (RANSAC scores with them; no quaternion per hypothesis).
 public func solveP3P(bearings yIn: (Vector3, Vector3, Vector3), points XIn: (Vector3, Vector3, Vector3),
-                     into poses: inout [Rigid3]) {
+                     into poses: inout [Rigid3Matrix]) {
     var y = yIn, X = XIn
     var d01 = X.0 - X.1, d02 = X.0 - X.2
     var a01 = dot(d01, d01), a02 = dot(d02, d02)
@@ -160,7 +161,7 @@ private func linePair(_ c: Symmetric3) -> (Vector3, Vector3)? {
 @inline(__always)
 private func appendSolutions(line l: Vector3, a: (Double, Double, Double), m: (Double, Double, Double),
                              ratios: (Double, Double), y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3),
-                             worldFrameInverse: Matrix3x3, into poses: inout [Rigid3]) {
+                             worldFrameInverse: Matrix3x3, into poses: inout [Rigid3Matrix]) {
     let (a01, _, a12) = a
     let (m01, m02, m12) = m
     let (ra, rb) = ratios
@@ -193,7 +194,7 @@ private func appendSolutions(line l: Vector3, a: (Double, Double, Double), m: (D
 @inline(__always)
 private func appendPose(depths: (Double, Double, Double), a: (Double, Double, Double), m: (Double, Double, Double),
                         y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3), worldFrameInverse: Matrix3x3,
-                        into poses: inout [Rigid3]) {
+                        into poses: inout [Rigid3Matrix]) {
     var (l0, l1, l2) = depths
     refineDepths(&l0, &l1, &l2, a: a, m: m)
     // R [d01 d02 n] = [v01 v02 v01×v02] with v = the camera-frame differences.
@@ -201,11 +202,11 @@ private func appendPose(depths: (Double, Double, Double), a: (Double, Double, Do
     let v01 = p0 - l1 * y.1, v02 = p0 - l2 * y.2, vn = cross(v01, v02)
     let ym = Matrix3x3(rows: Vector3(v01.x, v02.x, vn.x), Vector3(v01.y, v02.y, vn.y), Vector3(v01.z, v02.z, vn.z))
     let r = ym * worldFrameInverse
-    let q = Quaternion(matrix: r)
-    guard q.isFinite else { return }
     let t = p0 - r * X.0
-    guard t.x.isFinite, t.y.isFinite, t.z.isFinite else { return }
-    poses.append(Rigid3(rotation: q, translation: t))
+    // One sum is NaN or infinite when any entry of R or t is not finite.
+    let check = (t + r.rows.0 + r.rows.1 + r.rows.2).sum()
+    guard check.isFinite else { return }
+    poses.append(Rigid3Matrix(rotation: r, translation: t))
 }
 
 /// Gauss–Newton on the three depth equations. The Jacobian

@@ -81,8 +81,9 @@ final class LORansacTests: XCTestCase {
             let problem = SyntheticPoseProblem(camera: camera, count: 1003, outlierRatio: 0.5, noisePixels: 3, seed: seed)
             // Move the world; the camera moves with it.
             let world = problem.points3D.map { $0 + offset }
-            var pose = problem.camFromWorld
-            pose.translation = pose.translation - pose.rotation.rotate(offset)
+            var shifted = problem.camFromWorld
+            shifted.translation = shifted.translation - shifted.rotation.rotate(offset)
+            let pose = Rigid3Matrix(shifted)
             let normalized = problem.points2D.map { camera.normalizedFromImage($0) }
             let estimator = AbsolutePoseEstimator(normalizedPoints: normalized, worldPoints: world)
             for thresholdPixels in [2.0, 5.0, 12.0] {
