@@ -20,29 +20,39 @@ struct GradientSamples {
 
     func deallocate() { storage.deallocate() }
 
-    /// Walks the (2·radius + 1)² window around pixel (px, py), leaving out pixels whose central
-    /// difference would reach outside the image, and keeps each pixel for which `accept(i, j)`
-    /// (row and column offsets) returns its weight and two extra values, with its gradient
-    /// `dx = I(x+1) − I(x−1)`, `dy = I(y−1) − I(y+1)` (y up).
+    /// Walks the rows −radius...radius around pixel (px, py) and, in row offset i, the column
+    /// offsets `columns(i)` (an interval; empty when lower > upper), leaving out pixels whose
+    /// central difference would reach outside the image. Keeps each pixel with `sample(i, j)`
+    /// (its weight and two extra values) and its gradient `dx = I(x+1) − I(x−1)`,
+    /// `dy = I(y−1) − I(y+1)` (y up). The inner loop has no branch: windows are intervals per
+    /// row (a square, or a rotated square's row span), so the walk costs no test per pixel.
     @inline(__always)
     mutating func gather(_ image: GrayImage, x px: Int, y py: Int, radius: Int,
-                         accept: (_ i: Int, _ j: Int) -> (weight: Float, extra0: Float, extra1: Float)?) {
+                         columns: (_ i: Int) -> (lower: Int, upper: Int),
+                         sample: (_ i: Int, _ j: Int) -> (weight: Float, extra0: Float, extra1: Float)) {
         let width = image.width
+        // Columns 1...width − 2 have both horizontal neighbours.
+        let imageLower = 1 - px, imageUpper = width - 2 - px
         image.pixels.withUnsafeBufferPointer { pixels in
+            let base = pixels.baseAddress!
             for i in -radius...radius {
                 let r = py + i
                 guard r > 0, r < image.height - 1 else { continue }
-                let row = r * width
-                for j in -radius...radius {
-                    let col = px + j
-                    guard col > 0, col < width - 1, let kept = accept(i, j) else { continue }
-                    dx[count] = pixels[row + col + 1] - pixels[row + col - 1]
-                    dy[count] = pixels[row - width + col] - pixels[row + width + col]
-                    weight[count] = kept.weight
-                    extra0[count] = kept.extra0
-                    extra1[count] = kept.extra1
-                    count += 1
+                let span = columns(i)
+                let lower = max(span.lower, imageLower, -radius), upper = min(span.upper, imageUpper, radius)
+                guard lower <= upper else { continue }
+                let center = base + r * width + px
+                var k = count
+                for j in lower...upper {
+                    let kept = sample(i, j)
+                    dx[k] = center[j + 1] - center[j - 1]
+                    dy[k] = center[j - width] - center[j + width]
+                    weight[k] = kept.weight
+                    extra0[k] = kept.extra0
+                    extra1[k] = kept.extra1
+                    k += 1
                 }
+                count = k
             }
         }
     }

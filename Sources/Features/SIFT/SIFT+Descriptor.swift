@@ -25,12 +25,37 @@ extension SIFT {
         // Pass 1: the samples inside the rotated grid, with their bin coordinates.
         var samples = GradientSamples(capacity: (2 * radius + 1) * (2 * radius + 1))
         defer { samples.deallocate() }
+        // Rotate the offset into the keypoint frame, in cell units.
+        @inline(__always) func bins(_ i: Int, _ j: Int) -> (rbin: Float, cbin: Float) {
+            (Float(j) * sinT + Float(i) * cosT + half, Float(j) * cosT - Float(i) * sinT + half)
+        }
+        @inline(__always) func inside(_ i: Int, _ j: Int) -> Bool {
+            let (rbin, cbin) = bins(i, j)
+            return rbin > -1 && rbin < Float(d) && cbin > -1 && cbin < Float(d)
+        }
+        // In row i both bin coordinates are monotonic in j, so the grid's pixels form one
+        // interval: bound it from the two strips −1 < bin < d (in double, widened by 2), then
+        // shrink it with the exact float test used for every pixel.
+        func span(_ i: Int) -> (lower: Int, upper: Int) {
+            var lower = Double(-radius), upper = Double(radius)
+            for (slope, offset) in [(Double(sinT), Double(Float(i) * cosT + half)), (Double(cosT), Double(half - Float(i) * sinT))] {
+                if slope == 0 {
+                    guard offset > -1, offset < Double(d) else { return (1, 0) }
+                    continue
+                }
+                let a = (-1 - offset) / slope, b = (Double(d) - offset) / slope
+                lower = max(lower, min(a, b).rounded(.down) - 2)
+                upper = min(upper, max(a, b).rounded(.up) + 2)
+            }
+            guard lower <= upper else { return (1, 0) }
+            var lo = Int(lower), hi = Int(upper)
+            while lo <= hi, !inside(i, lo) { lo += 1 }
+            while hi >= lo, !inside(i, hi) { hi -= 1 }
+            return (lo, hi)
+        }
         axisWeights.withUnsafeBufferPointer { axisWeights in
-            samples.gather(image, x: px, y: py, radius: radius) { i, j in
-                // Rotate the offset into the keypoint frame, in cell units.
-                let cbin = Float(j) * cosT - Float(i) * sinT + half
-                let rbin = Float(j) * sinT + Float(i) * cosT + half
-                guard rbin > -1, rbin < Float(d), cbin > -1, cbin < Float(d) else { return nil }
+            samples.gather(image, x: px, y: py, radius: radius, columns: span) { i, j in
+                let (rbin, cbin) = bins(i, j)
                 return (axisWeights[abs(i)] * axisWeights[abs(j)], rbin, cbin)
             }
         }

@@ -138,7 +138,9 @@ extension SIFT {
         var samples = GradientSamples(capacity: (2 * radius + 1) * (2 * radius + 1))
         defer { samples.deallocate() }
         axisWeights.withUnsafeBufferPointer { axisWeights in
-            samples.gather(image, x: px, y: py, radius: radius) { i, j in (axisWeights[abs(i)] * axisWeights[abs(j)], 0, 0) }
+            samples.gather(image, x: px, y: py, radius: radius, columns: { _ in (-radius, radius) }) { i, j in
+                (axisWeights[abs(i)] * axisWeights[abs(j)], 0, 0)
+            }
         }
         samples.finish()
         var raw = [Double](repeating: 0, count: bins)
