@@ -41,18 +41,21 @@ struct GradientSamples {
                 let span = columns(i)
                 let lower = max(span.lower, imageLower, -radius), upper = min(span.upper, imageUpper, radius)
                 guard lower <= upper else { continue }
+                // Pointers at column px of the row and its neighbours, indexed by j: no index
+                // arithmetic (and no overflow check) per pixel.
                 let center = base + r * width + px
-                var k = count
+                let left = center - 1, right = center + 1, up = center - width, down = center + width
+                let offset = count &- lower
                 for j in lower...upper {
                     let kept = sample(i, j)
-                    dx[k] = center[j + 1] - center[j - 1]
-                    dy[k] = center[j - width] - center[j + width]
+                    let k = offset &+ j
+                    dx[k] = right[j] - left[j]
+                    dy[k] = up[j] - down[j]
                     weight[k] = kept.weight
                     extra0[k] = kept.extra0
                     extra1[k] = kept.extra1
-                    k += 1
                 }
-                count = k
+                count += upper - lower + 1
             }
         }
     }

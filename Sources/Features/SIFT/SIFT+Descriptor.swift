@@ -19,7 +19,8 @@ extension SIFT {
         // The Gaussian weight depends on |rotated offset|² = (i² + j²)/w², so it separates:
         // exp(s·i²)·exp(s·j²) from one table.
         let weightScale = expScale / (histogramWidth * histogramWidth)
-        let axisWeights = (0...radius).map { Float(exp(Double($0 * $0) * weightScale)) }
+        // Indexed by offset −radius...radius (through a pointer at the middle).
+        let axisWeights = (-radius...radius).map { Float(exp(Double($0 * $0) * weightScale)) }
         let rowStride = (d + 2) * (n + 2), columnStride = n + 2
         let half = Float(d) / 2 - 0.5
         // Pass 1: the samples inside the rotated grid, with their bin coordinates.
@@ -53,10 +54,11 @@ extension SIFT {
             while hi >= lo, !inside(i, hi) { hi -= 1 }
             return (lo, hi)
         }
-        axisWeights.withUnsafeBufferPointer { axisWeights in
+        axisWeights.withUnsafeBufferPointer { table in
+            let axisWeight = table.baseAddress! + radius
             samples.gather(image, x: px, y: py, radius: radius, columns: span) { i, j in
                 let (rbin, cbin) = bins(i, j)
-                return (axisWeights[abs(i)] * axisWeights[abs(j)], rbin, cbin)
+                return (axisWeight[i] * axisWeight[j], rbin, cbin)
             }
         }
         // Pass 2: magnitudes and angles, eight at a time.

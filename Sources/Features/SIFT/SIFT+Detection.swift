@@ -134,12 +134,14 @@ extension SIFT {
         let radius = Int((4.5 * c.sigma).rounded())
         let px = Int(c.x.rounded()), py = Int(c.y.rounded())
         let factor = -1 / (2 * weightSigma * weightSigma)
-        let axisWeights = (0...radius).map { Float(exp(Double($0 * $0) * factor)) }
+        // Indexed by offset −radius...radius (through a pointer at the middle).
+        let axisWeights = (-radius...radius).map { Float(exp(Double($0 * $0) * factor)) }
         var samples = GradientSamples(capacity: (2 * radius + 1) * (2 * radius + 1))
         defer { samples.deallocate() }
-        axisWeights.withUnsafeBufferPointer { axisWeights in
+        axisWeights.withUnsafeBufferPointer { table in
+            let axisWeight = table.baseAddress! + radius
             samples.gather(image, x: px, y: py, radius: radius, columns: { _ in (-radius, radius) }) { i, j in
-                (axisWeights[abs(i)] * axisWeights[abs(j)], 0, 0)
+                (axisWeight[i] * axisWeight[j], 0, 0)
             }
         }
         samples.finish()
