@@ -39,16 +39,18 @@ extension SIFT {
         // shrink it with the exact float test used for every pixel.
         func span(_ i: Int) -> (lower: Int, upper: Int) {
             var lower = Double(-radius), upper = Double(radius)
-            for (slope, offset) in [(Double(sinT), Double(Float(i) * cosT + half)), (Double(cosT), Double(half - Float(i) * sinT))] {
-                if slope == 0 {
-                    guard offset > -1, offset < Double(d) else { return (1, 0) }
-                    continue
-                }
+            // Narrows [lower, upper] to the j with −1 < slope·j + offset < d (widened by 2);
+            // false when no j qualifies.
+            func narrow(slope: Double, offset: Double) -> Bool {
+                if slope == 0 { return offset > -1 && offset < Double(d) }
                 let a = (-1 - offset) / slope, b = (Double(d) - offset) / slope
                 lower = max(lower, min(a, b).rounded(.down) - 2)
                 upper = min(upper, max(a, b).rounded(.up) + 2)
+                return true
             }
-            guard lower <= upper else { return (1, 0) }
+            guard narrow(slope: Double(sinT), offset: Double(Float(i) * cosT + half)),
+                  narrow(slope: Double(cosT), offset: Double(half - Float(i) * sinT)),
+                  lower <= upper else { return (1, 0) }
             var lo = Int(lower), hi = Int(upper)
             while lo <= hi, !inside(i, lo) { lo += 1 }
             while hi >= lo, !inside(i, hi) { hi -= 1 }
