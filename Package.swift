@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // The C library's allocator settings (mallopt); no package.
+        .systemLibrary(name: "CMalloc"),
         // HDF5's native type constants are macros: wrapped in C for the feature store.
         .target(name: "CHDF5Shim", dependencies: ["CHDF5"], cSettings: releaseC),
 
@@ -52,7 +54,7 @@ let package = Package(
 
         .target(name: "Geometry", dependencies: ["CEigenShim"]),
         .target(name: "Features", dependencies: ["CJPEG", "CPNG", "COpenBLAS"]),
-        .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim", "COpenBLAS"]),
+        .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim", "COpenBLAS", "CMalloc"]),
 
         .executableTarget(
             name: "RelocCLI",

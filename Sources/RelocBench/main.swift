@@ -5,6 +5,8 @@ import Reloc
 // Usage: swift run -c release RelocBench <benchmark> [options]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+// As the reloc executable does (freed image buffers stay in the process for the next image).
+AllocatorTuning.keepFreedImageBuffers()
 let benchmarks: [String: ([String]) throws -> Void] = [
     "model-io": ModelIOBenchmark.run,
     "p3p": P3PBenchmark.run,
