@@ -14,11 +14,8 @@ extension SIFT {
             DispatchQueue.concurrentPerform(iterations: h - 2 * border) { index in
                 let y = index + border
                 var local: [Candidate] = []
-                for x in border..<(w - border) {
-                    let v = current[y * w + x]
-                    guard abs(v) > threshold else { continue }
-                    guard isExtremum(v, below, current, above, x, y, w) else { continue }
-                    guard let refined = refine(dog: dog, x: x, y: y, layer: layer, octave: octave, options: options) else { continue }
+                func keep(_ x: Int) {
+                    guard let refined = refine(dog: dog, x: x, y: y, layer: layer, octave: octave, options: options) else { return }
                     if options.upright {
                         var keypoint = refined
                         keypoint.angle = 0
@@ -31,32 +28,89 @@ extension SIFT {
                         }
                     }
                 }
+                below.withUnsafeBufferPointer { b in
+                current.withUnsafeBufferPointer { c in
+                above.withUnsafeBufferPointer { a in
+                    let (b, c, a) = (b.baseAddress!, c.baseAddress!, a.baseAddress!)
+                    // Eight columns at a time, without a branch per pixel; the rest one by one.
+                    var x = border
+                    while x + 8 <= w - border {
+                        let extrema = extremumMask(b, c, a, y * w + x, w, threshold)
+                        if any(extrema) { for k in 0..<8 where extrema[k] { keep(x + k) } }
+                        x += 8
+                    }
+                    while x < w - border {
+                        let v = c[y * w + x]
+                        if abs(v) > threshold && isExtremum(v, b, c, a, x, y, w) { keep(x) }
+                        x += 1
+                    }
+                }
+                }
+                }
                 if !local.isEmpty { found.append(local) }
             }
         }
         return found.all()
     }
 
-    /// Whether v = current[y][x] is ≥ (maximum) or ≤ (minimum) all 26 neighbours in scale space.
+    /// The lanes of the eight values at `c + o` that pass OpenCV's pre-threshold (|v| > threshold)
+    /// and are ≥ (v > 0: maximum) or ≤ (minimum) all 26 neighbours in scale space, as
+    /// `isExtremum` decides pixel by pixel: every neighbour is compared (no early exit), so the
+    /// scan has no data-dependent branch apart from the block's "any candidate" test.
     @inline(__always)
-    static func isExtremum(_ v: Float, _ below: [Float], _ current: [Float], _ above: [Float], _ x: Int, _ y: Int, _ w: Int) -> Bool {
-        below.withUnsafeBufferPointer { b in
-            current.withUnsafeBufferPointer { c in
-                above.withUnsafeBufferPointer { a in
-                    for row in (y - 1)...(y + 1) {
-                        let o = row * w + x
-                        for k in (o - 1)...(o + 1) {
-                            if v > 0 {
-                                if b[k] > v || c[k] > v || a[k] > v { return false }
-                            } else {
-                                if b[k] < v || c[k] < v || a[k] < v { return false }
-                            }
-                        }
-                    }
-                    return true
+    static func extremumMask(_ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
+                             _ o: Int, _ w: Int, _ threshold: Float) -> SIMDMask<SIMD8<Int32>> {
+        let v = load8(c + o)
+        // Explicitly typed bounds: `v .> SIMD8(repeating: threshold)` picks the generic comparison,
+        // which compiles to a loop over the lanes.
+        let upper = SIMD8<Float>(repeating: threshold), lower = SIMD8<Float>(repeating: -threshold)
+        let maximum = v .> upper, minimum = v .< lower
+        guard any(maximum .| minimum) else { return maximum }
+        // Some neighbour above v / below v (the centre itself is neither).
+        var exceeded = SIMDMask<SIMD8<Int32>>(repeating: false), undercut = exceeded
+        // The nine offsets written out: as a loop the masks were kept in memory between steps.
+        compare(b, c, a, o - w - 1, v, &exceeded, &undercut)
+        compare(b, c, a, o - w, v, &exceeded, &undercut)
+        compare(b, c, a, o - w + 1, v, &exceeded, &undercut)
+        compare(b, c, a, o - 1, v, &exceeded, &undercut)
+        compare(b, c, a, o, v, &exceeded, &undercut)
+        compare(b, c, a, o + 1, v, &exceeded, &undercut)
+        compare(b, c, a, o + w - 1, v, &exceeded, &undercut)
+        compare(b, c, a, o + w, v, &exceeded, &undercut)
+        compare(b, c, a, o + w + 1, v, &exceeded, &undercut)
+        return (maximum .& .!exceeded) .| (minimum .& .!undercut)
+    }
+
+    /// Marks the lanes where the three layers at offset k hold a value above / below v.
+    @inline(__always)
+    private static func compare(_ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ k: Int,
+                                _ v: SIMD8<Float>, _ exceeded: inout SIMDMask<SIMD8<Int32>>, _ undercut: inout SIMDMask<SIMD8<Int32>>) {
+        let nb = load8(b + k), nc = load8(c + k), na = load8(a + k)
+        exceeded .|= (nb .> v) .| (nc .> v) .| (na .> v)
+        undercut .|= (nb .< v) .| (nc .< v) .| (na .< v)
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// Whether v = c[y][x] is ≥ (maximum) or ≤ (minimum) all 26 neighbours in scale space
+    /// (layers below, current and above).
+    @inline(__always)
+    static func isExtremum(_ v: Float, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
+                           _ x: Int, _ y: Int, _ w: Int) -> Bool {
+        for row in (y - 1)...(y + 1) {
+            let o = row * w + x
+            for k in (o - 1)...(o + 1) {
+                if v > 0 {
+                    if b[k] > v || c[k] > v || a[k] > v { return false }
+                } else {
+                    if b[k] < v || c[k] < v || a[k] < v { return false }
                 }
             }
         }
+        return true
     }
 
     /// Sub-pixel / sub-scale refinement by a quadratic fit (Brown & Lowe), then the contrast
