@@ -56,12 +56,20 @@ extension SIFT {
             while hi >= lo, !inside(i, hi) { hi -= 1 }
             return (lo, hi)
         }
+        let lanes = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7), halves = SIMD8<Float>(repeating: half)
         axisWeights.withUnsafeBufferPointer { table in
             let axisWeight = table.baseAddress! + radius
-            samples.gather(image, x: px, y: py, radius: radius, columns: span) { i, j in
+            samples.gather(image, x: px, y: py, radius: radius, columns: span, sample: { i, j in
                 let (rbin, cbin) = bins(i, j)
                 return (axisWeight[i] * axisWeight[j], rbin, cbin)
-            }
+            }, sample8: { i, j in
+                // The same operations in the same order as `bins` and the weight above, per lane.
+                let column = SIMD8<Float>(repeating: Float(j)) + lanes
+                let rbin: SIMD8<Float> = column * SIMD8<Float>(repeating: sinT) + SIMD8<Float>(repeating: Float(i) * cosT) + halves
+                let cbin: SIMD8<Float> = column * SIMD8<Float>(repeating: cosT) - SIMD8<Float>(repeating: Float(i) * sinT) + halves
+                let weight = SIMD8<Float>(repeating: axisWeight[i]) * UnsafeRawPointer(axisWeight + j).loadUnaligned(as: SIMD8<Float>.self)
+                return (weight, rbin, cbin)
+            })
         }
         // Pass 2: magnitudes and angles, eight at a time.
         samples.finish()

@@ -194,9 +194,12 @@ extension SIFT {
         defer { samples.deallocate() }
         axisWeights.withUnsafeBufferPointer { table in
             let axisWeight = table.baseAddress! + radius
-            samples.gather(image, x: px, y: py, radius: radius, columns: { _ in (-radius, radius) }) { i, j in
+            samples.gather(image, x: px, y: py, radius: radius, columns: { _ in (-radius, radius) }, sample: { i, j in
                 (axisWeight[i] * axisWeight[j], 0, 0)
-            }
+            }, sample8: { i, j in
+                let weight = SIMD8<Float>(repeating: axisWeight[i]) * UnsafeRawPointer(axisWeight + j).loadUnaligned(as: SIMD8<Float>.self)
+                return (weight, .zero, .zero)
+            })
         }
         samples.finish()
         var raw = [Double](repeating: 0, count: bins)
