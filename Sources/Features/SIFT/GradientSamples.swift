@@ -80,7 +80,7 @@ struct GradientSamples {
     func finish() {
         var k = 0
         let padded = (count + 7) & ~7
-        for t in count..<padded { dx[t] = 0; dy[t] = 0; weight[t] = 0 }
+        for t in count..<padded { dx[t] = 0; dy[t] = 0; weight[t] = 0; extra0[t] = 0; extra1[t] = 0 }
         while k < padded {
             let x = load(dx + k), y = load(dy + k), w = load(weight + k)
             store(magnitude + k, (x * x + y * y).squareRoot() * w)
@@ -89,7 +89,7 @@ struct GradientSamples {
         }
     }
 
-    @inline(__always) private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
@@ -97,7 +97,7 @@ struct GradientSamples {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    @inline(__always) private func store(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 }

@@ -73,32 +73,21 @@ extension SIFT {
         }
         // Pass 2: magnitudes and angles, eight at a time.
         samples.finish()
-        // Pass 3: trilinear distribution into (row, column, orientation) bins.
+        // Pass 3: trilinear distribution into (row, column, orientation) bins: the bins and
+        // weights eight samples at a time, then the adds one sample after the other.
+        let distribution = samples.histogramParts(angle: angle, binsPerRadian: binsPerRadian)
         histogram.withUnsafeMutableBufferPointer { bins in
             for k in 0..<samples.count {
-                let rbin = samples.extra0[k], cbin = samples.extra1[k]
-                let magnitude = samples.magnitude[k]
-                var obin = (samples.angle[k] - angle) * binsPerRadian  // in (−3n/2, n/2]
-                if obin < 0 { obin += Float(n) }
-                if obin < 0 { obin += Float(n) }
-                let r0 = floorInt(rbin), c0 = floorInt(cbin)
-                var o0 = floorInt(obin)
-                let fr = rbin - Float(r0), fc = cbin - Float(c0)
-                obin -= Float(o0)
-                if o0 >= n { o0 -= n }
-                let vR1 = magnitude * fr, vR0 = magnitude - vR1
-                let vRC11 = vR1 * fc, vRC10 = vR1 - vRC11
-                let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
-                let base = ((r0 + 1) * (d + 2) + c0 + 1) * (n + 2) + o0
+                let base = distribution.base(k), obin = distribution.orientation[k]
                 @inline(__always) func add(_ index: Int, _ v: Float) {
                     let v1 = v * obin
                     bins[index] += v - v1
                     bins[index + 1] += v1
                 }
-                add(base, vRC00)
-                add(base + columnStride, vRC01)
-                add(base + rowStride, vRC10)
-                add(base + rowStride + columnStride, vRC11)
+                add(base, distribution.v00[k])
+                add(base + columnStride, distribution.v01[k])
+                add(base + rowStride, distribution.v10[k])
+                add(base + rowStride + columnStride, distribution.v11[k])
             }
         }
         // Fold the wrapped orientation bin and drop the border cells.
@@ -120,18 +109,75 @@ extension SIFT {
         return descriptor
     }
 
-    /// ⌊x⌋ for the finite, moderate values of the descriptor loop, without a call to `floor`
-    /// (the baseline x86-64 target has no rounding instruction): truncate, then step down for
-    /// negative non-integers.
-    @inline(__always)
-    static func floorInt(_ x: Float) -> Int {
-        let t = Int(x)
-        return Float(t) > x ? t - 1 : t
-    }
-
     static func normalize(_ v: inout [Float]) {
         let length = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard length > 1e-12 else { return }
         for k in v.indices { v[k] /= length }
+    }
+}
+
+/// Where each descriptor sample goes in the (row, column, orientation) histogram: the flat index
+/// of its lower corner bin, its fractional orientation bin, and its magnitude split over the four
+/// spatial neighbours (row r0/r0+1 × column c0/c0+1). Views into the samples' storage.
+struct DescriptorBins {
+    /// Int32 indices, stored over the samples' floats (read them with `base(_:)`).
+    let bases: UnsafeMutableRawPointer
+    let orientation, v00, v01, v10, v11: UnsafeMutablePointer<Float>
+
+    @inline(__always) func base(_ k: Int) -> Int { Int(bases.load(fromByteOffset: 4 * k, as: Int32.self)) }
+}
+
+extension GradientSamples {
+    /// The histogram parts of the first `count` samples (after `finish()`; `extra0`/`extra1` are
+    /// the rotated row/column bin coordinates in (−1, 4)), eight at a time, overwriting the
+    /// samples' storage. Exactly the per-sample arithmetic of the scalar loop it replaced:
+    /// o = (angle − keypoint angle)·bins per radian, +8 while negative; ⌊·⌋ of the three bin
+    /// coordinates; fractions; magnitude·fr, the rest, and each times fc, the rest.
+    func histogramParts(angle: Float, binsPerRadian: Float) -> DescriptorBins {
+        let d: Int32 = 4, n: Int32 = 8
+        let parts = DescriptorBins(bases: UnsafeMutableRawPointer(dx),
+                                   orientation: dy, v00: weight, v01: magnitude, v10: self.angle, v11: extra0)
+        let zero = SIMD8<Float>(repeating: 0), eight = SIMD8<Float>(repeating: Float(n))
+        let keypointAngle = SIMD8<Float>(repeating: angle), scale = SIMD8<Float>(repeating: binsPerRadian)
+        // Every vector constant typed: an untyped `SIMD8(repeating:)` operand makes Swift pick the
+        // generic operator, which loops over the lanes.
+        let nInt = SIMD8<Int32>(repeating: n), oneInt = SIMD8<Int32>(repeating: 1)
+        let rowBins = SIMD8<Int32>(repeating: d + 2), orientationBins = SIMD8<Int32>(repeating: n + 2)
+        var k = 0
+        while k < count {
+            let rbin = load(extra0 + k), cbin = load(extra1 + k), magnitude = load(self.magnitude + k)
+            var obin = (load(self.angle + k) - keypointAngle) * scale  // in (−3n/2, n/2]
+            obin = obin.replacing(with: obin + eight, where: obin .< zero)
+            obin = obin.replacing(with: obin + eight, where: obin .< zero)
+            let (r0, r0Int) = floorParts(rbin), (c0, c0Int) = floorParts(cbin), (o0, o0Int) = floorParts(obin)
+            let fr = rbin - r0, fc = cbin - c0
+            let wrapped = o0Int.replacing(with: o0Int &- nInt, where: o0Int .>= nInt)
+            let vR1 = magnitude * fr, vR0 = magnitude - vR1
+            let vRC11 = vR1 * fc, vRC10 = vR1 - vRC11
+            let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
+            let base = ((r0Int &+ oneInt) &* rowBins &+ c0Int &+ oneInt) &* orientationBins &+ wrapped
+            parts.bases.storeBytes(of: base, toByteOffset: 4 * k, as: SIMD8<Int32>.self)
+            store(parts.orientation + k, obin - o0)
+            store(parts.v00 + k, vRC00)
+            store(parts.v01 + k, vRC01)
+            store(parts.v10 + k, vRC10)
+            store(parts.v11 + k, vRC11)
+            k += 8
+        }
+        return parts
+    }
+
+    /// ⌊x⌋ as a float and as an integer, for |x| < 2²²: adding 1.5·2²³ rounds x to an integer
+    /// (the float spacing there is 1) whose value sits in the low mantissa bits; one step down
+    /// where that rounded up. Branch-free, and the baseline x86-64 target has no floor instruction.
+    @inline(__always)
+    private func floorParts(_ x: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Int32>) {
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x + magic
+        let rounded = shifted - magic
+        let roundedInt = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+        let up = rounded .> x
+        return (rounded.replacing(with: rounded - SIMD8<Float>(repeating: 1), where: up),
+                roundedInt.replacing(with: roundedInt &- SIMD8<Int32>(repeating: 1), where: up))
     }
 }
