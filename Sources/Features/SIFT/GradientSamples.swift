@@ -122,3 +122,17 @@ func atan2Float8(_ y: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
     r.replace(with: -r, where: y .< 0)
     return r
 }
+
+/// ⌊x⌋ as a float and as an integer, for |x| < 2²²: adding 1.5·2²³ rounds x to an integer
+/// (the float spacing there is 1) whose value sits in the low mantissa bits; one step down
+/// where that rounded up. Branch-free, and the baseline x86-64 target has no floor instruction.
+@inline(__always)
+func floorParts(_ x: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Int32>) {
+    let magic = SIMD8<Float>(repeating: 12_582_912)
+    let shifted = x + magic
+    let rounded = shifted - magic
+    let roundedInt = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+    let up = rounded .> x
+    return (rounded.replacing(with: rounded - SIMD8<Float>(repeating: 1), where: up),
+            roundedInt.replacing(with: roundedInt &- SIMD8<Int32>(repeating: 1), where: up))
+}

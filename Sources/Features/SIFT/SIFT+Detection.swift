@@ -171,14 +171,6 @@ extension SIFT {
         return SIMD3((c0 * b).sum(), (c1 * b).sum(), (c2 * b).sum()) / det
     }
 
-    /// `Int(x.rounded())` for x ≥ 0 (half away from zero) without a call to `round` (the
-    /// baseline x86-64 target has no rounding instruction); x − trunc(x) is exact.
-    @inline(__always)
-    static func roundNonNegative(_ x: Double) -> Int {
-        let t = Int(x)
-        return x - Double(t) >= 0.5 ? t + 1 : t
-    }
-
     /// Dominant gradient orientations (radians) around a keypoint: a 36-bin histogram over a
     /// radius of 4.5σ with Gaussian weight σ_w = 1.5σ, smoothed, peaks ≥ 0.8 of the maximum,
     /// interpolated by a parabola.
@@ -203,13 +195,9 @@ extension SIFT {
         }
         samples.finish()
         var raw = [Double](repeating: 0, count: bins)
-        let binsPerRadian = Float(bins) / (2 * .pi)
+        let binOf = samples.orientationBins(bins: Int32(bins))
         for k in 0..<samples.count {
-            var angle = samples.angle[k]
-            if angle < 0 { angle += 2 * .pi }
-            var bin = roundNonNegative(Double(binsPerRadian * angle))
-            if bin >= bins { bin -= bins }
-            raw[bin] += Double(samples.magnitude[k])
+            raw[Int(binOf.load(fromByteOffset: 4 * k, as: Int32.self))] += Double(samples.magnitude[k])
         }
         var histogram = [Double](repeating: 0, count: bins)
         for b in 0..<bins {
@@ -244,4 +232,29 @@ final class CandidateCollector: @unchecked Sendable {
     }
 
     func all() -> [SIFT.Candidate] { candidates }
+}
+
+extension GradientSamples {
+    /// The orientation-histogram bin of each of the first `count` samples (after `finish()`),
+    /// eight at a time, as Int32 over the `dx` storage: the angle moved into [0, 2π), times
+    /// bins/2π, rounded half up (as OpenCV's cvRound on these non-negative values), `bins`
+    /// wrapped to 0. The same float operations the per-sample loop did.
+    func orientationBins(bins: Int32) -> UnsafeMutableRawPointer {
+        let target = UnsafeMutableRawPointer(dx)
+        let zero = SIMD8<Float>(repeating: 0), fullTurn = SIMD8<Float>(repeating: 2 * .pi)
+        let scale = SIMD8<Float>(repeating: Float(bins) / (2 * .pi)), half = SIMD8<Float>(repeating: 0.5)
+        let one = SIMD8<Int32>(repeating: 1), count = SIMD8<Int32>(repeating: bins)
+        var k = 0
+        while k < self.count {
+            var angle = load(self.angle + k)
+            angle = angle.replacing(with: angle + fullTurn, where: angle .< zero)
+            let x = scale * angle
+            let (lower, lowerInt) = floorParts(x)
+            var bin = lowerInt.replacing(with: lowerInt &+ one, where: x - lower .>= half)
+            bin = bin.replacing(with: bin &- count, where: bin .>= count)
+            target.storeBytes(of: bin, toByteOffset: 4 * k, as: SIMD8<Int32>.self)
+            k += 8
+        }
+        return target
+    }
 }
