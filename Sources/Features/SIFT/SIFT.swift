@@ -96,6 +96,7 @@ public enum SIFT {
             if a.x != b.x { return a.x < b.x }
             return a.angle < b.angle
         }
+        candidates = removingDuplicates(candidates)
         if options.maxKeypoints > 0 && candidates.count > options.maxKeypoints {
             candidates.removeLast(candidates.count - options.maxKeypoints)
         }
@@ -129,6 +130,25 @@ public enum SIFT {
             features.responses.append(Float(c.response))
         }
         return features
+    }
+
+    /// The candidates without exact repeats (same octave, position, scale and angle), as OpenCV
+    /// drops them before keeping the strongest: two neighbouring DoG samples whose refinement
+    /// converges to the same extremum give the same keypoint twice (1–3 % of them on graf).
+    /// `sorted` is in `extract`'s order, so repeats sit in one run of equal (response, octave, y, x).
+    static func removingDuplicates(_ sorted: [Candidate]) -> [Candidate] {
+        var kept: [Candidate] = []
+        kept.reserveCapacity(sorted.count)
+        var runStart = 0  // first index in `kept` of the current run
+        for c in sorted {
+            if let last = kept.last, last.response == c.response, last.octave == c.octave, last.y == c.y, last.x == c.x {
+                if kept[runStart...].contains(where: { $0.sigma == c.sigma && $0.angle == c.angle }) { continue }
+            } else {
+                runStart = kept.count
+            }
+            kept.append(c)
+        }
+        return kept
     }
 
     /// `gauss[i + 1] − gauss[i]` for each pair of neighbouring scales, rows in parallel.
