@@ -9,6 +9,8 @@ public final class SharedBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         storage.initialize(repeating: initialValue)
     }
 
+    private init(storage: UnsafeMutableBufferPointer<Element>) { self.storage = storage }
+
     deinit { storage.deallocate() }
 
     @inline(__always) public func store(_ index: Int, _ value: Element) { storage[index] = value }
@@ -23,6 +25,14 @@ typealias FloatBuffer = SharedBuffer<Float>
 
 extension SharedBuffer where Element == Float {
     convenience init(count: Int) { self.init(count: count, initialValue: 0) }
+}
+
+extension SharedBuffer {
+    /// A buffer whose every element the caller writes before any is read (no zero-fill pass;
+    /// the elements are plain bits, so they need no initialisation of their own).
+    convenience init(uninitializedCount count: Int) {
+        self.init(storage: .allocate(capacity: count))
+    }
 }
 
 /// A pointer into storage that concurrent workers write at disjoint indices, when the storage

@@ -27,7 +27,7 @@ enum GaussianBlur {
         let radius = k.count / 2
         // The kernel is symmetric: out = k0·centre + Σ_t k_t·(left_t + right_t), half the products.
         let half = Array(k[radius...])  // half[0] = centre weight, half[t] = weight at ±t
-        let horizontal = FloatBuffer(count: w * h)
+        let horizontal = FloatBuffer(uninitializedCount: w * h)  // every pixel written by the pass below
         let pixels = image.pixels
         let chunk = 8
         DispatchQueue.concurrentPerform(iterations: (h + chunk - 1) / chunk) { block in

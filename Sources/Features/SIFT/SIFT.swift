@@ -101,8 +101,7 @@ public enum SIFT {
             candidates.removeLast(candidates.count - options.maxKeypoints)
         }
         var features = SIFTFeatures(keypoints: [], scales: [], orientations: [], responses: [], descriptors: [])
-        features.descriptors = [Float](repeating: 0, count: candidates.count * 128)
-        let descriptors = FloatBuffer(count: candidates.count * 128)
+        let descriptors = FloatBuffer(uninitializedCount: candidates.count * 128)  // each keypoint writes its 128
         let selected = candidates
         // Described in image order (level, then row) rather than by strength: neighbouring
         // keypoints share most of their window, which then is still in the cache.
@@ -253,8 +252,15 @@ public enum SIFT {
                 let source = pyramid[octave - 1][layers]
                 let w = source.width / 2, h = source.height / 2
                 guard w > 0, h > 0 else { break }
-                var pixels = [Float](repeating: 0, count: w * h)
-                for y in 0..<h { for x in 0..<w { pixels[y * w + x] = source[2 * x, 2 * y] } }
+                let pixels = [Float](unsafeUninitializedCapacity: w * h) { storage, initialized in
+                    source.pixels.withUnsafeBufferPointer { input in
+                        for y in 0..<h {
+                            let row = input.baseAddress! + 2 * y * source.width
+                            for x in 0..<w { storage[y * w + x] = row[2 * x] }
+                        }
+                    }
+                    initialized = w * h
+                }
                 images.append(GrayImage(width: w, height: h, pixels: pixels))
             }
             for i in 1..<(layers + 3) { images.append(GaussianBlur.apply(images[i - 1], sigma: increments[i])) }
