@@ -43,10 +43,16 @@ struct ExtractCommand: ParsableCommand {
     @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
     var contrastThreshold: Double = 0.04
 
+    @Option(name: .customLong("min-keypoints"), help: "SIFT: when fewer keypoint locations than this pass --contrast-threshold, lower the threshold for that image (not below --lowest-contrast-threshold) and keep the strongest this many (default: a quarter of --max-keypoints; 0: off, as OpenCV).")
+    var minKeypoints: Int?
+
+    @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
+    var lowestContrastThreshold: Double = 0.01
+
     @Flag(name: .customLong("normalize-contrast"), help: "Stretch each image's intensities (1st-99th percentile to 0-255) before detection; helps dark images.")
     var normalizeContrast = false
 
-    @Option(help: "Contrast stretching: off, on (as --normalize-contrast) or adaptive (again with the stretch when an image gives fewer than 1/8 of --max-keypoints).")
+    @Option(help: "Contrast stretching: off, on (as --normalize-contrast) or adaptive (again with the stretch when fewer keypoint locations than 1/8 of --max-keypoints pass --contrast-threshold).")
     var contrast: String?
 
     @Option(help: "Only shard i of n of the images (0-based, split by a hash of the name; `reloc match --shard` and `reloc localize --shard` split alike).")
@@ -63,6 +69,9 @@ struct ExtractCommand: ParsableCommand {
         }
         guard maxEdge > 0, (maxKeypoints ?? 1) > 0 else { throw ValidationError("--max-edge and --max-keypoints must be positive") }
         guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
+        guard (minKeypoints ?? 0) >= 0, lowestContrastThreshold >= 0 else {
+            throw ValidationError("--min-keypoints and --lowest-contrast-threshold must be ≥ 0")
+        }
     }
 
     func run() throws {
@@ -73,6 +82,8 @@ struct ExtractCommand: ParsableCommand {
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.contrastThreshold = contrastThreshold
         task.normalizeContrast = normalizeContrast
+        task.minimumKeypoints = minKeypoints
+        task.lowestContrastThreshold = lowestContrastThreshold
         if let contrast { task.contrast = ExtractTask.Contrast(rawValue: contrast)! }
         let progress = Progress(label: "extract")
         let summary = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)

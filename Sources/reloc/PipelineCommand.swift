@@ -24,6 +24,10 @@ struct PipelineCommand: ParsableCommand {
     var contrast: String = "adaptive"
     @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
     var contrastThreshold: Double = 0.04
+    @Option(name: .customLong("min-keypoints"), help: "SIFT: when fewer keypoint locations than this pass --contrast-threshold, lower the threshold for that image (not below --lowest-contrast-threshold) and keep the strongest this many (default: a quarter of --max-keypoints; 0: off).")
+    var minKeypoints: Int?
+    @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
+    var lowestContrastThreshold: Double = 0.01
     @Flag(help: "Double the image before the first SIFT octave (OpenCV's default; about 3× slower extraction).")
     var upsample = false
     @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: String = "vlad"
@@ -46,6 +50,9 @@ struct PipelineCommand: ParsableCommand {
         let method = try RetrievalMethod(parsing: retrieval)
         guard !method.isDatabaseOnly else { throw ValidationError("--retrieval must be vlad, exhaustive, pairs:FILE or global:FILE.h5") }
         guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
+        guard (minKeypoints ?? 0) >= 0, lowestContrastThreshold >= 0 else {
+            throw ValidationError("--min-keypoints and --lowest-contrast-threshold must be ≥ 0")
+        }
         guard topK > 0, dbTopK > 0, maxEdge > 0, (maxKeypoints ?? 1) > 0, threshold > 0, threads >= 0 else {
             throw ValidationError("--top-k, --db-top-k, --max-edge, --max-keypoints and --threshold must be positive")
         }
@@ -61,6 +68,8 @@ struct PipelineCommand: ParsableCommand {
         task.weightsFolder = weights
         task.contrast = ExtractTask.Contrast(rawValue: contrast)!
         task.contrastThreshold = contrastThreshold
+        task.minimumKeypoints = minKeypoints
+        task.lowestContrastThreshold = lowestContrastThreshold
         task.upsample = upsample
         task.retrieval = try RetrievalMethod(parsing: retrieval)
         task.topK = topK

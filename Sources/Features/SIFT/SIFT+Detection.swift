@@ -2,12 +2,13 @@ import Dispatch
 import Foundation
 
 extension SIFT {
-    /// DoG extrema of one octave, refined, filtered and given their orientations.
-    static func findExtrema(dog: [GrayImage], gauss: [GrayImage], octave: Int, options: SIFTOptions) -> [Candidate] {
+    /// DoG extrema of one octave, refined and filtered (contrast at least `contrastThreshold`,
+    /// edges), without orientations (angle 0).
+    static func findExtrema(dog: [GrayImage], octave: Int, contrastThreshold: Double, options: SIFTOptions) -> [Candidate] {
         let layers = options.octaveLayers
         let w = dog[0].width, h = dog[0].height
         // OpenCV's pre-filter: |D| > 0.5 · threshold / layers (on [0, 1] intensities).
-        let threshold = Float(0.5 * options.contrastThreshold / Double(layers))
+        let threshold = Float(0.5 * contrastThreshold / Double(layers))
         let found = CandidateCollector()
         for layer in 1...layers {
             let below = dog[layer - 1].pixels, current = dog[layer].pixels, above = dog[layer + 1].pixels
@@ -15,17 +16,9 @@ extension SIFT {
                 let y = index + border
                 var local: [Candidate] = []
                 func keep(_ x: Int) {
-                    guard let refined = refine(dog: dog, x: x, y: y, layer: layer, octave: octave, options: options) else { return }
-                    if options.upright {
-                        var keypoint = refined
-                        keypoint.angle = 0
-                        local.append(keypoint)
-                    } else {
-                        for angle in orientations(gauss[refined.layer], refined) {
-                            var keypoint = refined
-                            keypoint.angle = angle
-                            local.append(keypoint)
-                        }
+                    if let refined = refine(dog: dog, x: x, y: y, layer: layer, octave: octave, contrastThreshold: contrastThreshold,
+                                            options: options) {
+                        local.append(refined)
                     }
                 }
                 below.withUnsafeBufferPointer { b in
@@ -51,6 +44,53 @@ extension SIFT {
             }
         }
         return found.all()
+    }
+
+    /// The located extrema to describe: those passing `contrastThreshold`, or, when fewer than
+    /// `minimumKeypoints` do (and `found` was detected down to `lowestContrastThreshold`), the
+    /// strongest `minimumKeypoints` of all — the threshold lowered for this image only.
+    /// Also returns how many passed the nominal threshold.
+    static func selectLocations(_ found: [Candidate], options: SIFTOptions) -> (selected: [Candidate], aboveThreshold: Int) {
+        let layers = Double(options.octaveLayers)
+        // The same test as `refine`'s contrast check at the nominal threshold.
+        let strong = found.filter { $0.response * layers >= options.contrastThreshold }
+        guard strong.count < options.minimumKeypoints, found.count > strong.count else { return (strong, strong.count) }
+        return (Array(found.sorted(by: isStronger).prefix(options.minimumKeypoints)), strong.count)
+    }
+
+    /// Each located extremum with its orientations (one keypoint per dominant direction; angle 0
+    /// for upright SIFT), computed in parallel, in the order of `located`.
+    static func orient(_ located: [Candidate], pyramid: [[GrayImage]], options: SIFTOptions) -> [Candidate] {
+        if options.upright { return located }
+        let angles = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: located.count)
+        _ = angles.initialize(repeating: [])
+        defer { angles.deinitialize(); angles.deallocate() }
+        let slots = SharedSlots(angles)
+        DispatchQueue.concurrentPerform(iterations: located.count) { k in
+            let c = located[k]
+            slots.base[k] = orientations(pyramid[c.octave][c.layer], c)
+        }
+        var keypoints: [Candidate] = []
+        keypoints.reserveCapacity(located.count + located.count / 4)
+        for (k, c) in located.enumerated() {
+            for angle in angles[k] {
+                var keypoint = c
+                keypoint.angle = angle
+                keypoints.append(keypoint)
+            }
+        }
+        return keypoints
+    }
+
+    /// Strongest first; ties broken by octave, position, angle and scale, so that the order never
+    /// depends on the threads that found them.
+    static func isStronger(_ a: Candidate, _ b: Candidate) -> Bool {
+        if a.response != b.response { return a.response > b.response }
+        if a.octave != b.octave { return a.octave < b.octave }
+        if a.y != b.y { return a.y < b.y }
+        if a.x != b.x { return a.x < b.x }
+        if a.angle != b.angle { return a.angle < b.angle }
+        return a.sigma < b.sigma
     }
 
     /// The lanes of the eight values at `c + o` that pass OpenCV's pre-threshold (|v| > threshold)
@@ -115,7 +155,8 @@ extension SIFT {
 
     /// Sub-pixel / sub-scale refinement by a quadratic fit (Brown & Lowe), then the contrast
     /// and edge tests. Returns nil for rejected extrema.
-    static func refine(dog: [GrayImage], x x0: Int, y y0: Int, layer l0: Int, octave: Int, options: SIFTOptions) -> Candidate? {
+    static func refine(dog: [GrayImage], x x0: Int, y y0: Int, layer l0: Int, octave: Int, contrastThreshold: Double,
+                       options: SIFTOptions) -> Candidate? {
         let layers = options.octaveLayers
         let w = dog[0].width, h = dog[0].height
         var x = x0, y = y0, layer = l0
@@ -133,7 +174,7 @@ extension SIFT {
         guard converged else { return nil }
         let (gradient, hessian) = derivatives(dog, x, y, layer)
         let contrast = Double(dog[layer][x, y]) + 0.5 * (gradient * offset).sum()
-        guard abs(contrast) * Double(layers) >= options.contrastThreshold else { return nil }
+        guard abs(contrast) * Double(layers) >= contrastThreshold else { return nil }
         // Edge test on the 2×2 spatial Hessian.
         let dxx = hessian.0.x, dyy = hessian.1.y, dxy = hessian.0.y
         let trace = dxx + dyy, determinant = dxx * dyy - dxy * dxy
@@ -218,6 +259,13 @@ extension SIFT {
         }
         return result
     }
+}
+
+/// Per-index slots that concurrent workers fill at disjoint indices (the storage is owned by
+/// the caller), as `SharedPointer` for values that are not plain bits.
+struct SharedSlots<Element>: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<Element>
+    init(_ base: UnsafeMutableBufferPointer<Element>) { self.base = base }
 }
 
 /// Collects candidates from concurrent rows.

@@ -19,6 +19,13 @@ public struct SIFTOptions: Equatable, Sendable {
     public var upright: Bool = false
     /// RootSIFT (Arandjelović & Zisserman 2012): L1-normalize, then square root.
     public var rootSIFT: Bool = false
+    /// A floor on the keypoint locations per image: when fewer than this many pass
+    /// `contrastThreshold`, the threshold is lowered for that image (not below
+    /// `lowestContrastThreshold`) and the strongest this many are kept — texture-poor and dark
+    /// images otherwise give a few hundred. 0: off, OpenCV's behaviour.
+    public var minimumKeypoints: Int = 0
+    /// How far `minimumKeypoints` may lower the contrast threshold.
+    public var lowestContrastThreshold: Double = 0.01
     /// Stretch intensities linearly so that the 1st and 99th percentiles become 0 and 255 before
     /// detection: the contrast threshold is absolute, so dark (night) images otherwise yield few
     /// keypoints.
@@ -27,7 +34,8 @@ public struct SIFTOptions: Equatable, Sendable {
     public init() {}
 
     public func validate() throws {
-        guard maxKeypoints >= 0, octaveLayers >= 1, contrastThreshold >= 0, edgeThreshold > 0, sigma > 0 else {
+        guard maxKeypoints >= 0, octaveLayers >= 1, contrastThreshold >= 0, edgeThreshold > 0, sigma > 0,
+              minimumKeypoints >= 0, lowestContrastThreshold >= 0 else {
             throw FeaturesError.invalidOption("SIFT options out of range: \(self)")
         }
     }
@@ -46,6 +54,10 @@ public struct SIFTFeatures: Sendable {
     public var responses: [Float]
     /// 128 floats per keypoint, unit L2 norm (SIFT) or RootSIFT.
     public var descriptors: [Float]
+
+    /// Keypoint locations (before orientations) that passed the nominal contrast threshold;
+    /// below `SIFTOptions.minimumKeypoints` when the floor lowered it for this image.
+    public var locationsAboveThreshold = 0
 
     public var count: Int { keypoints.count }
     public static let dimension = 128
@@ -81,26 +93,26 @@ public enum SIFT {
         let layers = options.octaveLayers
         let pyramid = gaussianPyramid(base, octaves: octaves, layers: layers, sigma: options.sigma)
 
-        var candidates: [Candidate] = []
+        // Detected down to the lowest threshold the keypoint floor may need; `selectLocations`
+        // keeps those above the nominal one unless too few are.
+        let detectionThreshold = options.minimumKeypoints > 0
+            ? min(options.contrastThreshold, options.lowestContrastThreshold) : options.contrastThreshold
+        var located: [Candidate] = []
         for octave in 0..<pyramid.count {
             let gauss = pyramid[octave]
             guard gauss[0].width > 2 * border + 2, gauss[0].height > 2 * border + 2 else { break }
             let dog = differenceOfGaussians(gauss)
-            candidates += findExtrema(dog: dog, gauss: gauss, octave: octave, options: options)
+            located += findExtrema(dog: dog, octave: octave, contrastThreshold: detectionThreshold, options: options)
         }
-        // Strongest first; ties broken by position and angle so the order never depends on threads.
-        candidates.sort { a, b in
-            if a.response != b.response { return a.response > b.response }
-            if a.octave != b.octave { return a.octave < b.octave }
-            if a.y != b.y { return a.y < b.y }
-            if a.x != b.x { return a.x < b.x }
-            return a.angle < b.angle
-        }
+        let (locations, aboveThreshold) = selectLocations(located, options: options)
+        var candidates = orient(locations, pyramid: pyramid, options: options)
+        candidates.sort(by: isStronger)
         candidates = removingDuplicates(candidates)
         if options.maxKeypoints > 0 && candidates.count > options.maxKeypoints {
             candidates.removeLast(candidates.count - options.maxKeypoints)
         }
         var features = SIFTFeatures(keypoints: [], scales: [], orientations: [], responses: [], descriptors: [])
+        features.locationsAboveThreshold = aboveThreshold
         let descriptors = FloatBuffer(uninitializedCount: candidates.count * 128)  // each keypoint writes its 128
         let selected = candidates
         // Described in image order (level, then row) rather than by strength: neighbouring

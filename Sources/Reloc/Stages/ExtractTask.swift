@@ -21,8 +21,9 @@ public struct ExtractTask: Sendable {
         case off
         /// Always stretch intensities (1st–99th percentile to 0–255).
         case on
-        /// As it is first; when that finds fewer than 1/8 of the keypoint budget (dark or flat
-        /// images, e.g. night photographs), again with the stretch, keeping the run with more.
+        /// As it is first; when fewer keypoint locations than 1/8 of the keypoint budget pass the
+        /// nominal contrast threshold (dark or flat images, e.g. night photographs), again with
+        /// the stretch, keeping the run with more keypoints.
         case adaptive
 
         /// Part of the feature file's name in the pipeline.
@@ -41,6 +42,13 @@ public struct ExtractTask: Sendable {
     /// DoG contrast threshold (OpenCV's 0.04).
     public var contrastThreshold: Double = 0.04
     public var contrast: Contrast = .off
+    /// SIFT: the floor on keypoint locations per image (`SIFTOptions.minimumKeypoints`); nil: a
+    /// quarter of `maxKeypoints`; 0: off.
+    public var minimumKeypoints: Int?
+    /// SIFT: how far that floor may lower the contrast threshold.
+    public var lowestContrastThreshold = 0.01
+    /// The floor in effect.
+    public var resolvedMinimumKeypoints: Int { minimumKeypoints ?? maxKeypoints / 4 }
     /// Folder with the converted checkpoints (learned features).
     public var weightsFolder: String?
     /// Only the images of this shard (`Shard.contains`).
@@ -91,6 +99,8 @@ public struct ExtractTask: Sendable {
         options.upsample = upsample
         options.contrastThreshold = contrastThreshold
         options.normalizeContrast = contrast == .on
+        options.minimumKeypoints = resolvedMinimumKeypoints
+        options.lowestContrastThreshold = lowestContrastThreshold
         try options.validate()
         var learned: LearnedExtractor?
         if kind.isLearned {
@@ -135,7 +145,8 @@ public struct ExtractTask: Sendable {
             }
             let resized = GrayImage(image).resized(maxEdge: maxEdge)
             var sift = SIFT.extract(resized.image, options: options)
-            if contrast == .adaptive && sift.count < maxKeypoints / 8 {
+            // Dark or flat: few keypoints at the nominal threshold (before the keypoint floor).
+            if contrast == .adaptive && sift.locationsAboveThreshold < maxKeypoints / 8 {
                 var stretched = options
                 stretched.normalizeContrast = true
                 let second = SIFT.extract(resized.image, options: stretched)

@@ -25,6 +25,11 @@ public struct PipelineTask: Sendable {
     public var maxKeypoints = 8192
     public var contrast: ExtractTask.Contrast = .adaptive
     public var contrastThreshold = 0.04
+    /// SIFT: floor on keypoint locations per image (nil: a quarter of `maxKeypoints`; 0: off)
+    /// and how far it may lower the contrast threshold (see `ExtractTask`).
+    public var minimumKeypoints: Int?
+    public var lowestContrastThreshold = 0.01
+    var resolvedMinimumKeypoints: Int { features.isLearned ? 0 : (minimumKeypoints ?? maxKeypoints / 4) }
     public var upsample = false
     /// Converted checkpoints (learned features).
     public var weightsFolder: String?
@@ -78,6 +83,8 @@ public struct PipelineTask: Sendable {
         let featsName = features.isLearned ? "feats-\(features.rawValue)-n\(maxKeypoints)-r\(maxEdge)"
             : "feats-\(features.rawValue)-n\(maxKeypoints)-r\(maxEdge)\(contrast.nameSuffix)"
               + (contrastThreshold == 0.04 ? "" : "-t\(contrastThreshold)") + (upsample ? "-up" : "")
+              + (resolvedMinimumKeypoints > 0 ? "-m\(resolvedMinimumKeypoints)" : "")
+              + (resolvedMinimumKeypoints > 0 && lowestContrastThreshold != 0.01 ? "-l\(lowestContrastThreshold)" : "")
         let featuresPath = path(featsName + ".h5")
         let databasePairs = path("pairs-db-poses\(databaseTopK).txt")
         let matcherName = "NN" + (mutual ? "-mutual" : "") + (ratio.map { "-ratio\($0)" } ?? "")
@@ -104,6 +111,8 @@ public struct PipelineTask: Sendable {
                                    kind: features, maxEdge: maxEdge, maxKeypoints: maxKeypoints)
             task.contrast = contrast
             task.contrastThreshold = contrastThreshold
+            task.minimumKeypoints = resolvedMinimumKeypoints
+            task.lowestContrastThreshold = lowestContrastThreshold
             task.upsample = upsample
             task.weightsFolder = weightsFolder
             let (update, finish) = progress("extract")
@@ -201,7 +210,8 @@ public struct PipelineTask: Sendable {
     /// (deploy/slurm's sharded array reads them from files.env).
     var extractOptions: [String] {
         var options = ["--features", features.rawValue, "--max-edge", "\(maxEdge)", "--max-keypoints", "\(maxKeypoints)",
-                       "--contrast", contrast.rawValue, "--contrast-threshold", "\(contrastThreshold)"]
+                       "--contrast", contrast.rawValue, "--contrast-threshold", "\(contrastThreshold)",
+                       "--min-keypoints", "\(resolvedMinimumKeypoints)", "--lowest-contrast-threshold", "\(lowestContrastThreshold)"]
         if upsample { options.append("--upsample") }
         if let weightsFolder { options += ["--weights", URL(fileURLWithPath: weightsFolder).standardizedFileURL.path] }
         return options

@@ -40,3 +40,27 @@ final class DuplicateKeypointTests: XCTestCase {
         XCTAssertGreaterThan(features.count, 1000)
     }
 }
+
+/// The keypoint floor's choice among located extrema.
+final class KeypointFloorSelectionTests: XCTestCase {
+    func candidate(_ response: Double, x: Double) -> SIFT.Candidate {
+        SIFT.Candidate(octave: 0, layer: 1, x: x, y: 3, sigma: 2, response: response, angle: 0)
+    }
+
+    func testStrongestAreKeptDownToTheFloor() {
+        // Contrast threshold 0.04 with 3 layers: a response of at least 0.04 / 3 passes.
+        let found = [0.02, 0.005, 0.013, 0.0134, 0.009, 0.03, 0.004].enumerated().map { candidate($1, x: Double($0)) }
+        var options = SIFTOptions()
+        let nominal = SIFT.selectLocations(found, options: options)
+        XCTAssertEqual(nominal.aboveThreshold, 3)
+        XCTAssertEqual(nominal.selected.map(\.response), [0.02, 0.0134, 0.03])  // detection order kept
+        options.minimumKeypoints = 5
+        let floored = SIFT.selectLocations(found, options: options)
+        XCTAssertEqual(floored.aboveThreshold, 3)
+        XCTAssertEqual(floored.selected.map(\.response), [0.03, 0.02, 0.0134, 0.013, 0.009])
+        options.minimumKeypoints = 3  // met by the nominal threshold: nothing weaker added
+        XCTAssertEqual(SIFT.selectLocations(found, options: options).selected.count, 3)
+        options.minimumKeypoints = 100  // more than were found: all of them
+        XCTAssertEqual(SIFT.selectLocations(found, options: options).selected.count, found.count)
+    }
+}

@@ -109,6 +109,33 @@ final class SIFTTests: XCTestCase {
         XCTAssertGreaterThan(Double(darkNormalized), 0.8 * Double(SIFT.extract(image, options: normalized).count))
     }
 
+    func testKeypointFloorLowersTheThresholdOnlyWhereNeeded() {
+        let image = texture(width: 200, height: 160, seed: 4)
+        let dark = GrayImage(width: image.width, height: image.height, pixels: image.pixels.map { $0 * 0.25 })
+        var plain = SIFTOptions()
+        plain.maxKeypoints = 0
+        var floored = plain
+        floored.minimumKeypoints = 150
+        floored.lowestContrastThreshold = 0.005
+        let darkPlain = SIFT.extract(dark, options: plain), darkFloored = SIFT.extract(dark, options: floored)
+        XCTAssertLessThan(darkPlain.locationsAboveThreshold, 150, "the test image must fall short of the floor")
+        XCTAssertEqual(darkFloored.locationsAboveThreshold, darkPlain.locationsAboveThreshold)
+        // The floor is met with weaker extrema (keypoints ≥ locations: some have two orientations)…
+        XCTAssertGreaterThanOrEqual(darkFloored.count, 150)
+        let floorResponse = Float(floored.lowestContrastThreshold / Double(floored.octaveLayers))
+        XCTAssertTrue(darkFloored.responses.allSatisfy { $0 >= floorResponse * 0.999 })
+        XCTAssertGreaterThan(darkFloored.responses.filter { $0 * 3 < Float(plain.contrastThreshold) }.count, 0)
+        // …and keeps every keypoint the nominal threshold gave.
+        let floored0 = Set(zip(darkFloored.keypoints, darkFloored.orientations).map { [$0.0.x, $0.0.y, $0.1] })
+        for (p, angle) in zip(darkPlain.keypoints, darkPlain.orientations) { XCTAssertTrue(floored0.contains([p.x, p.y, angle])) }
+        // An image that already has enough keeps exactly what it had.
+        floored.minimumKeypoints = 10
+        let bright = SIFT.extract(image, options: plain), brightFloored = SIFT.extract(image, options: floored)
+        XCTAssertGreaterThan(bright.locationsAboveThreshold, 10)
+        XCTAssertEqual(brightFloored.keypoints, bright.keypoints)
+        XCTAssertEqual(brightFloored.descriptors, bright.descriptors)
+    }
+
     func testRootSIFTAndDeterminism() {
         let image = texture(width: 160, height: 120, seed: 3)
         var options = SIFTOptions()
