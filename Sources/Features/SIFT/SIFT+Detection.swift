@@ -10,11 +10,13 @@ extension SIFT {
         // OpenCV's pre-filter: |D| > 0.5 · threshold / layers (on [0, 1] intensities).
         let threshold = Float(0.5 * contrastThreshold / Double(layers))
         let found = CandidateCollector()
-        for layer in 1...layers {
-            let below = dog[layer - 1].pixels, current = dog[layer].pixels, above = dog[layer + 1].pixels
-            DispatchQueue.concurrentPerform(iterations: h - 2 * border) { index in
-                let y = index + border
-                var local: [Candidate] = []
+        // Row by row, all layers of a row together: the DoG rows around y are then read from
+        // memory once for the three layers instead of once per layer.
+        DispatchQueue.concurrentPerform(iterations: h - 2 * border) { index in
+            let y = index + border
+            var local: [Candidate] = []
+            for layer in 1...layers {
+                let below = dog[layer - 1].pixels, current = dog[layer].pixels, above = dog[layer + 1].pixels
                 func keep(_ x: Int) {
                     if let refined = refine(dog: dog, x: x, y: y, layer: layer, octave: octave, contrastThreshold: contrastThreshold,
                                             options: options) {
@@ -40,8 +42,8 @@ extension SIFT {
                 }
                 }
                 }
-                if !local.isEmpty { found.append(local) }
             }
+            if !local.isEmpty { found.append(local) }
         }
         return found.all()
     }
@@ -95,8 +97,8 @@ extension SIFT {
 
     /// The lanes of the eight values at `c + o` that pass OpenCV's pre-threshold (|v| > threshold)
     /// and are ≥ (v > 0: maximum) or ≤ (minimum) all 26 neighbours in scale space, as
-    /// `isExtremum` decides pixel by pixel: every neighbour is compared (no early exit), so the
-    /// scan has no data-dependent branch apart from the block's "any candidate" test.
+    /// `isExtremum` decides pixel by pixel, without a branch per lane: the only data-dependent
+    /// branches are the block's "any lane left" tests (after the pre-threshold, after v's layer).
     @inline(__always)
     static func extremumMask(_ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
                              _ o: Int, _ w: Int, _ threshold: Float) -> SIMDMask<SIMD8<Int32>> {
@@ -106,28 +108,48 @@ extension SIFT {
         let upper = SIMD8<Float>(repeating: threshold), lower = SIMD8<Float>(repeating: -threshold)
         let maximum = v .> upper, minimum = v .< lower
         guard any(maximum .| minimum) else { return maximum }
-        // Some neighbour above v / below v (the centre itself is neither).
+        // Some neighbour above v / below v (the centre itself is neither). The eight in v's own
+        // layer first: most lanes fail there, and a block where all do skips the other 18.
         var exceeded = SIMDMask<SIMD8<Int32>>(repeating: false), undercut = exceeded
-        // The nine offsets written out: as a loop the masks were kept in memory between steps.
-        compare(b, c, a, o - w - 1, v, &exceeded, &undercut)
-        compare(b, c, a, o - w, v, &exceeded, &undercut)
-        compare(b, c, a, o - w + 1, v, &exceeded, &undercut)
-        compare(b, c, a, o - 1, v, &exceeded, &undercut)
-        compare(b, c, a, o, v, &exceeded, &undercut)
-        compare(b, c, a, o + 1, v, &exceeded, &undercut)
-        compare(b, c, a, o + w - 1, v, &exceeded, &undercut)
-        compare(b, c, a, o + w, v, &exceeded, &undercut)
-        compare(b, c, a, o + w + 1, v, &exceeded, &undercut)
+        // The offsets written out: as a loop the masks were kept in memory between steps.
+        compare(c, o - w - 1, v, &exceeded, &undercut)
+        compare(c, o - w, v, &exceeded, &undercut)
+        compare(c, o - w + 1, v, &exceeded, &undercut)
+        compare(c, o - 1, v, &exceeded, &undercut)
+        compare(c, o + 1, v, &exceeded, &undercut)
+        compare(c, o + w - 1, v, &exceeded, &undercut)
+        compare(c, o + w, v, &exceeded, &undercut)
+        compare(c, o + w + 1, v, &exceeded, &undercut)
+        let inLayer = (maximum .& .!exceeded) .| (minimum .& .!undercut)
+        guard any(inLayer) else { return inLayer }
+        compare(b, a, o - w - 1, v, &exceeded, &undercut)
+        compare(b, a, o - w, v, &exceeded, &undercut)
+        compare(b, a, o - w + 1, v, &exceeded, &undercut)
+        compare(b, a, o - 1, v, &exceeded, &undercut)
+        compare(b, a, o, v, &exceeded, &undercut)
+        compare(b, a, o + 1, v, &exceeded, &undercut)
+        compare(b, a, o + w - 1, v, &exceeded, &undercut)
+        compare(b, a, o + w, v, &exceeded, &undercut)
+        compare(b, a, o + w + 1, v, &exceeded, &undercut)
         return (maximum .& .!exceeded) .| (minimum .& .!undercut)
     }
 
-    /// Marks the lanes where the three layers at offset k hold a value above / below v.
+    /// Marks the lanes where the layer at offset k holds a value above / below v.
     @inline(__always)
-    private static func compare(_ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ k: Int,
-                                _ v: SIMD8<Float>, _ exceeded: inout SIMDMask<SIMD8<Int32>>, _ undercut: inout SIMDMask<SIMD8<Int32>>) {
-        let nb = load8(b + k), nc = load8(c + k), na = load8(a + k)
-        exceeded .|= (nb .> v) .| (nc .> v) .| (na .> v)
-        undercut .|= (nb .< v) .| (nc .< v) .| (na .< v)
+    private static func compare(_ p: UnsafePointer<Float>, _ k: Int, _ v: SIMD8<Float>,
+                                _ exceeded: inout SIMDMask<SIMD8<Int32>>, _ undercut: inout SIMDMask<SIMD8<Int32>>) {
+        let n = load8(p + k)
+        exceeded .|= n .> v
+        undercut .|= n .< v
+    }
+
+    /// `compare` on the layers below and above at offset k.
+    @inline(__always)
+    private static func compare(_ b: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ k: Int, _ v: SIMD8<Float>,
+                                _ exceeded: inout SIMDMask<SIMD8<Int32>>, _ undercut: inout SIMDMask<SIMD8<Int32>>) {
+        let nb = load8(b + k), na = load8(a + k)
+        exceeded .|= (nb .> v) .| (na .> v)
+        undercut .|= (nb .< v) .| (na .< v)
     }
 
     @inline(__always)
