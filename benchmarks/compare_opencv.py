@@ -8,7 +8,8 @@ Usage (repository root; needs `pip install opencv-python-headless h5py numpy`):
 Both extract with the same keypoint budget (8192) at the image's own size up to 1536 px, with
 first-octave upsampling (OpenCV's default; reloc `--upsample`). Time: median of 3 runs, on one
 core (reloc pinned with taskset, OpenCV with setNumThreads(1)) and on two. Precision, the same
-matcher for both (mutual nearest neighbour on L2-normalized descriptors, numpy):
+gray input and the same matcher for both (mutual nearest neighbour on L2-normalized
+descriptors, numpy):
   graf1-graf3: share of matches within 3 px of the true homography (H1to3p.xml);
   fountain db pairs: share of matches within 2 px of the epipolar line from the true poses.
 """
@@ -59,8 +60,9 @@ def reloc_time(path, one_core):
 def reloc_features(folder, names, store):
     lst = os.path.join(os.path.dirname(store), "list.txt")
     open(lst, "w").write("\n".join(names) + "\n")
+    # No keypoint floor (--min-keypoints 0): OpenCV has none; the same settings on both sides.
     subprocess.run([RELOC, "extract", "--images", folder, "--list", lst, "--output", store, "--upsample",
-                    "--max-edge", "1536"], check=True, capture_output=True)
+                    "--max-edge", "1536", "--min-keypoints", "0"], check=True, capture_output=True)
     result = {}
     with h5py.File(store, "r") as f:
         for name in names:
@@ -126,12 +128,22 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         text = open(os.path.join(graf, "H1to3p.xml")).read()
         H = np.array(text.split("<data>")[1].split("</data>")[0].split(), dtype=float).reshape(3, 3)
-        rel = reloc_features(graf, ["graf1.png", "graf3.png"], os.path.join(tmp, "graf.h5"))
+        # graf's PNGs are in colour, and each library turns them gray its own way (OpenCV's
+        # IMREAD_GRAYSCALE through libpng's fixed-point rgb_to_gray, reloc through libpng's
+        # simplified API): half the pixels differ by one level, which alone moves OpenCV's
+        # precision by 0.006. Both sides therefore read the same 8-bit gray files, written here
+        # with OpenCV's cvtColor weights. (The fountain JPEGs decode to gray through libjpeg on
+        # both sides: identical already.)
+        gray = os.path.join(tmp, "gray")
+        os.makedirs(gray)
+        for name in ["graf1.png", "graf3.png"]:
+            cv2.imwrite(os.path.join(gray, name), cv2.cvtColor(cv2.imread(os.path.join(graf, name)), cv2.COLOR_BGR2GRAY))
+        rel = reloc_features(gray, ["graf1.png", "graf3.png"], os.path.join(tmp, "graf.h5"))
         (p1, d1), (p3, d3) = rel["graf1.png"], rel["graf3.png"]
         i, j = mutual_nn(d1, d3)
         reloc_prec = homography_precision(p1[i], p3[j], H)
-        c1, e1, _ = opencv_features(os.path.join(graf, "graf1.png"), 2)
-        c3, e3, _ = opencv_features(os.path.join(graf, "graf3.png"), 2)
+        c1, e1, _ = opencv_features(os.path.join(gray, "graf1.png"), 2)
+        c3, e3, _ = opencv_features(os.path.join(gray, "graf3.png"), 2)
         i, j = mutual_nn(e1.astype(np.float32), e3.astype(np.float32))
         cv_prec = homography_precision(c1[i], c3[j], H)
         print(f"\ngraf1-graf3 precision at 3 px (mutual NN): reloc {reloc_prec:.3f} ({len(p1)}/{len(p3)} kp), "
