@@ -148,14 +148,4 @@ enum GaussianBlur {
         for t in 1..<half.count { sum += half[t] * (input[reflect(x - t, w)] + input[reflect(x + t, w)]) }
         return sum
     }
-
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-    }
 }

@@ -53,11 +53,11 @@ struct GradientSamples {
                 while j &+ 7 <= upper {
                     let kept = sample8(i, j)
                     let k = offset &+ j
-                    store(dx + k, load(right + j) - load(left + j))
-                    store(dy + k, load(up + j) - load(down + j))
-                    store(weight + k, kept.weight)
-                    store(extra0 + k, kept.extra0)
-                    store(extra1 + k, kept.extra1)
+                    store8(dx + k, load8(right + j) - load8(left + j))
+                    store8(dy + k, load8(up + j) - load8(down + j))
+                    store8(weight + k, kept.weight)
+                    store8(extra0 + k, kept.extra0)
+                    store8(extra1 + k, kept.extra1)
                     j &+= 8
                 }
                 while j <= upper {
@@ -82,57 +82,10 @@ struct GradientSamples {
         let padded = (count + 7) & ~7
         for t in count..<padded { dx[t] = 0; dy[t] = 0; weight[t] = 0; extra0[t] = 0; extra1[t] = 0 }
         while k < padded {
-            let x = load(dx + k), y = load(dy + k), w = load(weight + k)
-            store(magnitude + k, (x * x + y * y).squareRoot() * w)
-            store(angle + k, atan2Float8(y, x))
+            let x = load8(dx + k), y = load8(dy + k), w = load8(weight + k)
+            store8(magnitude + k, (x * x + y * y).squareRoot() * w)
+            store8(angle + k, atan2Float8(y, x))
             k += 8
         }
     }
-
-    @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always) private func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-    }
-}
-
-/// `fastAtan2` on eight lanes: the same degree-9 polynomial and octant reduction, branch-free.
-@inline(__always)
-func atan2Float8(_ y: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
-    let ax = x.replacing(with: -x, where: x .< 0), ay = y.replacing(with: -y, where: y .< 0)
-    let swap = ay .> ax
-    let numerator = ax.replacing(with: ay, where: .!swap)  // min(|x|, |y|)
-    let denominator = ay.replacing(with: ax, where: .!swap)  // max(|x|, |y|)
-    let t = numerator / denominator.replacing(with: SIMD8(repeating: 1), where: denominator .== 0)
-    let t2 = t * t
-    var p = SIMD8<Float>(repeating: 0.0208351)
-    p = p * t2 + SIMD8(repeating: -0.0851330)
-    p = p * t2 + SIMD8(repeating: 0.1801410)
-    p = p * t2 + SIMD8(repeating: -0.3302995)
-    p = p * t2 + SIMD8(repeating: 0.9998660)
-    var r = t * p
-    r.replace(with: SIMD8(repeating: .pi / 2) - r, where: swap)
-    r.replace(with: SIMD8(repeating: .pi) - r, where: x .< 0)
-    r.replace(with: -r, where: y .< 0)
-    return r
-}
-
-/// ⌊x⌋ as a float and as an integer, for |x| < 2²²: adding 1.5·2²³ rounds x to an integer
-/// (the float spacing there is 1) whose value sits in the low mantissa bits; one step down
-/// where that rounded up. Branch-free, and the baseline x86-64 target has no floor instruction.
-@inline(__always)
-func floorParts(_ x: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Int32>) {
-    let magic = SIMD8<Float>(repeating: 12_582_912)
-    let shifted = x + magic
-    let rounded = shifted - magic
-    let roundedInt = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-    let up = rounded .> x
-    return (rounded.replacing(with: rounded - SIMD8<Float>(repeating: 1), where: up),
-            roundedInt.replacing(with: roundedInt &- SIMD8<Int32>(repeating: 1), where: up))
 }

@@ -145,8 +145,8 @@ extension GradientSamples {
         let rowBins = SIMD8<Int32>(repeating: d + 2), orientationBins = SIMD8<Int32>(repeating: n + 2)
         var k = 0
         while k < count {
-            let rbin = load(extra0 + k), cbin = load(extra1 + k), magnitude = load(self.magnitude + k)
-            var obin = (load(self.angle + k) - keypointAngle) * scale  // in (−3n/2, n/2]
+            let rbin = load8(extra0 + k), cbin = load8(extra1 + k), magnitude = load8(self.magnitude + k)
+            var obin = (load8(self.angle + k) - keypointAngle) * scale  // in (−3n/2, n/2]
             obin = obin.replacing(with: obin + eight, where: obin .< zero)
             obin = obin.replacing(with: obin + eight, where: obin .< zero)
             let (r0, r0Int) = floorParts(rbin), (c0, c0Int) = floorParts(cbin), (o0, o0Int) = floorParts(obin)
@@ -157,11 +157,11 @@ extension GradientSamples {
             let vRC01 = vR0 * fc, vRC00 = vR0 - vRC01
             let base = ((r0Int &+ oneInt) &* rowBins &+ c0Int &+ oneInt) &* orientationBins &+ wrapped
             parts.bases.storeBytes(of: base, toByteOffset: 4 * k, as: SIMD8<Int32>.self)
-            store(parts.orientation + k, obin - o0)
-            store(parts.v00 + k, vRC00)
-            store(parts.v01 + k, vRC01)
-            store(parts.v10 + k, vRC10)
-            store(parts.v11 + k, vRC11)
+            store8(parts.orientation + k, obin - o0)
+            store8(parts.v00 + k, vRC00)
+            store8(parts.v01 + k, vRC01)
+            store8(parts.v10 + k, vRC10)
+            store8(parts.v11 + k, vRC11)
             k += 8
         }
         return parts

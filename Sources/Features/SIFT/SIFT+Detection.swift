@@ -67,7 +67,7 @@ extension SIFT {
         let angles = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: located.count)
         _ = angles.initialize(repeating: [])
         defer { angles.deinitialize(); angles.deallocate() }
-        let slots = SharedSlots(angles)
+        let slots = SharedPointer(angles.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: located.count) { k in
             let c = located[k]
             slots.base[k] = orientations(pyramid[c.octave][c.layer], c)
@@ -150,11 +150,6 @@ extension SIFT {
         let nb = load8(b + k), na = load8(a + k)
         exceeded .|= (nb .> v) .| (na .> v)
         undercut .|= (nb .< v) .| (na .< v)
-    }
-
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
     /// Whether v = c[y][x] is ≥ (maximum) or ≤ (minimum) all 26 neighbours in scale space
@@ -283,13 +278,6 @@ extension SIFT {
     }
 }
 
-/// Per-index slots that concurrent workers fill at disjoint indices (the storage is owned by
-/// the caller), as `SharedPointer` for values that are not plain bits.
-struct SharedSlots<Element>: @unchecked Sendable {
-    let base: UnsafeMutableBufferPointer<Element>
-    init(_ base: UnsafeMutableBufferPointer<Element>) { self.base = base }
-}
-
 /// Collects candidates from concurrent rows.
 final class CandidateCollector: @unchecked Sendable {
     private var candidates: [SIFT.Candidate] = []
@@ -316,7 +304,7 @@ extension GradientSamples {
         let one = SIMD8<Int32>(repeating: 1), count = SIMD8<Int32>(repeating: bins)
         var k = 0
         while k < self.count {
-            var angle = load(self.angle + k)
+            var angle = load8(self.angle + k)
             angle = angle.replacing(with: angle + fullTurn, where: angle .< zero)
             let x = scale * angle
             let (lower, lowerInt) = floorParts(x)

@@ -48,7 +48,10 @@ public struct ExtractTask: Sendable {
     /// SIFT: how far that floor may lower the contrast threshold.
     public var lowestContrastThreshold = 0.01
     /// The floor in effect.
-    public var resolvedMinimumKeypoints: Int { minimumKeypoints ?? maxKeypoints / 4 }
+    public var resolvedMinimumKeypoints: Int { Self.minimumKeypoints(minimumKeypoints, maxKeypoints: maxKeypoints) }
+
+    /// The SIFT keypoint floor for a request (nil: the default, a quarter of the budget).
+    public static func minimumKeypoints(_ requested: Int?, maxKeypoints: Int) -> Int { requested ?? maxKeypoints / 4 }
     /// Folder with the converted checkpoints (learned features).
     public var weightsFolder: String?
     /// Only the images of this shard (`Shard.contains`).

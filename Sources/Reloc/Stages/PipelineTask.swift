@@ -29,7 +29,9 @@ public struct PipelineTask: Sendable {
     /// and how far it may lower the contrast threshold (see `ExtractTask`).
     public var minimumKeypoints: Int?
     public var lowestContrastThreshold = 0.01
-    var resolvedMinimumKeypoints: Int { features.isLearned ? 0 : (minimumKeypoints ?? maxKeypoints / 4) }
+    var resolvedMinimumKeypoints: Int {
+        features.isLearned ? 0 : ExtractTask.minimumKeypoints(minimumKeypoints, maxKeypoints: maxKeypoints)
+    }
     public var upsample = false
     /// Converted checkpoints (learned features).
     public var weightsFolder: String?
