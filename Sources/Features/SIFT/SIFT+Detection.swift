@@ -63,9 +63,9 @@ extension SIFT {
     /// Each located extremum with its orientations (one keypoint per dominant direction; angle 0
     /// for upright SIFT), computed in parallel, in the order of `located`.
     static func orient(_ located: [Candidate], pyramid: [[GrayImage]], options: SIFTOptions) -> [Candidate] {
-        if options.upright { return located }
+        if options.upright || located.isEmpty { return located }
         let angles = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: located.count)
-        _ = angles.initialize(repeating: [])
+        angles.initialize(repeating: [])
         defer { angles.deinitialize(); angles.deallocate() }
         let slots = SharedPointer(angles.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: located.count) { k in

@@ -109,6 +109,20 @@ final class SIFTTests: XCTestCase {
         XCTAssertGreaterThan(Double(darkNormalized), 0.8 * Double(SIFT.extract(image, options: normalized).count))
     }
 
+    func testFlatAndTinyImagesGiveNoKeypoints() {
+        var floored = SIFTOptions()
+        floored.minimumKeypoints = 100
+        for options in [SIFTOptions(), floored] {
+            for image in [GrayImage(width: 64, height: 48, pixels: [Float](repeating: 90, count: 64 * 48)),
+                          GrayImage(width: 3, height: 2, pixels: [Float](repeating: 7, count: 6))] {
+                let features = SIFT.extract(image, options: options)
+                XCTAssertEqual(features.count, 0)
+                XCTAssertEqual(features.descriptors.count, 0)
+                XCTAssertEqual(features.locationsAboveThreshold, 0)
+            }
+        }
+    }
+
     func testKeypointFloorLowersTheThresholdOnlyWhereNeeded() {
         let image = texture(width: 200, height: 160, seed: 4)
         let dark = GrayImage(width: image.width, height: image.height, pixels: image.pixels.map { $0 * 0.25 })
