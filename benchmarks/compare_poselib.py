@@ -2,7 +2,7 @@
 """Absolute pose: reloc vs PoseLib on the same synthetic problems and settings.
 
 Usage (from the repository root; needs `pip install poselib numpy`):
-    swift build -c release --product RelocBench
+    make build-bench
     python3 benchmarks/compare_poselib.py [--problems 20] [--repeats 5] [--dir /tmp/reloc-pnp]
 
 RelocBench pnp generates the problems (n = 100, 1000, 5000; outliers 0-90 %; 1 px noise),

@@ -5,7 +5,7 @@ Runs the networks of tools/make_neural_goldens.py (same architecture and weights
 the same thread count as reloc, then `RelocBench hndesc` at the same size, and prints both.
 
     pip install torch safetensors numpy
-    swift build -c release --product RelocBench
+    make build-bench
     python3 benchmarks/compare_torch.py [--size 1024x768] [--threads 2]
 """
 import argparse, os, re, subprocess, sys, time
