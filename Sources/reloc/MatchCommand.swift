@@ -18,11 +18,17 @@ struct MatchCommand: ParsableCommand {
     @Flag(help: "Match pairs already in the output again.") var overwrite = false
     @Option(help: "Only the pairs whose first image is in shard i of n (0-based; split as `reloc extract --shard`).")
     var shard: String?
+    @Option(name: .customLong("epipolar-model"),
+            help: "Guided matching: a COLMAP model with trusted poses; pairs of its images are matched only among keypoints near each other's epipolar line.")
+    var epipolarModel: String?
+    @Option(name: .customLong("epipolar-threshold"), help: "With --epipolar-model: the largest distance to the epipolar line, in pixels.")
+    var epipolarThreshold: Double = 4
 
     func validate() throws {
         if let shard { _ = try Shard(parsing: shard) }
         guard !features.isEmpty else { throw ValidationError("--features needs a feature file") }
         if let ratio, !(ratio > 0 && ratio <= 1) { throw ValidationError("--ratio must be in (0, 1]") }
+        guard epipolarThreshold > 0 else { throw ValidationError("--epipolar-threshold must be positive") }
     }
 
     func run() throws {
@@ -30,6 +36,8 @@ struct MatchCommand: ParsableCommand {
                              mutual: mutual || ratio == nil, overwrite: overwrite)
         task.moreFeatureFiles = Array(features.dropFirst())
         task.shard = try shard.map { try Shard(parsing: $0) }
+        task.epipolarModel = epipolarModel
+        task.epipolarThreshold = epipolarThreshold
         let progress = Progress(label: "match")
         let summary = try task.run(progress: progress.update)
         progress.finish()

@@ -33,6 +33,9 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: String = "vlad"
     @Option(name: .customLong("top-k"), help: "Database images retrieved per query.") var topK: Int = 20
     @Option(name: .customLong("db-top-k"), help: "Neighbours per database image for the map.") var dbTopK: Int = 20
+    @Option(name: .customLong("db-epipolar-threshold"),
+            help: "Map matching guided by the reference poses: database pairs are matched only among keypoints within this many pixels of the epipolar line (0: unguided).")
+    var dbEpipolarThreshold: Double = 0
     @Option(help: "Lowe's ratio for matching (1 disables).") var ratio: Float = 0.8
     @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
@@ -57,6 +60,7 @@ struct PipelineCommand: ParsableCommand {
             throw ValidationError("--top-k, --db-top-k, --max-edge, --max-keypoints and --threshold must be positive")
         }
         guard ratio > 0 && ratio <= 1 else { throw ValidationError("--ratio must be in (0, 1]") }
+        guard dbEpipolarThreshold >= 0 else { throw ValidationError("--db-epipolar-threshold must be ≥ 0") }
     }
 
     func run() throws {
@@ -74,6 +78,7 @@ struct PipelineCommand: ParsableCommand {
         task.retrieval = try RetrievalMethod(parsing: retrieval)
         task.topK = topK
         task.databaseTopK = dbTopK
+        task.databaseEpipolarThreshold = dbEpipolarThreshold > 0 ? dbEpipolarThreshold : nil
         task.ratio = ratio < 1 ? ratio : nil
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering

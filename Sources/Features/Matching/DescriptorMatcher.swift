@@ -38,11 +38,15 @@ public struct DescriptorMatch: Equatable, Sendable {
 public enum DescriptorMatcher {
     public static let tile = 1024
 
+    /// - Parameter guide: when given, only the pairs it allows are compared (guided matching);
+    ///   its arrays hold one entry per descriptor of each set.
     public static func match(_ descriptors0: [Float], _ descriptors1: [Float], dimension: Int,
-                             options: MatchingOptions = MatchingOptions()) -> [DescriptorMatch] {
+                             options: MatchingOptions = MatchingOptions(), guide: EpipolarGuide? = nil) -> [DescriptorMatch] {
         precondition(dimension > 0 && descriptors0.count % dimension == 0 && descriptors1.count % dimension == 0,
                      "descriptor arrays must hold whole descriptors")
         let n0 = descriptors0.count / dimension, n1 = descriptors1.count / dimension
+        precondition(guide.map { $0.lines0.count == n0 && $0.points1.count == n1 } ?? true,
+                     "the guide needs one line per first-set and one point per second-set descriptor")
         guard n0 > 0, n1 > 0 else { return [] }
         let norms0 = squaredNorms(descriptors0, dimension), norms1 = squaredNorms(descriptors1, dimension)
         var best0 = [Int](repeating: -1, count: n0)
@@ -72,6 +76,7 @@ public enum DescriptorMatcher {
                         var best = bestDistance0[i], second = secondDistance0[i], bestIndex = best0[i]
                         for k in 0..<columns {
                             let j = start1 + k
+                            if let guide, !guide.allows(i, j) { continue }
                             let d2 = max(0, norms0[i] + norms1[j] - 2 * c[r * columns + k])
                             if d2 < best {
                                 second = best; best = d2; bestIndex = j

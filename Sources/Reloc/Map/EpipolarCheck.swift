@@ -6,12 +6,15 @@ import Geometry
 public struct EpipolarCheck: Sendable {
     let essential: Matrix3x3
     let pixelScale: Double
+    /// False when the two camera centres coincide: E is zero and constrains nothing.
+    let hasBaseline: Bool
 
     public init(cam0FromWorld: Rigid3, camera0: Camera, cam1FromWorld: Rigid3, camera1: Camera) {
         let cam1FromCam0 = cam1FromWorld * cam0FromWorld.inverse
         let t = cam1FromCam0.translation
         let skew = Matrix3x3(rows: Vector3(0, -t.z, t.y), Vector3(t.z, 0, -t.x), Vector3(-t.y, t.x, 0))
         essential = skew * cam1FromCam0.rotation.matrix
+        hasBaseline = dot(t, t) > 0
         pixelScale = (camera0.meanFocal * camera1.meanFocal).squareRoot()
     }
 

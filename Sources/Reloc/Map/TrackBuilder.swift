@@ -10,13 +10,19 @@ public struct KeypointID: Equatable, Hashable, Comparable, Sendable {
 }
 
 /// Tracks from pairwise matches: union-find over every image's keypoints (path halving, union
-/// by size); a track is a connected set of at least two keypoints. Matches chain across pairs,
-/// so a track may hold several keypoints of one image; the triangulation decides which to keep.
+/// by size). A track holds at most one keypoint of each image: a match that would join two
+/// tracks seeing the same image is refused (`union` returns false), as COLMAP's and OpenMVG's
+/// track building keep tracks consistent. Without that, a few wrong matches chain thousands of
+/// keypoints into one component, which then yields one 3D point at best (on the synthetic
+/// default map a component of 3,927 keypoints; 22,800 with guided matching). Feed the best
+/// matches first: the first consistent chain wins.
 public struct TrackBuilder: Sendable {
     /// First global index of each image's keypoints.
     let offsets: [Int]
     var parent: [Int32]
     var size: [Int32]
+    /// The images of each track of two or more keypoints, by root.
+    var imagesOfTrack: [Int32: [Int32]] = [:]
 
     /// - Parameter keypointCounts: number of keypoints of each image.
     public init(keypointCounts: [Int]) {
@@ -38,13 +44,25 @@ public struct TrackBuilder: Sendable {
         return i
     }
 
-    /// Joins the tracks of two matched keypoints.
-    public mutating func union(_ a: KeypointID, _ b: KeypointID) {
+    /// Joins the tracks of two matched keypoints, unless they already see a common image.
+    /// - Returns: false when the match was refused for that reason.
+    @discardableResult
+    public mutating func union(_ a: KeypointID, _ b: KeypointID) -> Bool {
         var ra = root(global(a)), rb = root(global(b))
-        guard ra != rb else { return }
+        guard ra != rb else { return true }
+        let imagesA = imagesOfTrack[Int32(ra)] ?? [Int32(a.image)]
+        let imagesB = imagesOfTrack[Int32(rb)] ?? [Int32(b.image)]
+        if imagesA.count <= imagesB.count {
+            if imagesA.contains(where: imagesB.contains) { return false }
+        } else if imagesB.contains(where: imagesA.contains) {
+            return false
+        }
         if size[ra] < size[rb] { swap(&ra, &rb) }
         parent[rb] = Int32(ra)
         size[ra] += size[rb]
+        imagesOfTrack[Int32(rb)] = nil
+        imagesOfTrack[Int32(ra)] = imagesA + imagesB
+        return true
     }
 
     /// Every track of two or more keypoints, keypoints sorted, tracks ordered by their first keypoint.

@@ -1,6 +1,7 @@
 import Dispatch
 import Features
 import Foundation
+import Geometry
 
 /// `reloc match`: nearest-neighbour matching of the pairs of a pairs file, features read from
 /// an HDF5 store, matches written to an HDF5 file in hloc's layout. Each unordered pair is
@@ -20,6 +21,12 @@ public struct MatchTask: Sendable {
     /// Skip (with a warning) pairs whose image has no features, instead of failing: an image
     /// that could not be read during extraction then only loses its own pairs.
     public var skipMissingFeatures = false
+    /// Guided matching: a COLMAP model (folder) whose poses and cameras are trusted. A pair of
+    /// two of its images is matched only among keypoints within `epipolarThreshold` pixels of
+    /// each other's epipolar line (`EpipolarGuide`); other pairs (queries) are matched as usual.
+    public var epipolarModel: String?
+    /// Pixels, in the second image of a pair.
+    public var epipolarThreshold = 4.0
 
     public init(pairsFile: String, featuresFile: String, output: String, ratio: Float?, mutual: Bool, overwrite: Bool = false) {
         self.pairsFile = pairsFile; self.featuresFile = featuresFile; self.output = output
@@ -47,6 +54,17 @@ public struct MatchTask: Sendable {
             if pair.first != pair.second && seen.insert(key).inserted { pairs.append(pair) }
         }
         if let shard { pairs = pairs.filter { shard.contains($0.first) } }
+        guard epipolarThreshold > 0 else { throw RelocError.invalidArgument("the epipolar threshold must be positive") }
+        var posed: [String: (camera: Camera, camFromWorld: Rigid3)] = [:]
+        if let epipolarModel {
+            let model = try ColmapModel.read(folder: epipolarModel)
+            for image in model.images.values {
+                guard let camera = model.cameras[image.cameraID] else {
+                    throw RelocError.file(file: epipolarModel, message: "image '\(image.name)' has no camera \(image.cameraID)")
+                }
+                posed[image.name] = (camera, image.camFromWorld)
+            }
+        }
         let features = try FeatureSources(paths: [featuresFile] + moreFeatureFiles)
         let absent = Set(pairs.flatMap { [$0.first, $0.second] }.filter { !features.contains($0) })
         if let name = absent.sorted().first, !skipMissingFeatures {
@@ -71,12 +89,21 @@ public struct MatchTask: Sendable {
             let loaded = cache
             let results = ResultSlots<(matches0: [Int32], scores0: [Float])>(count: slice.count)
             let options = self.options
+            let (poses, threshold) = (posed, epipolarThreshold)
             DispatchQueue.concurrentPerform(iterations: slice.count) { k in
                 let a = loaded[slice[k].first]!, b = loaded[slice[k].second]!
                 var matches0 = [Int32](repeating: -1, count: a.count)
                 var scores0 = [Float](repeating: 0, count: a.count)
+                var guide: EpipolarGuide?
+                if let first = poses[slice[k].first], let second = poses[slice[k].second] {
+                    guide = EpipolarCheck(cam0FromWorld: first.camFromWorld, camera0: first.camera,
+                                          cam1FromWorld: second.camFromWorld, camera1: second.camera)
+                        .guide(keypoints0: a.keypoints(inPixelsOf: first.camera), camera0: first.camera,
+                               keypoints1: b.keypoints(inPixelsOf: second.camera), camera1: second.camera, thresholdPixels: threshold)
+                }
                 if a.descriptorDimension == b.descriptorDimension {
-                    for m in DescriptorMatcher.match(a.descriptors, b.descriptors, dimension: a.descriptorDimension, options: options) {
+                    for m in DescriptorMatcher.match(a.descriptors, b.descriptors, dimension: a.descriptorDimension, options: options,
+                                                     guide: guide) {
                         matches0[m.index0] = Int32(m.index1)
                         // hloc's score for unit descriptors: (similarity + 1) / 2 = 1 − d²/4.
                         scores0[m.index0] = max(0, 1 - m.distance * m.distance / 4)

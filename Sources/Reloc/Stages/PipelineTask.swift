@@ -38,6 +38,9 @@ public struct PipelineTask: Sendable {
     public var retrieval: RetrievalMethod = .vlad
     public var topK = 20
     public var databaseTopK = 20
+    /// Guided map matching: database pairs matched only near their epipolar lines, in pixels
+    /// (`MatchTask.epipolarModel`); nil: unguided.
+    public var databaseEpipolarThreshold: Double? = nil
     public var ratio: Float? = 0.8
     public var mutual = true
     public var localization = AbsolutePoseOptions()
@@ -67,6 +70,9 @@ public struct PipelineTask: Sendable {
     public func run(say: (String) -> Void = { _ in }, warn: @escaping (String) -> Void = { _ in },
                     progress: (String) -> (((Int, Int) -> Void), () -> Void) = { _ in ({ _, _ in }, {}) }) throws -> Summary {
         guard topK > 0, databaseTopK > 0 else { throw RelocError.invalidArgument("--top-k and --db-top-k must be positive") }
+        guard (databaseEpipolarThreshold ?? 1) > 0, (databaseEpipolarThreshold ?? 1) < 1e6 else {
+            throw RelocError.invalidArgument("--db-epipolar-threshold must be positive (or off)")
+        }
         let layout = try DatasetLayout.detect(root: dataset, modelName: modelName)
         try layout.checkQueryImages()
         if threads > 0 { BLASThreads.set(threads) }
@@ -90,8 +96,9 @@ public struct PipelineTask: Sendable {
         let featuresPath = path(featsName + ".h5")
         let databasePairs = path("pairs-db-poses\(databaseTopK).txt")
         let matcherName = "NN" + (mutual ? "-mutual" : "") + (ratio.map { "-ratio\($0)" } ?? "")
-        let databaseMatches = path("matches-db_\(featsName)_\(matcherName)_db\(databaseTopK).h5")
-        let map = path("sfm_\(featsName)_\(matcherName)_db\(databaseTopK)")
+        let databaseMatcherName = matcherName + (databaseEpipolarThreshold.map { "-epipolar" + ($0 == $0.rounded() ? "\(Int($0))" : "\($0)") } ?? "")
+        let databaseMatches = path("matches-db_\(featsName)_\(databaseMatcherName)_db\(databaseTopK).h5")
+        let map = path("sfm_\(featsName)_\(databaseMatcherName)_db\(databaseTopK)")
         let retrievalName: String
         switch retrieval {
         case .file(let file): retrievalName = "file-" + ((file as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -136,6 +143,10 @@ public struct PipelineTask: Sendable {
                 var task = MatchTask(pairsFile: databasePairs, featuresFile: featuresPath, output: databaseMatches,
                                      ratio: ratio, mutual: mutual)
                 task.skipMissingFeatures = true
+                if let databaseEpipolarThreshold {
+                    task.epipolarModel = layout.model
+                    task.epipolarThreshold = databaseEpipolarThreshold
+                }
                 let (update, finish) = progress("match db")
                 let s = try task.run(warn: warn, progress: update)
                 finish()
@@ -149,8 +160,8 @@ public struct PipelineTask: Sendable {
                 let (update, finish) = progress("triangulate")
                 let s = try task.run(warn: warn, progress: update)
                 finish()
-                say(String(format: "triangulation: %d points from %d tracks (%d of %d matches on their epipolar lines), track length %.2f, error %.2f px, %.1f s",
-                           s.points, s.tracks, s.verifiedMatches, s.matches, s.meanTrackLength, s.meanReprojectionError, s.seconds))
+                say(String(format: "triangulation: %d points from %d tracks (%d of %d matches on their epipolar lines, %d left out as inconsistent), track length %.2f, error %.2f px, %.1f s",
+                           s.points, s.tracks, s.verifiedMatches, s.matches, s.conflictingMatches, s.meanTrackLength, s.meanReprojectionError, s.seconds))
             }
         }
         // 3. Retrieval and query matching.
@@ -242,6 +253,7 @@ public struct PipelineTask: Sendable {
               "retrieval": \(jsonString(retrieval.description)),
               "top_k": \(topK),
               "db_top_k": \(databaseTopK),
+              "db_epipolar_threshold_px": \(databaseEpipolarThreshold.map { jsonNumber($0) } ?? "null"),
               "ratio": \(ratio.map { "\($0)" } ?? "null"),
               "mutual": \(mutual),
               "threshold_px": \(jsonNumber(localization.thresholdPixels)),

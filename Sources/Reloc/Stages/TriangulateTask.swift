@@ -32,6 +32,8 @@ public struct TriangulateTask: Sendable {
         public var pairs = 0
         public var matches = 0
         public var verifiedMatches = 0
+        /// Verified matches refused because they would join two keypoints of one image.
+        public var conflictingMatches = 0
         public var tracks = 0
         public var points = 0
         public var meanTrackLength = 0.0
@@ -69,8 +71,9 @@ public struct TriangulateTask: Sendable {
         }
         let normalized = keypoints.enumerated().map { i, points in points.map { cameras[i].normalizedFromImage($0) } }
 
-        // Verified matches → tracks.
-        var tracks = TrackBuilder(keypointCounts: keypoints.map(\.count))
+        // Verified matches → tracks, the most similar matches first (`TrackBuilder` refuses a
+        // match that would put two keypoints of one image in a track).
+        var verified: [(score: Float, a: KeypointID, b: KeypointID)] = []
         var seen = Set<String>()
         for pair in try PairsFile.read(path: pairsFile) {
             guard let a = index[pair.first], let b = index[pair.second], a != b else { continue }
@@ -89,10 +92,13 @@ public struct TriangulateTask: Sendable {
                 summary.matches += 1
                 if check.sampsonPixels(normalized[a][m.index0], normalized[b][m.index1]) <= maxEpipolarError {
                     summary.verifiedMatches += 1
-                    tracks.union(KeypointID(image: a, keypoint: m.index0), KeypointID(image: b, keypoint: m.index1))
+                    verified.append((m.score, KeypointID(image: a, keypoint: m.index0), KeypointID(image: b, keypoint: m.index1)))
                 }
             }
         }
+        var tracks = TrackBuilder(keypointCounts: keypoints.map(\.count))
+        let order = verified.indices.sorted { verified[$0].score > verified[$1].score || (verified[$0].score == verified[$1].score && $0 < $1) }
+        for k in order where !tracks.union(verified[k].a, verified[k].b) { summary.conflictingMatches += 1 }
         if summary.pairs == 0 {
             warn("warning: \(pairsFile): no database pair with matches; the map gets no 3D points and every query will get a fallback pose")
         }

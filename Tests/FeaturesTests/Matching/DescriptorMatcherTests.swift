@@ -62,6 +62,51 @@ final class DescriptorMatcherTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(planted.filter { $0.index0 == $0.index1 * 3 }.count, 299)
     }
 
+    /// Guided matching equals the brute-force reference run with the disallowed pairs' distances
+    /// set to infinity (they can be neither nearest nor second nearest).
+    func testGuidedMatchingComparesOnlyAllowedPairs() {
+        let d = 16
+        let a = randomDescriptors(1100, d, seed: 3)
+        var b = randomDescriptors(1050, d, seed: 4)
+        for j in 0..<200 { for k in 0..<d { b[j * d + k] = a[(j * 5) * d + k] + 0.002 * Float(k % 4) } }
+        var g = Generator(state: 9)
+        // Horizontal lines y = c; points in the unit square: about a fifth of the pairs allowed.
+        let lines = (0..<1100).map { _ in SIMD3<Float>(0, 1, -g.next()) }
+        let points = (0..<1050).map { _ in SIMD2<Float>(g.next(), g.next()) }
+        let guide = EpipolarGuide(lines0: lines, points1: points, threshold: 0.1)
+        for options in [MatchingOptions(), MatchingOptions(mutual: true, ratio: 0.8), MatchingOptions(mutual: false, ratio: 0.9)] {
+            let fast = DescriptorMatcher.match(a, b, dimension: d, options: options, guide: guide)
+            let slow = bruteForceGuided(a, b, d, options, allowed: { abs(points[$1].y + lines[$0].z) <= 0.1 })
+            XCTAssertEqual(fast.map { [$0.index0, $0.index1] }, slow.map { [$0.index0, $0.index1] }, "\(options)")
+            XCTAssertTrue(fast.allSatisfy { abs(points[$0.index1].y + lines[$0.index0].z) <= 0.1 })
+            XCTAssertNotEqual(fast.map(\.index1), DescriptorMatcher.match(a, b, dimension: d, options: options).map(\.index1))
+        }
+    }
+
+    func bruteForceGuided(_ a: [Float], _ b: [Float], _ d: Int, _ options: MatchingOptions,
+                          allowed: (Int, Int) -> Bool) -> [DescriptorMatch] {
+        let n0 = a.count / d, n1 = b.count / d
+        var distance = [Float](repeating: .infinity, count: n0 * n1)
+        for i in 0..<n0 {
+            for j in 0..<n1 where allowed(i, j) {
+                var s: Float = 0
+                for k in 0..<d { let x = a[i * d + k] - b[j * d + k]; s += x * x }
+                distance[i * n1 + j] = s.squareRoot()
+            }
+        }
+        var result: [DescriptorMatch] = []
+        for i in 0..<n0 {
+            let order = (0..<n1).sorted { distance[i * n1 + $0] < distance[i * n1 + $1] }
+            let best = distance[i * n1 + order[0]]
+            guard best.isFinite else { continue }
+            let j = order[0]
+            if options.mutual && (0..<n0).min(by: { distance[$0 * n1 + j] < distance[$1 * n1 + j] }) != i { continue }
+            if let ratio = options.ratio, n1 > 1, !(best <= ratio * distance[i * n1 + order[1]]) { continue }
+            result.append(DescriptorMatch(index0: i, index1: j, distance: best))
+        }
+        return result
+    }
+
     func testEmptyAndInvalid() {
         XCTAssertTrue(DescriptorMatcher.match([], [1, 2], dimension: 2).isEmpty)
         XCTAssertThrowsError(try MatchingOptions(ratio: 1.5).validate())
