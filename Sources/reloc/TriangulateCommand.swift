@@ -41,7 +41,7 @@ struct TriangulateCommand: ParsableCommand {
         let progress = Progress(label: "triangulate")
         let s = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()
-        print(String(format: "%d points from %d tracks (%d of %d matches on their epipolar lines, %d pairs; %d of those would join two keypoints of one image and were left out), mean track length %.2f, mean error %.2f px; wrote %@ in %.1f s",
+        print(String(format: "%d points from %d tracks (%d of %d matches on their epipolar lines, %d pairs; %d of those would join two keypoints of one image: refused, their tracks dropped), mean track length %.2f, mean error %.2f px; wrote %@ in %.1f s",
                      s.points, s.tracks, s.verifiedMatches, s.matches, s.pairs, s.conflictingMatches, s.meanTrackLength, s.meanReprojectionError, output, s.seconds))
     }
 }

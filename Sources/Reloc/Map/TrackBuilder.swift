@@ -11,11 +11,12 @@ public struct KeypointID: Equatable, Hashable, Comparable, Sendable {
 
 /// Tracks from pairwise matches: union-find over every image's keypoints (path halving, union
 /// by size). A track holds at most one keypoint of each image: a match that would join two
-/// tracks seeing the same image is refused (`union` returns false), as COLMAP's and OpenMVG's
-/// track building keep tracks consistent. Without that, a few wrong matches chain thousands of
-/// keypoints into one component, which then yields one 3D point at best (on the synthetic
-/// default map a component of 3,927 keypoints; 22,800 with guided matching). Feed the best
-/// matches first: the first consistent chain wins.
+/// tracks seeing the same image is refused (`union` returns false), and both tracks are
+/// dropped — such a match chains a repeated texture (a row of identical windows), and so, likely,
+/// do the matches that built the two tracks (OpenMVG drops conflicting tracks too). Without this,
+/// a few wrong matches chain thousands of keypoints into one component, which yields one 3D
+/// point at best after a long triangulation (on the synthetic default map a component of 3,927
+/// keypoints; 22,800 with guided matching, 80 s). Feed the best matches first.
 public struct TrackBuilder: Sendable {
     /// First global index of each image's keypoints.
     let offsets: [Int]
@@ -23,6 +24,8 @@ public struct TrackBuilder: Sendable {
     var size: [Int32]
     /// The images of each track of two or more keypoints, by root.
     var imagesOfTrack: [Int32: [Int32]] = [:]
+    /// Roots of the tracks (or single keypoints) a refused match touched.
+    var conflicted = Set<Int32>()
 
     /// - Parameter keypointCounts: number of keypoints of each image.
     public init(keypointCounts: [Int]) {
@@ -44,7 +47,8 @@ public struct TrackBuilder: Sendable {
         return i
     }
 
-    /// Joins the tracks of two matched keypoints, unless they already see a common image.
+    /// Joins the tracks of two matched keypoints, unless they already see a common image; then
+    /// both are marked to be dropped.
     /// - Returns: false when the match was refused for that reason.
     @discardableResult
     public mutating func union(_ a: KeypointID, _ b: KeypointID) -> Bool {
@@ -52,9 +56,8 @@ public struct TrackBuilder: Sendable {
         guard ra != rb else { return true }
         let imagesA = imagesOfTrack[Int32(ra)] ?? [Int32(a.image)]
         let imagesB = imagesOfTrack[Int32(rb)] ?? [Int32(b.image)]
-        if imagesA.count <= imagesB.count {
-            if imagesA.contains(where: imagesB.contains) { return false }
-        } else if imagesB.contains(where: imagesA.contains) {
+        if imagesA.contains(where: imagesB.contains) {
+            conflicted.insert(Int32(ra)); conflicted.insert(Int32(rb))
             return false
         }
         if size[ra] < size[rb] { swap(&ra, &rb) }
@@ -62,16 +65,18 @@ public struct TrackBuilder: Sendable {
         size[ra] += size[rb]
         imagesOfTrack[Int32(rb)] = nil
         imagesOfTrack[Int32(ra)] = imagesA + imagesB
+        if conflicted.remove(Int32(rb)) != nil { conflicted.insert(Int32(ra)) }
         return true
     }
 
-    /// Every track of two or more keypoints, keypoints sorted, tracks ordered by their first keypoint.
+    /// Every track of two or more keypoints that no refused match touched, keypoints sorted,
+    /// tracks ordered by their first keypoint.
     public mutating func tracks() -> [[KeypointID]] {
         var members: [Int: [KeypointID]] = [:]
         var image = 0
         for i in 0..<parent.count {
             while i >= offsets[image + 1] { image += 1 }
-            guard size[root(i)] > 1 else { continue }
+            guard size[root(i)] > 1, !conflicted.contains(Int32(root(i))) else { continue }
             members[root(i), default: []].append(KeypointID(image: image, keypoint: i - offsets[image]))
         }
         return members.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }

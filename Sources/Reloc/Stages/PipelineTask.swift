@@ -160,7 +160,7 @@ public struct PipelineTask: Sendable {
                 let (update, finish) = progress("triangulate")
                 let s = try task.run(warn: warn, progress: update)
                 finish()
-                say(String(format: "triangulation: %d points from %d tracks (%d of %d matches on their epipolar lines, %d left out as inconsistent), track length %.2f, error %.2f px, %.1f s",
+                say(String(format: "triangulation: %d points from %d tracks (%d of %d matches on their epipolar lines, %d conflicting: their tracks dropped), track length %.2f, error %.2f px, %.1f s",
                            s.points, s.tracks, s.verifiedMatches, s.matches, s.conflictingMatches, s.meanTrackLength, s.meanReprojectionError, s.seconds))
             }
         }
