@@ -37,6 +37,9 @@ struct ExtractCommand: ParsableCommand {
     @Flag(help: "Double the image before the first octave (more small features; slower).")
     var upsample = false
 
+    @Flag(help: "SIFT: orientation 0 for every keypoint (COLMAP's upright option): more distinctive for gravity-aligned images, wrong for rotated ones.")
+    var upright = false
+
     @Flag(help: "Extract again images already in the store.")
     var overwrite = false
 
@@ -84,6 +87,7 @@ struct ExtractCommand: ParsableCommand {
         task.normalizeContrast = normalizeContrast
         task.minimumKeypoints = minKeypoints
         task.lowestContrastThreshold = lowestContrastThreshold
+        task.upright = upright
         if let contrast { task.contrast = ExtractTask.Contrast(rawValue: contrast)! }
         let progress = Progress(label: "extract")
         let summary = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)

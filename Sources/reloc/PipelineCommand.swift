@@ -30,6 +30,8 @@ struct PipelineCommand: ParsableCommand {
     var lowestContrastThreshold: Double = 0.01
     @Flag(help: "Double the image before the first SIFT octave (OpenCV's default; about 3× slower extraction).")
     var upsample = false
+    @Option(help: "SIFT without orientations: auto (on when the reference cameras agree on which way is down), on or off.")
+    var upright: String = "auto"
     @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: String = "vlad"
     @Option(name: .customLong("top-k"), help: "Database images retrieved per query.") var topK: Int = 20
     @Option(name: .customLong("db-top-k"), help: "Neighbours per database image for the map.") var dbTopK: Int = 20
@@ -50,6 +52,7 @@ struct PipelineCommand: ParsableCommand {
         guard let kind = ExtractTask.Kind(rawValue: features) else { throw ValidationError("--features must be sift, rootsift, superpoint or superpoint+hndesc") }
         if kind.isLearned && weights == nil { throw ValidationError("--features \(features) needs --weights DIR") }
         guard ExtractTask.Contrast(rawValue: contrast) != nil else { throw ValidationError("--contrast must be off, on or adaptive") }
+        guard PipelineTask.UprightMode(rawValue: upright) != nil else { throw ValidationError("--upright must be auto, on or off") }
         let method = try RetrievalMethod(parsing: retrieval)
         guard !method.isDatabaseOnly else { throw ValidationError("--retrieval must be vlad, exhaustive, pairs:FILE or global:FILE.h5") }
         guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
@@ -75,6 +78,7 @@ struct PipelineCommand: ParsableCommand {
         task.minimumKeypoints = minKeypoints
         task.lowestContrastThreshold = lowestContrastThreshold
         task.upsample = upsample
+        task.upright = PipelineTask.UprightMode(rawValue: upright)!
         task.retrieval = try RetrievalMethod(parsing: retrieval)
         task.topK = topK
         task.databaseTopK = dbTopK

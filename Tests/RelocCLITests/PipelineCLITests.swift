@@ -276,8 +276,12 @@ final class PipelineCLITests: XCTestCase {
         var counted = 0
         for i in 0..<3 {
             let (queryFeatures, matches) = (output + "/feats-query.shard-\(i).h5", output + "/matches-query.shard-\(i).h5")
-            let extract = try TestSupport.run(reloc, ["extract", "--images", Self.tiny! + "/images", "--list"] + queries + [
-                "--features", "rootsift", "--contrast", "adaptive", "--output", queryFeatures, "--shard", "\(i)/3"])
+            // The pipeline's own extraction options, as deploy/slurm reads them from files.env
+            // (--upright among them: the tiny preset's cameras are gravity-aligned).
+            let extractOptions = files["extract_options"] as! [String]
+            XCTAssertTrue(extractOptions.contains("--upright"), "\(extractOptions)")
+            let extract = try TestSupport.run(reloc, ["extract", "--images", Self.tiny! + "/images", "--list"] + queries + extractOptions + [
+                "--output", queryFeatures, "--shard", "\(i)/3"])
             XCTAssertEqual(extract.status, 0, extract.stderr)
             let match = try TestSupport.run(reloc, ["match", "--pairs", files["query_pairs"] as! String, "--features", queryFeatures,
                                                     "--features", features, "--ratio", "0.8", "--mutual", "--output", matches, "--shard", "\(i)/3"])

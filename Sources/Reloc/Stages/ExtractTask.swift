@@ -47,6 +47,8 @@ public struct ExtractTask: Sendable {
     public var minimumKeypoints: Int?
     /// SIFT: how far that floor may lower the contrast threshold.
     public var lowestContrastThreshold = 0.01
+    /// SIFT: one orientation (0) per keypoint, for gravity-aligned images (COLMAP's `upright`).
+    public var upright = false
     /// The floor in effect.
     public var resolvedMinimumKeypoints: Int { Self.minimumKeypoints(minimumKeypoints, maxKeypoints: maxKeypoints) }
 
@@ -100,6 +102,7 @@ public struct ExtractTask: Sendable {
         options.maxKeypoints = maxKeypoints
         options.rootSIFT = kind == .rootsift
         options.upsample = upsample
+        options.upright = upright
         options.contrastThreshold = contrastThreshold
         options.normalizeContrast = contrast == .on
         options.minimumKeypoints = resolvedMinimumKeypoints

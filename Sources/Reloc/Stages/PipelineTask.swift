@@ -33,6 +33,10 @@ public struct PipelineTask: Sendable {
         features.isLearned ? 0 : ExtractTask.minimumKeypoints(minimumKeypoints, maxKeypoints: maxKeypoints)
     }
     public var upsample = false
+    /// SIFT without orientations: on, off, or auto — on when the reference images look upright
+    /// (`ColmapModel.imagesLookUpright`).
+    public var upright: UprightMode = .auto
+    public enum UprightMode: String, CaseIterable, Sendable { case auto, on, off }
     /// Converted checkpoints (learned features).
     public var weightsFolder: String?
     public var retrieval: RetrievalMethod = .vlad
@@ -87,10 +91,18 @@ public struct PipelineTask: Sendable {
             return try body()
         }
         say("dataset \(layout.root): images in \(layout.imageFolder), model \(layout.model), \(layout.queryLists.count) query list(s)")
+        let uprightSIFT: Bool
+        switch (upright, features.isLearned) {
+        case (_, true), (.off, _): uprightSIFT = false
+        case (.on, _): uprightSIFT = true
+        case (.auto, _):
+            uprightSIFT = try ColmapModel.read(folder: layout.model).imagesLookUpright()
+            say("upright SIFT: \(uprightSIFT ? "on (the reference images are gravity-aligned)" : "off (the reference images are rotated)")")
+        }
 
         let featsName = features.isLearned ? "feats-\(features.rawValue)-n\(maxKeypoints)-r\(maxEdge)"
             : "feats-\(features.rawValue)-n\(maxKeypoints)-r\(maxEdge)\(contrast.nameSuffix)"
-              + (contrastThreshold == 0.04 ? "" : "-t\(contrastThreshold)") + (upsample ? "-up" : "")
+              + (contrastThreshold == 0.04 ? "" : "-t\(contrastThreshold)") + (upsample ? "-up" : "") + (uprightSIFT ? "-upright" : "")
               + (resolvedMinimumKeypoints > 0 ? "-m\(resolvedMinimumKeypoints)" : "")
               + (resolvedMinimumKeypoints > 0 && lowestContrastThreshold != 0.01 ? "-l\(lowestContrastThreshold)" : "")
         let featuresPath = path(featsName + ".h5")
@@ -123,6 +135,7 @@ public struct PipelineTask: Sendable {
             task.minimumKeypoints = resolvedMinimumKeypoints
             task.lowestContrastThreshold = lowestContrastThreshold
             task.upsample = upsample
+            task.upright = uprightSIFT
             task.weightsFolder = weightsFolder
             let (update, finish) = progress("extract")
             let s = try task.run(warn: warn, progress: update)
@@ -209,8 +222,8 @@ public struct PipelineTask: Sendable {
         let files = RunFiles(imageFolder: absolute(layout.imageFolder), model: absolute(layout.model), queryLists: layout.queryLists.map(absolute),
                              groundTruth: layout.groundTruth.map(absolute), features: absolute(featuresPath), map: absolute(map),
                              queryPairs: absolute(queryPairs), queryMatches: absolute(queryMatches), results: absolute(summary.results),
-                             extractOptions: extractOptions, matchOptions: matchOptions, localizeOptions: localizeOptions)
-        try AtomicFile.write(facts(summary: summary, featsName: featsName, files: files), to: path("pipeline.json"))
+                             extractOptions: extractOptions(upright: uprightSIFT), matchOptions: matchOptions, localizeOptions: localizeOptions)
+        try AtomicFile.write(facts(summary: summary, featsName: featsName, upright: uprightSIFT, files: files), to: path("pipeline.json"))
         try AtomicFile.write(files.shellAssignments, to: path("files.env"))
         if report {
             // The report is a view of the results: a failure to draw it is a warning, not a failed run.
@@ -221,11 +234,12 @@ public struct PipelineTask: Sendable {
 
     /// The options of `reloc extract`, `match` and `localize` that redo this run's query side
     /// (deploy/slurm's sharded array reads them from files.env).
-    var extractOptions: [String] {
+    func extractOptions(upright: Bool) -> [String] {
         var options = ["--features", features.rawValue, "--max-edge", "\(maxEdge)", "--max-keypoints", "\(maxKeypoints)",
                        "--contrast", contrast.rawValue, "--contrast-threshold", "\(contrastThreshold)",
                        "--min-keypoints", "\(resolvedMinimumKeypoints)", "--lowest-contrast-threshold", "\(lowestContrastThreshold)"]
         if upsample { options.append("--upsample") }
+        if upright { options.append("--upright") }
         if let weightsFolder { options += ["--weights", URL(fileURLWithPath: weightsFolder).standardizedFileURL.path] }
         return options
     }
@@ -240,7 +254,7 @@ public struct PipelineTask: Sendable {
     }
 
     /// Settings, versions and time per stage, as JSON.
-    func facts(summary: Summary, featsName: String, files: RunFiles) -> String {
+    func facts(summary: Summary, featsName: String, upright: Bool, files: RunFiles) -> String {
         let stages = summary.stageSeconds.map { "    {\"stage\": \(jsonString($0.0)), \"seconds\": \(jsonNumber($0.1))}" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -251,6 +265,7 @@ public struct PipelineTask: Sendable {
               "dataset": \(jsonString(dataset)),
               "features": \(jsonString(featsName)),
               "retrieval": \(jsonString(retrieval.description)),
+              "upright_sift": \(upright),
               "top_k": \(topK),
               "db_top_k": \(databaseTopK),
               "db_epipolar_threshold_px": \(databaseEpipolarThreshold.map { jsonNumber($0) } ?? "null"),

@@ -87,6 +87,46 @@ final class SIFTTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(share, 0.9, "\(count) matches")
     }
 
+    /// Upright SIFT: orientation 0 everywhere, one keypoint per location (no extra orientations),
+    /// and, on an image and its copy turned by a few degrees (what an upright camera's roll does),
+    /// at least as many correct matches as rotation-invariant SIFT — the use case it is for; a
+    /// 90° turn breaks it.
+    func testUprightKeepsOneOrientationAndMatchesSmallRolls() {
+        let image = texture(width: 240, height: 200, seed: 3)
+        var options = SIFTOptions()
+        options.upright = true
+        let upright = SIFT.extract(image, options: options), oriented = SIFT.extract(image)
+        XCTAssertTrue(upright.orientations.allSatisfy { $0 == 0 })
+        XCTAssertLessThan(upright.count, oriented.count)
+        let locations = Set(upright.keypoints.map { "\($0.x) \($0.y)" })
+        XCTAssertEqual(locations.count, upright.count)
+        // Turned by 4° about the image centre (bilinear resampling).
+        let angle = Float(4 * Double.pi / 180), (c, s) = (cos(angle), sin(angle))
+        let cx = Float(image.width) / 2, cy = Float(image.height) / 2
+        var turned = [Float](repeating: 0, count: image.pixels.count)
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                // Output pixel centre → input position (inverse rotation), COLMAP coordinates.
+                let dx = Float(x) + 0.5 - cx, dy = Float(y) + 0.5 - cy
+                let u = c * dx + s * dy + cx - 0.5, v = -s * dx + c * dy + cy - 0.5
+                let x0 = Int(u.rounded(.down)), y0 = Int(v.rounded(.down))
+                guard x0 >= 0, y0 >= 0, x0 + 1 < image.width, y0 + 1 < image.height else { continue }
+                let fx = u - Float(x0), fy = v - Float(y0)
+                turned[y * image.width + x] = (image[x0, y0] * (1 - fx) + image[x0 + 1, y0] * fx) * (1 - fy)
+                    + (image[x0, y0 + 1] * (1 - fx) + image[x0 + 1, y0 + 1] * fx) * fy
+            }
+        }
+        let turnedImage = GrayImage(width: image.width, height: image.height, pixels: turned)
+        let forward: (SIMD2<Float>) -> SIMD2<Float> = { p in
+            let d = p - SIMD2(cx, cy)
+            return SIMD2(c * d.x - s * d.y + cx, s * d.x + c * d.y + cy)
+        }
+        let (uprightShare, uprightCount) = correctShare(upright, SIFT.extract(turnedImage, options: options), transform: forward)
+        let (orientedShare, orientedCount) = correctShare(oriented, SIFT.extract(turnedImage), transform: forward)
+        XCTAssertGreaterThanOrEqual(uprightShare, 0.9, "\(uprightCount) matches")
+        XCTAssertGreaterThanOrEqual(Double(uprightCount) * uprightShare, 0.8 * Double(orientedCount) * orientedShare)
+    }
+
     func testScaleInvariance() {
         let image = texture(width: 320, height: 320, seed: 2)
         let half = image.resized(maxEdge: 160)
