@@ -2,12 +2,8 @@
 # Each installs what is missing first (scripts/bootstrap), then builds and runs.
 SWIFT ?= swift
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-# Swift code is compiled for the building machine's vector unit when it has AVX2 and FMA: eight
-# float lanes per instruction in SIFT's blur, gathering and histograms (−15–25 % extraction time;
-# OpenCV reaches the same instructions by run-time dispatch). Output is bit-identical — Swift
-# does not contract a·b + c into FMA — but the binary then needs such a CPU (x86-64 since 2013).
-# `make CPU_FLAGS= build` builds for any x86-64; other architectures get no flag.
-CPU_FLAGS ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo -Xswiftc -target-cpu -Xswiftc haswell)
+# Package.swift compiles the Swift code for this machine's AVX2 + FMA when it has them;
+# `RELOC_PORTABLE=1 make build` builds for any x86-64 (see README).
 
 .PHONY: all bootstrap build build-bench build-debug test test-cluster demo bench clean
 
@@ -17,11 +13,11 @@ bootstrap:
 	@scripts/bootstrap
 
 build: bootstrap
-	$(SWIFT) build -c release -j $(JOBS) $(CPU_FLAGS) --product reloc
+	$(SWIFT) build -c release -j $(JOBS) --product reloc
 
 # reloc and RelocBench, as the scripts under benchmarks/ expect them.
 build-bench: build
-	$(SWIFT) build -c release -j $(JOBS) $(CPU_FLAGS) --product RelocBench
+	$(SWIFT) build -c release -j $(JOBS) --product RelocBench
 
 build-debug: bootstrap
 	$(SWIFT) build -j $(JOBS)
@@ -30,7 +26,7 @@ build-debug: bootstrap
 # the suite. Optimized, because the tests render images and solve thousands of poses; testing
 # is enabled so that tests can reach internal API (@testable); a scratch folder of their own
 # keeps `make demo` (built without testing) from rebuilding everything after each `make test`.
-TEST_FLAGS = -c release -Xswiftc -enable-testing $(CPU_FLAGS) --scratch-path .build-test
+TEST_FLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-test
 test: bootstrap
 	$(SWIFT) build -j $(JOBS) --build-tests $(TEST_FLAGS)
 	$(SWIFT) test -j $(JOBS) --skip-build --disable-swift-testing $(TEST_FLAGS)
