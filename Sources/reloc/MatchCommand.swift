@@ -39,7 +39,7 @@ struct MatchCommand: ParsableCommand {
         task.epipolarModel = epipolarModel
         task.epipolarThreshold = epipolarThreshold
         let progress = Progress(label: "match")
-        let summary = try task.run(progress: progress.update)
+        let summary = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()
         print(String(format: "matched %d pairs (%d matches), skipped %d already in %@, %.1f s",
                      summary.matched, summary.matches, summary.skipped, output, summary.seconds))

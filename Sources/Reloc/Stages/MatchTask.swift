@@ -79,6 +79,12 @@ public struct MatchTask: Sendable {
         for pair in pairs {
             if !overwrite && store.contains(pair.first, pair.second) { summary.skipped += 1 } else { todo.append(pair) }
         }
+        if let epipolarModel {
+            let unguided = todo.filter { posed[$0.first] == nil || posed[$0.second] == nil }.count
+            if unguided > 0 {
+                warn("warning: \(epipolarModel): \(unguided) of \(todo.count) pairs name an image the model does not hold; they are matched unguided")
+            }
+        }
         // Batches: read features on this thread (HDF5 is not thread-safe), match in parallel, write.
         let batch = 64
         var done = summary.skipped

@@ -32,7 +32,8 @@ public struct TriangulateTask: Sendable {
         public var pairs = 0
         public var matches = 0
         public var verifiedMatches = 0
-        /// Verified matches refused because they would join two keypoints of one image.
+        /// Verified matches refused because they would join two keypoints of one image (their
+        /// tracks are dropped).
         public var conflictingMatches = 0
         public var tracks = 0
         public var points = 0
@@ -72,7 +73,7 @@ public struct TriangulateTask: Sendable {
         let normalized = keypoints.enumerated().map { i, points in points.map { cameras[i].normalizedFromImage($0) } }
 
         // Verified matches → tracks, the most similar matches first (`TrackBuilder` refuses a
-        // match that would put two keypoints of one image in a track).
+        // match that would put two keypoints of one image in a track and drops the tracks it touches).
         var verified: [(score: Float, a: KeypointID, b: KeypointID)] = []
         var seen = Set<String>()
         for pair in try PairsFile.read(path: pairsFile) {
@@ -156,23 +157,18 @@ public struct TriangulateTask: Sendable {
         var elements: [KeypointID]
     }
 
-    /// Triangulates one track; keeps for each image its inlier observation with the smallest
-    /// reprojection error. nil when fewer than two images remain.
+    /// Triangulates one track (at most one keypoint per image, `TrackBuilder`) and keeps its
+    /// inlier observations. nil when fewer than two remain.
     static func triangulate(_ track: [KeypointID], keypoints: [[Vector2]], cameras: [Camera], poses: [Rigid3],
                             options: TriangulationOptions) -> TrackPoint? {
         let observations = track.map {
             TriangulationObservation(camFromWorld: poses[$0.image], camera: cameras[$0.image], pixel: keypoints[$0.image][$0.keypoint])
         }
         guard let point = try? triangulatePoint(observations, options: options) else { return nil }
-        var best: [Int: (error: Double, element: KeypointID)] = [:]
-        for (k, element) in track.enumerated() where point.inlierMask[k] {
-            let error = point.reprojectionErrors[k]
-            if let current = best[element.image], current.error <= error { continue }
-            best[element.image] = (error, element)
-        }
-        guard best.count >= 2 else { return nil }
-        let kept = best.values.sorted { $0.element < $1.element }
-        return TrackPoint(xyz: point.point, error: kept.map(\.error).reduce(0, +) / Double(kept.count), elements: kept.map(\.element))
+        let kept = track.indices.filter { point.inlierMask[$0] }
+        guard kept.count >= 2 else { return nil }
+        return TrackPoint(xyz: point.point, error: kept.map { point.reprojectionErrors[$0] }.reduce(0, +) / Double(kept.count),
+                          elements: kept.map { track[$0] })
     }
 
     /// Colours each point from its first observation's image (nearest pixel).

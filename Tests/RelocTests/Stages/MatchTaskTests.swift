@@ -54,6 +54,20 @@ final class MatchTaskTests: XCTestCase {
         XCTAssertEqual(plain.correct, 0)
         XCTAssertEqual(guided.correct, count)
         XCTAssertEqual(guided.total, count)
+
+        // A model that holds only one of the two images: the pair is matched unguided, with a warning.
+        var partial = model
+        partial.images[2] = nil
+        try FileManager.default.createDirectory(atPath: folder + "/partial", withIntermediateDirectories: true)
+        try partial.write(folder: folder + "/partial", format: .text)
+        var task = MatchTask(pairsFile: folder + "/pairs.txt", featuresFile: folder + "/feats.h5", output: folder + "/partial.h5", ratio: 0.8, mutual: true)
+        task.epipolarModel = folder + "/partial"
+        var warnings: [String] = []
+        _ = try task.run(warn: { warnings.append($0) })
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings.first?.contains("1 of 1 pairs name an image the model does not hold") == true, "\(warnings)")
+        let unguided = try XCTUnwrap(try MatchStore(path: folder + "/partial.h5", mode: .read).read(names[0], names[1]))
+        XCTAssertEqual(unguided.filter { $0.index0 == $0.index1 }.count, 0)
     }
 
     func normalizedDescriptor(_ v: [Float]) -> [Float] {
