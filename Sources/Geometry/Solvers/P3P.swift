@@ -90,12 +90,13 @@ public func solveP3P(bearings yIn: (Vector3, Vector3, Vector3), points XIn: (Vec
     let inverseNormal = 1 / normalSquared
     let worldFrameInverse = Matrix3x3(rows: cross(d02, normal) * inverseNormal, cross(normal, d01) * inverseNormal,
                                       normal * inverseNormal)
+    let firstPointInFrame = worldFrameInverse * X.0
     let before = poses.count
-    appendSolutions(line: line0, a: (a01, a02, a12), m: (m01, m02, m12), ratios: (a, b), y: y, X: X,
-                    worldFrameInverse: worldFrameInverse, into: &poses)
-    if single && poses.count > before { return }
-    appendSolutions(line: line1, a: (a01, a02, a12), m: (m01, m02, m12), ratios: (a, b), y: y, X: X,
-                    worldFrameInverse: worldFrameInverse, into: &poses)
+    for pick in 0..<2 {
+        if pick == 1 && single && poses.count > before { return }
+        appendSolutions(line: pick == 0 ? line0 : line1, a: (a01, a02, a12), m: (m01, m02, m12), ratios: (a, b), y: y,
+                        worldFrameInverse: worldFrameInverse, firstPointInFrame: firstPointInFrame, into: &poses)
+    }
 }
 
 /// A real root of the cubic for the line pair: the only one when there is one (`single`), else the
@@ -103,23 +104,28 @@ public func solveP3P(bearings yIn: (Vector3, Vector3, Vector3), points XIn: (Vec
 @inline(__always)
 private func cubicRootForLines(_ k3: Double, _ k2: Double, _ k1: Double, _ k0: Double) -> (Double, single: Bool)? {
     guard k3 != 0, k3.isFinite else { return nil }
-    let inverse = 1 / k3
-    let c2 = k2 * inverse, c1 = k1 * inverse, c0 = k0 * inverse
-    // Depressed cubic t³ + p t + q with s = t − c2/3.
-    let p = c1 - c2 * c2 / 3
-    let q = (2 * c2 * c2 * c2 - 9 * c2 * c1) / 27 + c0
-    let discriminant = q * q / 4 + p * p * p / 27
+    let inverse = 1 / k3, inverseThird = inverse * (1.0 / 3.0)
+    // With h = c2/3 (c_i = k_i/k3) and s = t − h the cubic is t³ + 3P t + q with
+    // P = c1/3 − h², q = h (2h² − c1) + c0; its discriminant is q²/4 + P³. (Written so that no
+    // division by a constant is left: x/3 is a true division, x·(1/3) a multiplication.)
+    let h = k2 * inverseThird, c1 = k1 * inverse, c0 = k0 * inverse
+    let P = k1 * inverseThird - h * h
+    let q = h * (2 * h * h - c1) + c0
+    let discriminant = 0.25 * q * q + P * P * P
     if discriminant > 0 {
-        // Cardano: t = u + v with u³, v³ = −q/2 ± √Δ and u·v = −p/3; take the cube root of the
-        // larger-magnitude one (no cancellation) and get the other from the product.
+        // Cardano: t = u + v with u³, v³ = −q/2 ± √Δ and u·v = −P; take the cube root of the
+        // larger-magnitude one (no cancellation) and get the other from the product,
+        // v = −P/u = −P u²/u³, the division running alongside the cube root.
         let r = discriminant.squareRoot()
-        let u = cbrt(q > 0 ? -q / 2 - r : -q / 2 + r)
-        let s = (u != 0 ? u - p / (3 * u) : 0) - c2 / 3
+        let big = q > 0 ? -0.5 * q - r : -0.5 * q + r
+        let minusPOverBig = -P / big
+        let u = cubeRoot(big)
+        let s = (big != 0 ? u + u * u * minusPOverBig : 0) - h
         return s.isFinite ? (s, true) : nil
     }
-    guard p < 0 else { return nil }
-    let r = (-p / 3).squareRoot()
-    let s = 2 * r * cos(acos(max(-1, min(1, -q / (2 * r * r * r)))) / 3) - c2 / 3
+    guard P < 0 else { return nil }
+    let r = (-P).squareRoot()
+    let s = 2 * r * cos(acos(max(-1, min(1, -q / (2 * r * r * r)))) * (1.0 / 3.0)) - h
     return s.isFinite ? (s, false) : nil
 }
 
@@ -131,37 +137,46 @@ private func linePair(_ c: Symmetric3) -> (Vector3, Vector3)? {
     let bxx = c.yz * c.yz - c.yy * c.zz
     let byy = c.xz * c.xz - c.xx * c.zz
     let bzz = c.xy * c.xy - c.xx * c.yy
+    // w = w' / √b_kk with w' the adjugate's k-th column; the lines below are scaled by √b_kk
+    // (lines are homogeneous), so no division.
     let w: Vector3
+    let scale: Double
     if bxx >= byy && bxx >= bzz {
         guard bxx > 0 else { return nil }
         let bxy = c.xy * c.zz - c.xz * c.yz, bxz = c.xz * c.yy - c.xy * c.yz
-        w = Vector3(bxx, bxy, bxz) * (1 / bxx.squareRoot())
+        w = Vector3(bxx, bxy, bxz)
+        scale = bxx.squareRoot()
     } else if byy >= bzz {
         guard byy > 0 else { return nil }
         let bxy = c.xy * c.zz - c.xz * c.yz, byz = c.xx * c.yz - c.xz * c.xy
-        w = Vector3(bxy, byy, byz) * (1 / byy.squareRoot())
+        w = Vector3(bxy, byy, byz)
+        scale = byy.squareRoot()
     } else {
         guard bzz > 0 else { return nil }
         let bxz = c.xz * c.yy - c.xy * c.yz, byz = c.xx * c.yz - c.xz * c.xy
-        w = Vector3(bxz, byz, bzz) * (1 / bzz.squareRoot())
+        w = Vector3(bxz, byz, bzz)
+        scale = bzz.squareRoot()
     }
     // M = C + [w]× with [w]× = [[0, −wz, wy], [wz, 0, −wx], [−wy, wx, 0]]; M_kk = C_kk = l_k m_k, so
     // the column and row through the largest |C_kk| are the two lines.
     let ax = abs(c.xx), ay = abs(c.yy), az = abs(c.zz)
     if ax >= ay && ax >= az {
-        return (Vector3(c.xx, c.xy + w.z, c.xz - w.y), Vector3(c.xx, c.xy - w.z, c.xz + w.y))
+        let column = Vector3(c.xx, c.xy, c.xz) * scale, twist = Vector3(0, w.z, -w.y)
+        return (column + twist, column - twist)
     } else if ay >= az {
-        return (Vector3(c.xy - w.z, c.yy, c.yz + w.x), Vector3(c.xy + w.z, c.yy, c.yz - w.x))
+        let column = Vector3(c.xy, c.yy, c.yz) * scale, twist = Vector3(-w.z, 0, w.x)
+        return (column + twist, column - twist)
     } else {
-        return (Vector3(c.xz + w.y, c.yz - w.x, c.zz), Vector3(c.xz - w.y, c.yz + w.x, c.zz))
+        let column = Vector3(c.xz, c.yz, c.zz) * scale, twist = Vector3(w.y, -w.x, 0)
+        return (column + twist, column - twist)
     }
 }
 
 /// Depths on one line `l·λ = 0`, then poses.
 @inline(__always)
 private func appendSolutions(line l: Vector3, a: (Double, Double, Double), m: (Double, Double, Double),
-                             ratios: (Double, Double), y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3),
-                             worldFrameInverse: Matrix3x3, into poses: inout [Rigid3Matrix]) {
+                             ratios: (Double, Double), y: (Vector3, Vector3, Vector3),
+                             worldFrameInverse: Matrix3x3, firstPointInFrame: Vector3, into poses: inout [Rigid3Matrix]) {
     let (a01, _, a12) = a
     let (m01, m02, m12) = m
     let (ra, rb) = ratios
@@ -171,11 +186,17 @@ private func appendSolutions(line l: Vector3, a: (Double, Double, Double), m: (D
     let eliminateFirst = abs(l.x) >= abs(l.z)
     let pivot = eliminateFirst ? l.x : l.z
     guard pivot != 0 else { return }
-    let w0 = -(eliminateFirst ? l.z : l.x) / pivot, w1 = -l.y / pivot
+    // The eliminated depth is w0·λ_ref + w1·λ1 with (w0, w1) = −(l_ref, l_y)/pivot; the
+    // quadratic for τ is written times pivot² (same roots), so only the depths wait for 1/pivot.
+    let far = eliminateFirst ? l.z : l.x, ly = l.y
+    let inversePivot = -1 / pivot
+    let pp = pivot * pivot
     let roots = eliminateFirst
-        ? realQuadraticRoots(w1 * w1 - rb, 2 * (w0 * w1 - m02 * w1 + rb * m12), w0 * w0 - 2 * m02 * w0 + 1 - rb)
-        : realQuadraticRoots(1 - ra - ra * w1 * w1 + 2 * ra * m12 * w1, 2 * (ra * m12 * w0 - m01 - ra * w0 * w1),
-                             1 - ra * w0 * w0)
+        ? realQuadraticRoots(ly * ly - rb * pp, 2 * (far * ly + m02 * ly * pivot + rb * m12 * pp),
+                             far * far + 2 * m02 * far * pivot + (1 - rb) * pp)
+        : realQuadraticRoots((1 - ra) * pp - ra * ly * ly - 2 * ra * m12 * ly * pivot,
+                             -2 * (ra * m12 * far * pivot + m01 * pp + ra * far * ly), pp - ra * far * far)
+    let w0 = far * inversePivot, w1 = ly * inversePivot
     // The distance fixing the scale, and the cosine between the two depths τ relates.
     let (scaleDistance, scaleCosine) = eliminateFirst ? (a12, m12) : (a01, m01)
     for k in 0..<roots.count {
@@ -187,22 +208,26 @@ private func appendSolutions(line l: Vector3, a: (Double, Double, Double), m: (D
         let eliminated = w0 * reference + w1 * lambda1
         guard eliminated > 0 else { continue }
         let depths = eliminateFirst ? (eliminated, lambda1, reference) : (reference, lambda1, eliminated)
-        appendPose(depths: depths, a: a, m: m, y: y, X: X, worldFrameInverse: worldFrameInverse, into: &poses)
+        appendPose(depths: depths, a: a, m: m, y: y, worldFrameInverse: worldFrameInverse,
+                   firstPointInFrame: firstPointInFrame, into: &poses)
     }
 }
 
 @inline(__always)
 private func appendPose(depths: (Double, Double, Double), a: (Double, Double, Double), m: (Double, Double, Double),
-                        y: (Vector3, Vector3, Vector3), X: (Vector3, Vector3, Vector3), worldFrameInverse: Matrix3x3,
+                        y: (Vector3, Vector3, Vector3), worldFrameInverse: Matrix3x3, firstPointInFrame: Vector3,
                         into poses: inout [Rigid3Matrix]) {
     var (l0, l1, l2) = depths
     refineDepths(&l0, &l1, &l2, a: a, m: m)
     // R [d01 d02 n] = [v01 v02 v01×v02] with v = the camera-frame differences.
     let p0 = l0 * y.0
     let v01 = p0 - l1 * y.1, v02 = p0 - l2 * y.2, vn = cross(v01, v02)
-    let ym = Matrix3x3(rows: Vector3(v01.x, v02.x, vn.x), Vector3(v01.y, v02.y, vn.y), Vector3(v01.z, v02.z, vn.z))
-    let r = ym * worldFrameInverse
-    let t = p0 - r * X.0
+    // Row i of R is Σ_k Y_ik · (row k of the inverse): broadcasts, no horizontal sums; and
+    // R X0 = Y (W X0) with W X0 fixed per solve.
+    let (w0, w1, w2) = worldFrameInverse.rows
+    let r = Matrix3x3(rows: v01.x * w0 + v02.x * w1 + vn.x * w2, v01.y * w0 + v02.y * w1 + vn.y * w2,
+                      v01.z * w0 + v02.z * w1 + vn.z * w2)
+    let t = p0 - (v01 * firstPointInFrame.x + v02 * firstPointInFrame.y + vn * firstPointInFrame.z)
     // One sum is NaN or infinite when any entry of R or t is not finite.
     let check = (t + r.rows.0 + r.rows.1 + r.rows.2).sum()
     guard check.isFinite else { return }

@@ -76,3 +76,20 @@ func realQuadraticRoots(_ a: Double, _ b: Double, _ c: Double) -> RealRoots {
     if t == 0 { out.append(0) } else { out.append(t / a); out.append(c / t) }
     return out
 }
+
+/// The real cube root, inlined where libm's `cbrt` is a call (P3P's Cardano branch). First guess:
+/// the bit pattern divided by three plus a bias (the exponent divided by three; the bias,
+/// 0x2A9F76…, fitted here to a 3.2 % worst relative error), then two Halley steps
+/// r ← r (r³ + 2x)/(2r³ + x) with cubic convergence: 2.2e-5, then ≤ 1e-14. libm's outside
+/// 1e-290 … 1e290, where r³ could underflow or overflow.
+@inline(__always)
+func cubeRoot(_ x: Double) -> Double {
+    let magnitude = abs(x)
+    guard magnitude > 1e-290, magnitude < 1e290 else { return cbrt(x) }
+    var r = Double(bitPattern: magnitude.bitPattern / 3 &+ 0x2A9F_7620_0000_0000)
+    for _ in 0..<2 {
+        let r3 = r * r * r
+        r *= (r3 + 2 * magnitude) / (2 * r3 + magnitude)
+    }
+    return x < 0 ? -r : r
+}
