@@ -53,6 +53,12 @@ struct ByteReader {
         return text
     }
 
+    /// Moves past `count` bytes.
+    mutating func skip(_ count: Int, _ what: @autoclosure () -> String) throws {
+        guard count >= 0, remaining >= count else { throw error("file ends inside \(what()) (\(count) bytes needed, \(remaining) left)") }
+        offset += count
+    }
+
     /// A count read from the file, checked against the bytes left so that a corrupt count
     /// never triggers a huge allocation.
     mutating func readCount(_ what: @autoclosure () -> String, minimumBytesEach: Int) throws -> Int {

@@ -80,7 +80,8 @@ extension ColmapModel {
         try Self.finish(r)
     }
 
-    mutating func parseImagesBinary(_ reader: ByteReader) throws {
+    /// - Parameter withPoints: false skips each image's 2D points (their bytes are still bounds-checked).
+    mutating func parseImagesBinary(_ reader: ByteReader, withPoints: Bool = true) throws {
         var r = reader
         let count = try r.readCount("number of images", minimumBytesEach: 73)
         var names = Set<String>()
@@ -92,8 +93,9 @@ extension ColmapModel {
             let name = try r.readCString("image \(id) name")
             let pointCount = try r.readCount("image \(id) number of 2D points", minimumBytesEach: 24)
             var points: [Point2D] = []
-            points.reserveCapacity(pointCount)
-            for _ in 0..<pointCount {
+            if !withPoints { try r.skip(pointCount * 24, "image \(id) 2D points") }
+            points.reserveCapacity(withPoints ? pointCount : 0)
+            for _ in 0..<(withPoints ? pointCount : 0) {
                 let x = try r.readFiniteDouble("image \(id) point x"), y = try r.readFiniteDouble("image \(id) point y")
                 let pid = try r.read(UInt64.self, "image \(id) point3D id")
                 points.append(Point2D(xy: Vector2(x, y), point3DID: pid == Self.invalidPoint3DID ? nil : pid))

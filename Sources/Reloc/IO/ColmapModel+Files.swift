@@ -32,9 +32,20 @@ extension ColmapModel {
         throw RelocError.file(file: folder, message: "not a COLMAP model: needs cameras, images and points3D (.txt or .bin)")
     }
 
+    /// What `read(folder:content:)` loads.
+    public enum Content: Sendable {
+        /// Everything: cameras, images with their 2D points, 3D points with tracks, rigs, frames.
+        case full
+        /// Cameras, image names and poses (rigs and frames applied); no 2D or 3D points —
+        /// `points3D` is not read and each image's `points2D` is empty. For the callers that need
+        /// only the poses (upright check, triangulation, epipolar guide, image lists): an Aachen-
+        /// sized model holds tens of millions of observations they would parse and drop.
+        case camerasAndPoses
+    }
+
     /// Reads the model in `folder` (format detected, rigs/frames read when present).
     /// - Throws: `RelocError` naming the file and line or byte offset of the first problem.
-    public static func read(folder: String) throws -> ColmapModel {
+    public static func read(folder: String, content: Content = .full) throws -> ColmapModel {
         let format = try detectFormat(folder: folder)
         var names = fileNames(in: folder, format: format)
         let hasRigs = FileManager.default.fileExists(atPath: names.rigs!)
@@ -44,6 +55,23 @@ extension ColmapModel {
                                   message: "found without its companion \(hasRigs ? "frames" : "rigs") file")
         }
         if !hasRigs { names.rigs = nil; names.frames = nil }
+        if content == .camerasAndPoses {
+            var model = ColmapModel()
+            switch format {
+            case .text:
+                if let rigs = names.rigs { try model.parseRigsText(try readTextFile(rigs), file: rigs) }
+                try model.parseCamerasText(try readTextFile(names.cameras), file: names.cameras)
+                if let frames = names.frames { try model.parseFramesText(try readTextFile(frames), file: frames) }
+                try model.parseImagesText(try readTextFile(names.images), file: names.images, withPoints: false)
+            case .binary:
+                if let rigs = names.rigs { try model.parseRigsBinary(ByteReader(try readBinaryFile(rigs), file: rigs)) }
+                try model.parseCamerasBinary(ByteReader(try readBinaryFile(names.cameras), file: names.cameras))
+                if let frames = names.frames { try model.parseFramesBinary(ByteReader(try readBinaryFile(frames), file: frames)) }
+                try model.parseImagesBinary(ByteReader(try readBinaryFile(names.images), file: names.images), withPoints: false)
+            }
+            try model.validate(names: names)
+            return model
+        }
         switch format {
         case .text:
             let files = ColmapFiles(cameras: try readTextFile(names.cameras), images: try readTextFile(names.images),

@@ -61,7 +61,8 @@ extension ColmapModel {
         }
     }
 
-    mutating func parseImagesText(_ text: String, file: String) throws {
+    /// - Parameter withPoints: false skips each image's points line unparsed.
+    mutating func parseImagesText(_ text: String, file: String, withPoints: Bool = true) throws {
         let lines = textLines(text, file: file)
         var index = 0
         var names = Set<String>()
@@ -83,7 +84,9 @@ extension ColmapModel {
             guard names.insert(name).inserted else { throw line.error("duplicate image name '\(name)'") }
             // The points line follows directly; it may be empty, or missing at the end of the file.
             var points: [Point2D] = []
-            if index < lines.count {
+            if !withPoints {
+                index += 1
+            } else if index < lines.count {
                 let pointsLine = lines[index]
                 index += 1
                 let f = pointsLine.fields

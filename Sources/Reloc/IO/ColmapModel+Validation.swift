@@ -7,49 +7,80 @@ extension ColmapModel {
     /// - Parameter names: file names used in error messages.
     /// - Throws: `RelocError.file` naming the file whose content is inconsistent.
     mutating func validate(names: ColmapFiles<String>) throws {
+        // Flat per-observation tables (image by image, in id order): the 3D point of each 2D
+        // point and a mark; an Aachen-sized model has tens of millions of observations, too many
+        // for a dictionary lookup and a copy of the image per track element.
+        let sorted = sortedImages
+        var denseIndex: [UInt32: Int] = [:]
+        denseIndex.reserveCapacity(sorted.count)
+        var offsets = [0]
+        offsets.reserveCapacity(sorted.count + 1)
+        var pointOf: [UInt64] = []
+        pointOf.reserveCapacity(sorted.reduce(0) { $0 + $1.points2D.count })
         var observations = 0
-        for image in sortedImages {
+        for (k, image) in sorted.enumerated() {
             guard cameras[image.cameraID] != nil else {
                 throw RelocError.file(file: names.images, message: "image \(image.id) ('\(image.name)') refers to CAMERA_ID \(image.cameraID), which \(names.cameras) does not define")
             }
+            denseIndex[image.id] = k
             for (index, point) in image.points2D.enumerated() {
-                guard let pid = point.point3DID else { continue }
-                guard points3D[pid] != nil else {
-                    throw RelocError.file(file: names.images, message: "image \(image.id) point \(index) refers to POINT3D_ID \(pid), which \(names.points3D) does not define")
+                guard let pid = point.point3DID else {
+                    pointOf.append(Self.invalidPoint3DID)
+                    continue
                 }
+                guard pid != Self.invalidPoint3DID else {
+                    throw RelocError.file(file: names.images, message: "image \(image.id) point \(index) refers to POINT3D_ID \(pid), the id COLMAP reserves for 'no point'")
+                }
+                pointOf.append(pid)
                 observations += 1
             }
+            offsets.append(pointOf.count)
         }
         // Below, every track element must point back to its point and be met once (marked);
         // when the marks then number the observations, every observation is in its track.
-        var marked: [UInt32: [Bool]] = [:]
-        for (id, image) in images { marked[id] = [Bool](repeating: false, count: image.points2D.count) }
+        // The points are visited in storage order (no lookup per point); on a failure the check
+        // is redone in id order, so that the error reported is always the same one.
+        var marked = [Bool](repeating: false, count: pointOf.count)
         var markedCount = 0
-        for id in points3D.keys.sorted() {
-            for element in points3D[id]!.track {
-                guard let image = images[element.imageID] else {
+        func check(_ id: UInt64, _ track: [TrackElement]) throws {
+            guard id != Self.invalidPoint3DID else {
+                throw RelocError.file(file: names.points3D, message: "POINT3D_ID \(id) is the id COLMAP reserves for 'no point'")
+            }
+            for element in track {
+                guard let k = denseIndex[element.imageID] else {
                     throw RelocError.file(file: names.points3D, message: "point \(id) has a track element in image \(element.imageID), which \(names.images) does not define")
                 }
-                guard Int(element.point2DIndex) < image.points2D.count else {
-                    throw RelocError.file(file: names.points3D, message: "point \(id): image \(element.imageID) has \(image.points2D.count) 2D points, track refers to index \(element.point2DIndex)")
+                let count = offsets[k + 1] - offsets[k]
+                guard Int(element.point2DIndex) < count else {
+                    throw RelocError.file(file: names.points3D, message: "point \(id): image \(element.imageID) has \(count) 2D points, track refers to index \(element.point2DIndex)")
                 }
-                guard image.points2D[Int(element.point2DIndex)].point3DID == id else {
+                let flat = offsets[k] + Int(element.point2DIndex)
+                guard pointOf[flat] == id else {
                     throw RelocError.file(file: names.images, message: "image \(element.imageID) point \(element.point2DIndex) does not refer to point \(id), whose track contains it")
                 }
-                guard !marked[element.imageID]![Int(element.point2DIndex)] else {
+                guard !marked[flat] else {
                     throw RelocError.file(file: names.points3D, message: "the track of point \(id) lists image \(element.imageID) point \(element.point2DIndex) twice")
                 }
-                marked[element.imageID]![Int(element.point2DIndex)] = true
+                marked[flat] = true
                 markedCount += 1
             }
         }
+        do {
+            for (id, point) in points3D { try check(id, point.track) }
+        } catch {
+            marked = [Bool](repeating: false, count: pointOf.count)
+            for id in points3D.keys.sorted() { try check(id, points3D[id]!.track) }
+            throw error
+        }
         if markedCount != observations {
-            // Find the observation missing from its point's track, for the message.
-            for image in sortedImages {
+            // Find the observation whose point is missing or lacks it in its track, for the message.
+            for image in sorted {
                 for (index, point) in image.points2D.enumerated() {
                     guard let pid = point.point3DID else { continue }
+                    guard let track = points3D[pid]?.track else {
+                        throw RelocError.file(file: names.images, message: "image \(image.id) point \(index) refers to POINT3D_ID \(pid), which \(names.points3D) does not define")
+                    }
                     let element = TrackElement(imageID: image.id, point2DIndex: UInt32(index))
-                    let track = points3D[pid]!.track
                     guard track.contains(element) else {
                         throw RelocError.file(file: names.points3D, message: "the track of point \(pid) lacks image \(image.id) point \(index), which observes it in \(names.images)")
                     }

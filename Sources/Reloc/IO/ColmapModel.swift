@@ -168,12 +168,22 @@ extension ColmapModel {
     public var meanReprojectionError: Double? {
         var sum = 0.0
         var count = 0
+        // Per image once (a dictionary lookup of the image per track element would copy it).
+        var denseIndex: [UInt32: Int] = [:]
+        var posed: [(camera: Camera, camFromWorld: Rigid3)] = []
+        var points2D: [[Point2D]] = []
+        for (id, image) in images {
+            guard let camera = cameras[image.cameraID] else { continue }
+            denseIndex[id] = posed.count
+            posed.append((camera, image.camFromWorld))
+            points2D.append(image.points2D)
+        }
         for point in points3D.values {
             for element in point.track {
-                guard let image = images[element.imageID], let camera = cameras[image.cameraID],
-                      Int(element.point2DIndex) < image.points2D.count else { continue }
-                let observed = image.points2D[Int(element.point2DIndex)].xy
-                if let projected = camera.imageFromCamera(image.camFromWorld.apply(point.xyz)) {
+                guard let k = denseIndex[element.imageID], Int(element.point2DIndex) < points2D[k].count else { continue }
+                let observed = points2D[k][Int(element.point2DIndex)].xy
+                let (camera, camFromWorld) = posed[k]
+                if let projected = camera.imageFromCamera(camFromWorld.apply(point.xyz)) {
                     sum += norm(projected - observed)
                 } else {
                     sum = .infinity

@@ -28,7 +28,7 @@ public enum ImageList {
     public static func read(list path: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return try ColmapModel.read(folder: path).sortedImages.map(\.name)
+            return try ColmapModel.read(folder: path, content: .camerasAndPoses).sortedImages.map(\.name)
         }
         let lines = textLines(try readTextFile(path), file: path).filter { !$0.isBlankOrComment }
         guard let first = lines.first else { throw RelocError.file(file: path, message: "no image names in this list") }

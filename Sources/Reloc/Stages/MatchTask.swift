@@ -57,7 +57,7 @@ public struct MatchTask: Sendable {
         guard epipolarThreshold > 0 else { throw RelocError.invalidArgument("the epipolar threshold must be positive") }
         var posed: [String: (camera: Camera, camFromWorld: Rigid3)] = [:]
         if let epipolarModel {
-            let model = try ColmapModel.read(folder: epipolarModel)
+            let model = try ColmapModel.read(folder: epipolarModel, content: .camerasAndPoses)
             for image in model.images.values {
                 guard let camera = model.cameras[image.cameraID] else {
                     throw RelocError.file(file: epipolarModel, message: "image '\(image.name)' has no camera \(image.cameraID)")

@@ -96,7 +96,7 @@ public struct PipelineTask: Sendable {
         case (_, true), (.off, _): uprightSIFT = false
         case (.on, _): uprightSIFT = true
         case (.auto, _):
-            uprightSIFT = try ColmapModel.read(folder: layout.model).imagesLookUpright()
+            uprightSIFT = try ColmapModel.read(folder: layout.model, content: .camerasAndPoses).imagesLookUpright()
             say("upright SIFT: \(uprightSIFT ? "on (the reference images are gravity-aligned)" : "off (the reference images are rotated)")")
         }
 

@@ -45,7 +45,7 @@ public struct TriangulateTask: Sendable {
     public func run(warn: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let start = Date()
         guard maxEpipolarError > 0 else { throw RelocError.invalidArgument("the epipolar threshold must be positive") }
-        var model = try ColmapModel.read(folder: referenceModel)
+        var model = try ColmapModel.read(folder: referenceModel, content: .camerasAndPoses)
         let images = model.sortedImages
         guard !images.isEmpty else { throw RelocError.file(file: referenceModel, message: "the model has no images") }
         let features = try FeatureStore(path: featuresFile, mode: .read)

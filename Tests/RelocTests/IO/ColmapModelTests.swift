@@ -82,6 +82,41 @@ final class ColmapModelTests: XCTestCase {
         XCTAssertThrowsError(try model.write(folder: folder + "/b", format: .text))
     }
 
+    /// `content: .camerasAndPoses` gives the full model's cameras, names and poses (frames
+    /// applied) without points, in both formats; it does not read points3D, and still reports a
+    /// truncated images.bin inside the skipped 2D points.
+    func testCamerasAndPosesReadSkipsPoints() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        for (withRigs, format) in [(false, ColmapFormat.text), (false, .binary), (true, .text), (true, .binary)] {
+            let model = makeTestModel(withRigs: withRigs)
+            let path = "\(folder)/\(withRigs)-\(format.rawValue)"
+            try model.write(folder: path, format: format)
+            var expected = model
+            for id in expected.images.keys { expected.images[id]!.points2D = [] }
+            expected.points3D = [:]
+            let poses = try ColmapModel.read(folder: path, content: .camerasAndPoses)
+            XCTAssertEqual(poses, expected, "\(format) rigs \(withRigs)")
+            XCTAssertEqual(poses.sortedImages.map(\.camFromWorld), try ColmapModel.read(folder: path).sortedImages.map(\.camFromWorld))
+            // points3D is not read: garbage there does not matter (the full read refuses it).
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: "\(path)/points3D.\(format.rawValue)"))
+            XCTAssertThrowsError(try ColmapModel.read(folder: path))
+            XCTAssertEqual(try ColmapModel.read(folder: path, content: .camerasAndPoses), expected)
+        }
+        // images.bin cut inside the last image's 2D points (12 × 24 bytes at its end): an error
+        // with the file and offset.
+        let path = folder + "/cut"
+        try makeTestModel().write(folder: path, format: .binary)
+        let images = try Data(contentsOf: URL(fileURLWithPath: path + "/images.bin"))
+        let cut = images.count - 100
+        try images.prefix(cut).write(to: URL(fileURLWithPath: path + "/images.bin"))
+        XCTAssertThrowsError(try ColmapModel.read(folder: path, content: .camerasAndPoses)) { error in
+            guard case .binary(let file, let offset, let message)? = error as? RelocError else { return XCTFail("\(error)") }
+            XCTAssertTrue(file.hasSuffix("images.bin"))
+            XCTAssertLessThanOrEqual(offset, cut)
+            XCTAssertTrue(message.contains("2D points"), message)
+        }
+    }
+
     func testBinaryLayoutMatchesColmapByteForByte() throws {
         // Hand-assembled cameras.bin with one PINHOLE camera, as COLMAP writes it.
         var model = ColmapModel()
@@ -182,6 +217,28 @@ final class ColmapModelTests: XCTestCase {
         model.points3D[1]!.track.append(.init(imageID: 3, point2DIndex: 500))
         XCTAssertThrowsError(try ColmapModel.parseBinary(model.formatBinary(), names: names)) {
             XCTAssertTrue("\($0)".contains("index 500"), "\($0)")
+        }
+        // A 2D point naming a 3D point the model lacks; two broken tracks: the lower id is reported.
+        model = makeTestModel()
+        let observer = model.images.values.first { $0.points2D.contains { $0.point3DID == nil } }!
+        let free = observer.points2D.firstIndex { $0.point3DID == nil }!
+        model.images[observer.id]!.points2D[free].point3DID = 777
+        XCTAssertThrowsError(try ColmapModel.parseText(model.formatText(), names: names)) {
+            XCTAssertTrue("\($0)".contains("POINT3D_ID 777, which points3D does not define"), "\($0)")
+        }
+        model = makeTestModel()
+        model.points3D[2]!.track.append(.init(imageID: 99, point2DIndex: 0))
+        model.points3D[5]!.track.append(.init(imageID: 98, point2DIndex: 0))
+        for _ in 0..<3 {
+            XCTAssertThrowsError(try ColmapModel.parseBinary(model.formatBinary(), names: names)) {
+                XCTAssertTrue("\($0)".contains("point 2 has a track element in image 99"), "\($0)")
+            }
+        }
+        // COLMAP's 'no point' id cannot be a point.
+        model = makeTestModel()
+        model.points3D[.max] = ColmapModel.Point3D(xyz: Vector3(0, 0, 1), error: 0, track: [])
+        XCTAssertThrowsError(try ColmapModel.parseText(model.formatText(), names: names)) {
+            XCTAssertTrue("\($0)".contains("reserves"), "\($0)")
         }
     }
 
