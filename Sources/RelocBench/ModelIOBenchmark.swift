@@ -40,6 +40,20 @@ enum ModelIOBenchmark {
         print(String(format: "bin     %9.3f  %8.3f  %9.1f", binaryWrite, binaryRead, binarySize))
         // Keep the results alive and check them, so nothing is optimized away.
         guard fromText == model, fromBinary == model else { throw RelocError.invalidArgument("round trip changed the model") }
+
+        // From a folder (page cache): the full read against cameras and poses only, what the
+        // stages that need no points read (upright check, triangulate's reference model).
+        let folder = NSTemporaryDirectory() + "reloc-model-io-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try model.write(folder: folder, format: .binary)
+        start = Date()
+        let full = try ColmapModel.read(folder: folder)
+        let fullRead = Date().timeIntervalSince(start)
+        start = Date()
+        let poses = try ColmapModel.read(folder: folder, content: .camerasAndPoses)
+        let posesRead = Date().timeIntervalSince(start)
+        guard full.images.count == poses.images.count else { throw RelocError.invalidArgument("the two reads disagree") }
+        print(String(format: "bin folder: full read %.3f s, cameras and poses only %.3f s", fullRead, posesRead))
     }
 
     static func makeModel(images imageCount: Int, pointsPerImage: Int) throws -> ColmapModel {
