@@ -17,15 +17,17 @@ import Geometry
 extension ColmapModel {
     static let invalidPoint3DID = UInt64.max
 
-    /// Parses a model from the bytes of its binary files.
+    /// Parses a model from the bytes of its binary files (with `.camerasAndPoses`, images without
+    /// their 2D points and `files.points3D` unused).
     /// - Throws: `RelocError.binary` with file and byte offset for truncated or malformed data.
-    public static func parseBinary(_ files: ColmapFiles<[UInt8]>, names: ColmapFiles<String>) throws -> ColmapModel {
+    public static func parseBinary(_ files: ColmapFiles<[UInt8]>, names: ColmapFiles<String>,
+                                   content: Content = .full) throws -> ColmapModel {
         var model = ColmapModel()
         if let rigs = files.rigs { try model.parseRigsBinary(ByteReader(rigs, file: names.rigs ?? "rigs.bin")) }
         try model.parseCamerasBinary(ByteReader(files.cameras, file: names.cameras))
         if let frames = files.frames { try model.parseFramesBinary(ByteReader(frames, file: names.frames ?? "frames.bin")) }
-        try model.parseImagesBinary(ByteReader(files.images, file: names.images))
-        try model.parsePoints3DBinary(ByteReader(files.points3D, file: names.points3D))
+        try model.parseImagesBinary(ByteReader(files.images, file: names.images), withPoints: content == .full)
+        if content == .full { try model.parsePoints3DBinary(ByteReader(files.points3D, file: names.points3D)) }
         try model.validate(names: names)
         return model
     }
@@ -93,12 +95,15 @@ extension ColmapModel {
             let name = try r.readCString("image \(id) name")
             let pointCount = try r.readCount("image \(id) number of 2D points", minimumBytesEach: 24)
             var points: [Point2D] = []
-            if !withPoints { try r.skip(pointCount * 24, "image \(id) 2D points") }
-            points.reserveCapacity(withPoints ? pointCount : 0)
-            for _ in 0..<(withPoints ? pointCount : 0) {
-                let x = try r.readFiniteDouble("image \(id) point x"), y = try r.readFiniteDouble("image \(id) point y")
-                let pid = try r.read(UInt64.self, "image \(id) point3D id")
-                points.append(Point2D(xy: Vector2(x, y), point3DID: pid == Self.invalidPoint3DID ? nil : pid))
+            if withPoints {
+                points.reserveCapacity(pointCount)
+                for _ in 0..<pointCount {
+                    let x = try r.readFiniteDouble("image \(id) point x"), y = try r.readFiniteDouble("image \(id) point y")
+                    let pid = try r.read(UInt64.self, "image \(id) point3D id")
+                    points.append(Point2D(xy: Vector2(x, y), point3DID: pid == Self.invalidPoint3DID ? nil : pid))
+                }
+            } else {
+                try r.skip(pointCount * 24, "image \(id) 2D points")
             }
             guard images[id] == nil else { throw r.error("duplicate image id \(id)", at: start) }
             if let problem = imageNameProblem(name) { throw r.error(problem, at: start) }

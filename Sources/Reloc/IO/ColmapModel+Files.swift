@@ -55,34 +55,17 @@ extension ColmapModel {
                                   message: "found without its companion \(hasRigs ? "frames" : "rigs") file")
         }
         if !hasRigs { names.rigs = nil; names.frames = nil }
-        if content == .camerasAndPoses {
-            var model = ColmapModel()
-            switch format {
-            case .text:
-                if let rigs = names.rigs { try model.parseRigsText(try readTextFile(rigs), file: rigs) }
-                try model.parseCamerasText(try readTextFile(names.cameras), file: names.cameras)
-                if let frames = names.frames { try model.parseFramesText(try readTextFile(frames), file: frames) }
-                try model.parseImagesText(try readTextFile(names.images), file: names.images, withPoints: false)
-            case .binary:
-                if let rigs = names.rigs { try model.parseRigsBinary(ByteReader(try readBinaryFile(rigs), file: rigs)) }
-                try model.parseCamerasBinary(ByteReader(try readBinaryFile(names.cameras), file: names.cameras))
-                if let frames = names.frames { try model.parseFramesBinary(ByteReader(try readBinaryFile(frames), file: frames)) }
-                try model.parseImagesBinary(ByteReader(try readBinaryFile(names.images), file: names.images), withPoints: false)
-            }
-            try model.validate(names: names)
-            return model
-        }
         switch format {
         case .text:
             let files = ColmapFiles(cameras: try readTextFile(names.cameras), images: try readTextFile(names.images),
-                                    points3D: try readTextFile(names.points3D),
+                                    points3D: content == .full ? try readTextFile(names.points3D) : "",
                                     rigs: try names.rigs.map(readTextFile), frames: try names.frames.map(readTextFile))
-            return try parseText(files, names: names)
+            return try parseText(files, names: names, content: content)
         case .binary:
             let files = ColmapFiles(cameras: try readBinaryFile(names.cameras), images: try readBinaryFile(names.images),
-                                    points3D: try readBinaryFile(names.points3D),
+                                    points3D: content == .full ? try readBinaryFile(names.points3D) : [],
                                     rigs: try names.rigs.map(readBinaryFile), frames: try names.frames.map(readBinaryFile))
-            return try parseBinary(files, names: names)
+            return try parseBinary(files, names: names, content: content)
         }
     }
 

@@ -27,17 +27,19 @@ public struct ColmapFiles<Content: Sendable>: Sendable {
 ///
 /// Numbers are written with 17 significant digits, as COLMAP does, so text round-trips exactly.
 extension ColmapModel {
-    /// Parses a model from the text of its files.
+    /// Parses a model from the text of its files (with `.camerasAndPoses`, images without their
+    /// points lines, which are skipped unparsed, and `files.points3D` unused).
     /// - Parameter names: file names used in error messages.
     /// - Throws: `RelocError.parse` with file and line for malformed content, or
     ///   `RelocError.file` for an inconsistent model.
-    public static func parseText(_ files: ColmapFiles<String>, names: ColmapFiles<String>) throws -> ColmapModel {
+    public static func parseText(_ files: ColmapFiles<String>, names: ColmapFiles<String>,
+                                 content: Content = .full) throws -> ColmapModel {
         var model = ColmapModel()
         if let rigs = files.rigs { try model.parseRigsText(rigs, file: names.rigs ?? "rigs.txt") }
         try model.parseCamerasText(files.cameras, file: names.cameras)
         if let frames = files.frames { try model.parseFramesText(frames, file: names.frames ?? "frames.txt") }
-        try model.parseImagesText(files.images, file: names.images)
-        try model.parsePoints3DText(files.points3D, file: names.points3D)
+        try model.parseImagesText(files.images, file: names.images, withPoints: content == .full)
+        if content == .full { try model.parsePoints3DText(files.points3D, file: names.points3D) }
         try model.validate(names: names)
         return model
     }
