@@ -53,10 +53,10 @@ static hid_t file_type_id(int code, int *owned) {
 int64_t chdf5_open(const char *path, int mode) {
     quiet();
     switch (mode) {
-        case 0: return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        case 1: return H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        case 2: return H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-        case 3: {
+        case CHDF5_OPEN_READ: return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        case CHDF5_OPEN_READ_WRITE: return H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        case CHDF5_OPEN_CREATE: return H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        case CHDF5_OPEN_UPDATE: {
 #if H5_VERSION_GE(1, 12, 0)
             htri_t is = H5Fis_accessible(path, H5P_DEFAULT);
 #else
@@ -105,8 +105,8 @@ int chdf5_kind(int64_t file, const char *path) {
 #else
     if (H5Oget_info_by_name2(file, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
 #endif
-    if (info.type == H5O_TYPE_DATASET) return 1;
-    if (info.type == H5O_TYPE_GROUP) return 2;
+    if (info.type == H5O_TYPE_DATASET) return CHDF5_KIND_DATASET;
+    if (info.type == H5O_TYPE_GROUP) return CHDF5_KIND_GROUP;
     return -1;
 }
 
@@ -176,7 +176,7 @@ int chdf5_shape(int64_t file, const char *path, int *rank, uint64_t *dims, int *
             *rank = r;
             for (int k = 0; k < r; ++k) dims[k] = (uint64_t)sizes[k];
             H5T_class_t c = H5Tget_class(type);
-            *element_class = c == H5T_FLOAT ? 0 : (c == H5T_INTEGER ? 1 : 2);
+            *element_class = c == H5T_FLOAT ? CHDF5_CLASS_FLOAT : (c == H5T_INTEGER ? CHDF5_CLASS_INTEGER : CHDF5_CLASS_OTHER);
             *element_size = (int)H5Tget_size(type);
             status = 0;
         }

@@ -41,4 +41,6 @@ extension SharedBuffer {
 struct SharedPointer<Element>: @unchecked Sendable {
     let base: UnsafeMutablePointer<Element>
     init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
+    /// Storage the workers only read (never written through this pointer).
+    init(reading base: UnsafePointer<Element>) { self.base = UnsafeMutablePointer(mutating: base) }
 }

@@ -18,7 +18,7 @@ struct ValidateSubmissionCommand: ParsableCommand {
     }
 
     func run() throws {
-        let problems = try SubmissionCheck(submissionPath: results, queryListPaths: queries).run()
+        let problems = try ValidateSubmissionTask(submissionPath: results, queryListPaths: queries).run()
         if problems.isEmpty {
             print("\(results): OK")
             return

@@ -27,8 +27,29 @@ enum {
     CHDF5_UINT8 = 6
 };
 
-/* Opens a file: mode 0 read-only, 1 read-write (must exist), 2 create or truncate,
- * 3 read-write, creating it when missing. Returns a file id (>= 0) or -1. */
+/* How chdf5_open opens a file. */
+enum {
+    CHDF5_OPEN_READ = 0,       /* read-only */
+    CHDF5_OPEN_READ_WRITE = 1, /* read-write; the file must exist */
+    CHDF5_OPEN_CREATE = 2,     /* a new file; an existing one is truncated */
+    CHDF5_OPEN_UPDATE = 3      /* read-write, created when missing (refused when it exists but is not HDF5) */
+};
+
+/* What chdf5_kind finds at a path (negative on error). */
+enum {
+    CHDF5_KIND_ABSENT = 0,
+    CHDF5_KIND_DATASET = 1,
+    CHDF5_KIND_GROUP = 2
+};
+
+/* A dataset's stored element class, as chdf5_shape reports it. */
+enum {
+    CHDF5_CLASS_FLOAT = 0,
+    CHDF5_CLASS_INTEGER = 1,
+    CHDF5_CLASS_OTHER = 2
+};
+
+/* Opens a file in one of the CHDF5_OPEN_ modes. Returns a file id (>= 0) or -1. */
 int64_t chdf5_open(const char *path, int mode);
 int chdf5_close(int64_t file);
 int chdf5_flush(int64_t file);
@@ -36,7 +57,7 @@ int chdf5_flush(int64_t file);
 /* 1 when an object (group or dataset) exists at path, 0 when not, -1 on error. */
 int chdf5_exists(int64_t file, const char *path);
 
-/* 1 for a dataset, 2 for a group, 0 when absent, -1 on error. */
+/* CHDF5_KIND_DATASET, CHDF5_KIND_GROUP, CHDF5_KIND_ABSENT, or -1 on error. */
 int chdf5_kind(int64_t file, const char *path);
 
 /* Removes the link at path (a group with everything below it, or a dataset). */
@@ -48,7 +69,7 @@ int chdf5_write(int64_t file, const char *path, int memory_type, int file_type,
                 int rank, const uint64_t *dims, const void *data);
 
 /* Shape of a dataset: rank into *rank (<= 8), sizes into dims. Also reports the stored
- * element class: 0 float, 1 integer, 2 other, and its size in bytes. */
+ * element class (CHDF5_CLASS_) and its size in bytes. */
 int chdf5_shape(int64_t file, const char *path, int *rank, uint64_t *dims, int *element_class, int *element_size);
 
 /* Reads a whole dataset converted to `memory_type` into buffer (capacity in elements). */

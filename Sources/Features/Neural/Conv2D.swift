@@ -89,9 +89,9 @@ public struct Conv2D: Sendable {
         let n = rows.count * outWidth
         let perChannel = kernel.height * kernel.width
         let (kh, kw, stride, padding, dilation) = (kernel.height, kernel.width, self.stride, self.padding, self.dilation)
-        let source = SendablePointer(x.baseAddress!), target = SendableMutablePointer(col.baseAddress!)
+        let source = SharedPointer(reading: x.baseAddress!), target = SharedPointer(col.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: inChannels) { c in
-            let x = source.pointer, col = target.pointer
+            let x = UnsafePointer(source.base), col = target.base
             var r = c * perChannel
             for ky in 0..<kh {
                 for kx in 0..<kw {
@@ -126,7 +126,3 @@ public struct Conv2D: Sendable {
         }
     }
 }
-
-/// Raw pointers handed to concurrent workers that touch disjoint parts of the buffer.
-struct SendablePointer: @unchecked Sendable { let pointer: UnsafePointer<Float>; init(_ p: UnsafePointer<Float>) { pointer = p } }
-struct SendableMutablePointer: @unchecked Sendable { let pointer: UnsafeMutablePointer<Float>; init(_ p: UnsafeMutablePointer<Float>) { pointer = p } }

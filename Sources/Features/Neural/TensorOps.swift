@@ -25,9 +25,9 @@ public enum TensorOps {
         let (h, w) = (t.height, t.width)
         t.data.withUnsafeBufferPointer { input in
             out.data.withUnsafeMutableBufferPointer { output in
-                let source = SendablePointer(input.baseAddress!), target = SendableMutablePointer(output.baseAddress!)
+                let source = SharedPointer(reading: input.baseAddress!), target = SharedPointer(output.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: t.channels) { c in
-                    let d = source.pointer + c * h * w, o = target.pointer + c * oh * ow
+                    let d = UnsafePointer(source.base) + c * h * w, o = target.base + c * oh * ow
                     for oy in 0..<oh {
                         let y0 = max(0, oy * stride - padding), y1 = min(h, oy * stride - padding + kernel)
                         for ox in 0..<ow {

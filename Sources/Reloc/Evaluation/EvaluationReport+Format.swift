@@ -59,27 +59,3 @@ extension EvaluationReport {
         v.isNaN ? "-" : (v.isInfinite ? "inf" : String(format: "%.\(digits)f", v))
     }
 }
-
-/// A JSON number: integers without a fraction, others in the shortest form that reads back
-/// to the same double (0.1, not 0.10000000000000001).
-func jsonNumber(_ v: Double) -> String {
-    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-    return "\(v)"
-}
-
-/// A JSON string literal with the required escapes.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
-}

@@ -99,6 +99,28 @@ extension ColmapModel {
         }
     }
 
+    /// Writes the model into a temporary folder beside `folder`, then swaps it in: a killed run
+    /// never leaves a half-written model under the final name (a model is several files, so
+    /// `AtomicFile` per file is not enough).
+    /// - Throws: `RelocError.file` naming the folder that cannot be created, replaced or moved.
+    public func writeAtomically(folder: String, format: ColmapFormat) throws {
+        let fm = FileManager.default
+        let temporary = folder + ".tmp-\(getpid())"
+        try? fm.removeItem(atPath: temporary)
+        do { try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true) } catch {
+            throw RelocError.file(file: temporary, message: "cannot create the folder: \(error.localizedDescription)")
+        }
+        try write(folder: temporary, format: format)
+        if fm.fileExists(atPath: folder) {
+            do { try fm.removeItem(atPath: folder) } catch {
+                throw RelocError.file(file: folder, message: "cannot replace the old model: \(error.localizedDescription)")
+            }
+        }
+        guard rename(temporary, folder) == 0 else {
+            throw RelocError.file(file: folder, message: "cannot move the new model into place: \(String(cString: strerror(errno)))")
+        }
+    }
+
     private func writeOrRemove(_ data: Data?, _ path: String) throws {
         if let data {
             try AtomicFile.write(data, to: path)

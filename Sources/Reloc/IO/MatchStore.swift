@@ -1,4 +1,3 @@
-import CHDF5Shim
 import Foundation
 
 /// One correspondence between two images' keypoints.
@@ -17,20 +16,15 @@ public struct KeypointMatch: Equatable, Sendable {
 /// Any integer type is read for `matches0` and any float type for the scores; reloc writes
 /// int32 and float32 (types hloc reads).
 public final class MatchStore {
-    public let path: String
-    let file: Int64
+    public var path: String { file.path }
+    let file: HDF5File
 
     /// - Throws: `RelocError.file` naming the path when it cannot be opened.
     public init(path: String, mode: StoreMode) throws {
-        self.path = path
-        file = try HDF5.open(path: path, mode: mode, what: "match file")
+        file = try HDF5File(path: path, mode: mode, what: "match file")
     }
 
-    deinit { _ = chdf5_close(file) }
-
-    public func flush() throws {
-        guard chdf5_flush(file) == 0 else { throw RelocError.file(file: path, message: "cannot flush") }
-    }
+    public func flush() throws { try file.flush() }
 
     /// hloc's `names_to_pair`: each name with `/` replaced by `-`, joined by `separator`.
     public static func pairKey(_ name0: String, _ name1: String, separator: String = "/") -> String {
@@ -41,9 +35,9 @@ public final class MatchStore {
     public func locate(_ name0: String, _ name1: String) -> (key: String, reversed: Bool)? {
         for separator in ["/", "_"] {
             let forward = Self.pairKey(name0, name1, separator: separator)
-            if chdf5_kind(file, "\(forward)/matches0") == 1 { return (forward, false) }
+            if file.isDataset("\(forward)/matches0") { return (forward, false) }
             let backward = Self.pairKey(name1, name0, separator: separator)
-            if chdf5_kind(file, "\(backward)/matches0") == 1 { return (backward, true) }
+            if file.isDataset("\(backward)/matches0") { return (backward, true) }
         }
         return nil
     }
@@ -51,22 +45,22 @@ public final class MatchStore {
     public func contains(_ name0: String, _ name1: String) -> Bool { locate(name0, name1) != nil }
 
     /// The keys of every stored pair (`name0/name1` with hloc's `-` for `/` inside names), sorted.
-    public func pairKeys() throws -> [String] { try HDF5.parents(file: file, path: path, leaf: "matches0") }
+    public func pairKeys() throws -> [String] { try file.parents(holding: "matches0") }
 
     /// The matches of a pair, oriented from `name0` to `name1`; nil when the pair is not stored.
     /// - Throws: `RelocError.file` naming the file and pair when the data is malformed.
     public func read(_ name0: String, _ name1: String) throws -> [KeypointMatch]? {
         guard let (key, reversed) = locate(name0, name1) else { return nil }
-        let shape = try HDF5.shape(file: file, path: path, dataset: "\(key)/matches0")
+        let shape = try file.shape("\(key)/matches0")
         guard shape.count == 1 else { throw RelocError.file(file: path, message: "\(key)/matches0 has shape \(shape), expected N") }
-        let matches0 = try HDF5.readInt32s(file: file, path: path, dataset: "\(key)/matches0", count: shape[0])
+        let matches0 = try file.readInt32s("\(key)/matches0", count: shape[0])
         var scores = [Float](repeating: 1, count: shape[0])
-        if chdf5_kind(file, "\(key)/matching_scores0") == 1 {
-            let scoreShape = try HDF5.shape(file: file, path: path, dataset: "\(key)/matching_scores0")
+        if file.isDataset("\(key)/matching_scores0") {
+            let scoreShape = try file.shape("\(key)/matching_scores0")
             guard scoreShape == shape else {
                 throw RelocError.file(file: path, message: "\(key)/matching_scores0 has shape \(scoreShape), matches0 \(shape)")
             }
-            scores = try HDF5.readFloats(file: file, path: path, dataset: "\(key)/matching_scores0", count: shape[0])
+            scores = try file.readFloats("\(key)/matching_scores0", count: shape[0])
         }
         var result: [KeypointMatch] = []
         for (i, j) in matches0.enumerated() where j >= 0 {
@@ -85,12 +79,10 @@ public final class MatchStore {
         guard matches0.count == scores0.count else {
             throw RelocError.invalidArgument("pair \(name0) \(name1): \(matches0.count) matches but \(scores0.count) scores")
         }
-        if let (key, _) = locate(name0, name1) { _ = chdf5_delete(file, key) }
+        if let (key, _) = locate(name0, name1) { try file.remove(key) }
         let key = Self.pairKey(name0, name1)
         // matches0 last: a pair is found by it (`locate`), so a pair cut short has none.
-        try HDF5.write(file: file, path: path, dataset: "\(key)/matching_scores0", floats: scores0, dims: [scores0.count],
-                       fileType: Int(CHDF5_FLOAT32))
-        try HDF5.write(file: file, path: path, dataset: "\(key)/matches0", int32s: matches0, dims: [matches0.count],
-                       fileType: Int(CHDF5_INT32))
+        try file.write("\(key)/matching_scores0", floats: scores0, dims: [scores0.count])
+        try file.write("\(key)/matches0", int32s: matches0, dims: [matches0.count])
     }
 }

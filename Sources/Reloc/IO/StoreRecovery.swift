@@ -102,19 +102,17 @@ func openForUpdateOrRebuild<Store>(_ path: String, warn: (String) -> Void,
 /// file that then replaces it. - Returns: how many entries were copied.
 func rebuildStore(_ path: String, keeping keys: [String]) throws -> Int {
     let rebuilt = path + ".rebuild"
-    let destination = chdf5_open(rebuilt, 2)
-    guard destination >= 0 else { throw RelocError.file(file: rebuilt, message: "cannot create") }
+    let destination = try HDF5File(creatingScratch: rebuilt)
     var kept = 0
     let readable = FileManager.default.fileExists(atPath: path) && (try? HDF5Guard.check(path)) != nil
-    let source = readable ? chdf5_open(path, 0) : -1
-    if source >= 0 {
+    if readable, let source = HDF5File(salvaging: path) {
         var seen = Set<String>()
-        for key in keys where seen.insert(key).inserted && chdf5_kind(source, key) > 0 {
-            if chdf5_copy(source, destination, key) == 0 { kept += 1 } else { _ = chdf5_delete(destination, key) }
+        for key in keys where seen.insert(key).inserted && source.contains(key) {
+            if source.copy(key, to: destination) { kept += 1 } else { try? destination.remove(key) }
         }
-        _ = chdf5_close(source)
+        source.close()
     }
-    guard chdf5_close(destination) >= 0 else { throw RelocError.file(file: rebuilt, message: "cannot write") }
+    guard destination.close() else { throw RelocError.file(file: rebuilt, message: "cannot write") }
     guard rename(rebuilt, path) == 0 else {
         throw RelocError.file(file: path, message: "cannot replace with the rebuilt store: \(String(cString: strerror(errno)))")
     }

@@ -146,7 +146,7 @@ public struct TriangulateTask: Sendable {
         summary.points = model.points3D.count
         summary.meanTrackLength = summary.points > 0 ? Double(observations) / Double(summary.points) : 0
         summary.meanReprojectionError = observations > 0 ? errorSum / Double(observations) : 0
-        try writeModelAtomically(model)
+        try model.writeAtomically(folder: output, format: format)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }
@@ -193,39 +193,5 @@ public struct TriangulateTask: Sendable {
                 model.points3D[id]!.color = SIMD3(image.pixels[o], image.pixels[o + 1], image.pixels[o + 2])
             }
         }
-    }
-
-    /// Writes into a temporary folder beside `output`, then swaps it in: a killed run never
-    /// leaves a half-written model under the final name.
-    func writeModelAtomically(_ model: ColmapModel) throws {
-        let fm = FileManager.default
-        let temporary = output + ".tmp-\(getpid())"
-        try? fm.removeItem(atPath: temporary)
-        do { try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true) } catch {
-            throw RelocError.file(file: temporary, message: "cannot create the folder: \(error.localizedDescription)")
-        }
-        try model.write(folder: temporary, format: format)
-        if fm.fileExists(atPath: output) {
-            do { try fm.removeItem(atPath: output) } catch {
-                throw RelocError.file(file: output, message: "cannot replace the old model: \(error.localizedDescription)")
-            }
-        }
-        guard rename(temporary, output) == 0 else {
-            throw RelocError.file(file: output, message: "cannot move the new model into place: \(String(cString: strerror(errno)))")
-        }
-    }
-}
-
-/// Forwards progress from worker threads to a callback, one call at a time.
-final class ProgressRelay: @unchecked Sendable {
-    private let callback: ((Int, Int) -> Void)?
-    private let lock = NSLock()
-
-    init(_ callback: ((Int, Int) -> Void)?) { self.callback = callback }
-
-    func send(_ done: Int, _ total: Int) {
-        lock.lock()
-        callback?(done, total)
-        lock.unlock()
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
-/// `reloc merge`: joins the results of `reloc localize --shard i/n` runs into one submission, in
+/// `reloc merge results`: joins the results of `reloc localize --shard i/n` runs into one submission, in
 /// the query lists' order — byte-identical to a single-process run with the same settings — and
 /// their logs (when each result file has its `_logs.jsonl` beside it).
-public struct MergeTask: Sendable {
+public struct MergeResultsTask: Sendable {
     public var queryLists: [String]
     public var shardResults: [String]
     public var output: String

@@ -1,12 +1,11 @@
-import CHDF5Shim
 import Foundation
 
-/// `reloc merge --output OUT.h5 A.h5 B.h5 ...`: joins HDF5 stores written by shards (`reloc
+/// `reloc merge stores --output OUT.h5 A.h5 B.h5 ...`: joins HDF5 stores written by shards (`reloc
 /// extract --shard`, `reloc match --shard`) into one, as if one process had written it: every
 /// entry (an image's features, a pair's matches, an image's global descriptor) is copied with its
 /// types and attributes. All inputs must hold the same kind of entries; an entry in two inputs is
 /// an error (overlapping shards). The output is written to a temporary file and renamed.
-public struct StoreMergeTask: Sendable {
+public struct MergeStoresTask: Sendable {
     public var inputs: [String]
     public var output: String
 
@@ -28,14 +27,13 @@ public struct StoreMergeTask: Sendable {
         if let same = inputs.first(where: { URL(fileURLWithPath: $0).standardized == URL(fileURLWithPath: output).standardized }) {
             throw RelocError.file(file: same, message: "is also the output")
         }
-        var sources: [(path: String, file: Int64, entries: [String])] = []
-        defer { for source in sources { _ = chdf5_close(source.file) } }
+        var sources: [(path: String, file: HDF5File, entries: [String])] = []
         var kind: (leaf: String, name: String)?
         for path in inputs {
-            let file = try HDF5.open(path: path, mode: .read, what: "store")
+            let file = try HDF5File(path: path, mode: .read, what: "store")
             var found: (leaf: String, name: String, entries: [String])?
             for candidate in Self.kinds {
-                let entries = try HDF5.parents(file: file, path: path, leaf: candidate.leaf)
+                let entries = try file.parents(holding: candidate.leaf)
                 if !entries.isEmpty { found = (candidate.leaf, candidate.name, entries); break }
             }
             sources.append((path, file, found?.entries ?? []))
@@ -57,24 +55,26 @@ public struct StoreMergeTask: Sendable {
         let folder = (output as NSString).deletingLastPathComponent
         if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let temporary = (folder.isEmpty ? "." : folder) + "/.\((output as NSString).lastPathComponent).\(getpid()).tmp"
-        let destination = chdf5_open(temporary, 2)
-        guard destination >= 0 else { throw RelocError.file(file: output, message: "cannot create (temporary file \(temporary))") }
+        let destination: HDF5File
+        do { destination = try HDF5File(creatingScratch: temporary) } catch {
+            throw RelocError.file(file: output, message: "cannot create (temporary file \(temporary))")
+        }
         var summary = Summary(kind: kind?.name ?? "nothing", emptyInputs: sources.filter { $0.entries.isEmpty }.map(\.path))
         do {
             for source in sources {
                 for entry in source.entries {
-                    guard chdf5_copy(source.file, destination, entry) == 0 else {
+                    guard source.file.copy(entry, to: destination) else {
                         throw RelocError.file(file: source.path, message: "cannot copy '\(entry)'")
                     }
                     summary.entries += 1
                 }
             }
         } catch {
-            _ = chdf5_close(destination)
+            destination.close()
             unlink(temporary)
             throw error
         }
-        guard chdf5_close(destination) >= 0, rename(temporary, output) == 0 else {
+        guard destination.close(), rename(temporary, output) == 0 else {
             unlink(temporary)
             throw RelocError.file(file: output, message: "cannot write")
         }

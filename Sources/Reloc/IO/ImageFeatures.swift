@@ -1,0 +1,24 @@
+import Foundation
+
+/// Local features of one image, in reloc's conventions.
+public struct ImageFeatures: Equatable, Sendable {
+    /// Keypoints in pixels, COLMAP convention (top-left pixel centre at (0.5, 0.5)).
+    public var keypoints: [SIMD2<Float>]
+    /// Descriptors, one after another: descriptor i is `descriptors[i*D ..< (i+1)*D]`.
+    public var descriptors: [Float]
+    public var descriptorDimension: Int
+    /// Detection scores, one per keypoint (empty when the file has none).
+    public var scores: [Float]
+    /// Width and height of the image the keypoints refer to.
+    public var imageSize: SIMD2<Int>
+    /// hloc's keypoint `uncertainty` attribute, when present.
+    public var uncertainty: Double?
+
+    public init(keypoints: [SIMD2<Float>], descriptors: [Float], descriptorDimension: Int, scores: [Float],
+                imageSize: SIMD2<Int>, uncertainty: Double? = nil) {
+        self.keypoints = keypoints; self.descriptors = descriptors; self.descriptorDimension = descriptorDimension
+        self.scores = scores; self.imageSize = imageSize; self.uncertainty = uncertainty
+    }
+
+    public var count: Int { keypoints.count }
+}
