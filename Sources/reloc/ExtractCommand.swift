@@ -23,7 +23,7 @@ struct ExtractCommand: ParsableCommand {
     var output: String
 
     @Option(help: "sift, rootsift, superpoint or superpoint+hndesc (the learned ones need --weights).")
-    var features: String = "sift"
+    var features: ExtractTask.Kind = .sift
 
     @Option(help: "Folder with superpoint_v1.safetensors (and hndesc_caps_MP_st.safetensors), converted with tools/convert_checkpoint.py.")
     var weights: String?
@@ -44,43 +44,30 @@ struct ExtractCommand: ParsableCommand {
     var overwrite = false
 
     @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
-    var contrastThreshold: Double = 0.04
+    var contrastThreshold: Double = ExtractTask.defaultContrastThreshold
 
     @Option(name: .customLong("min-keypoints"), help: "SIFT: when fewer keypoint locations than this pass --contrast-threshold, lower the threshold for that image (not below --lowest-contrast-threshold) and keep the strongest this many (default: a quarter of --max-keypoints; 0: off, as OpenCV).")
     var minKeypoints: Int?
 
     @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
-    var lowestContrastThreshold: Double = 0.01
+    var lowestContrastThreshold: Double = ExtractTask.defaultLowestContrastThreshold
 
     @Flag(name: .customLong("normalize-contrast"), help: "Stretch each image's intensities (1st-99th percentile to 0-255) before detection; helps dark images.")
     var normalizeContrast = false
 
     @Option(help: "Contrast stretching: off, on (as --normalize-contrast) or adaptive (again with the stretch when fewer keypoint locations than 1/8 of --max-keypoints pass --contrast-threshold).")
-    var contrast: String?
+    var contrast: ExtractTask.Contrast?
 
     @Option(help: "Only shard i of n of the images (0-based, split by a hash of the name; `reloc match --shard` and `reloc localize --shard` split alike).")
     var shard: String?
 
     func validate() throws {
-        if let shard { _ = try Shard(parsing: shard) }
-        if let contrast, ExtractTask.Contrast(rawValue: contrast) == nil { throw ValidationError("--contrast must be off, on or adaptive") }
-        guard ExtractTask.Kind(rawValue: features) != nil else {
-            throw ValidationError("--features must be one of \(ExtractTask.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if ExtractTask.Kind(rawValue: features)!.isLearned && weights == nil {
-            throw ValidationError("--features \(features) needs --weights DIR (see `reloc extract --help`)")
-        }
-        guard maxEdge > 0, (maxKeypoints ?? 1) > 0 else { throw ValidationError("--max-edge and --max-keypoints must be positive") }
-        guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
-        guard (minKeypoints ?? 0) >= 0, lowestContrastThreshold >= 0 else {
-            throw ValidationError("--min-keypoints and --lowest-contrast-threshold must be ≥ 0")
-        }
+        try validating { try task().validate() }
     }
 
-    func run() throws {
-        let kind = ExtractTask.Kind(rawValue: features)!
-        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: kind,
-                               maxEdge: maxEdge, maxKeypoints: maxKeypoints ?? kind.defaultMaxKeypoints, overwrite: overwrite, upsample: upsample)
+    func task() throws -> ExtractTask {
+        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: features, maxEdge: maxEdge,
+                               maxKeypoints: maxKeypoints ?? features.defaultMaxKeypoints, overwrite: overwrite, upsample: upsample)
         task.weightsFolder = weights
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.contrastThreshold = contrastThreshold
@@ -88,7 +75,12 @@ struct ExtractCommand: ParsableCommand {
         task.minimumKeypoints = minKeypoints
         task.lowestContrastThreshold = lowestContrastThreshold
         task.upright = upright
-        if let contrast { task.contrast = ExtractTask.Contrast(rawValue: contrast)! }
+        if let contrast { task.contrast = contrast }
+        return task
+    }
+
+    func run() throws {
+        let task = try task()
         let progress = Progress(label: "extract")
         let summary = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()

@@ -16,23 +16,23 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Dataset folder.") var dataset: String
     @Option(help: "Output folder.") var output: String
     @Option(help: "Model folder under DS/3D-models (when there are several).") var model: String?
-    @Option(help: "sift, rootsift, superpoint or superpoint+hndesc (the learned ones need --weights).") var features: String = "rootsift"
+    @Option(help: "sift, rootsift, superpoint or superpoint+hndesc (the learned ones need --weights).") var features: ExtractTask.Kind = .rootsift
     @Option(help: "Folder with the converted checkpoints (learned features).") var weights: String?
     @Option(name: .customLong("max-edge"), help: "Resize images so that the longer edge is at most this.") var maxEdge: Int = 1600
     @Option(name: .customLong("max-keypoints"), help: "Keypoints per image (default 8192 for SIFT, 4096 for SuperPoint).") var maxKeypoints: Int?
     @Option(help: "Contrast stretching before detection: off, on, adaptive (only images with few keypoints).")
-    var contrast: String = "adaptive"
+    var contrast: ExtractTask.Contrast = .adaptive
     @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
-    var contrastThreshold: Double = 0.04
+    var contrastThreshold: Double = ExtractTask.defaultContrastThreshold
     @Option(name: .customLong("min-keypoints"), help: "SIFT: when fewer keypoint locations than this pass --contrast-threshold, lower the threshold for that image (not below --lowest-contrast-threshold) and keep the strongest this many (default: a quarter of --max-keypoints; 0: off).")
     var minKeypoints: Int?
     @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
-    var lowestContrastThreshold: Double = 0.01
+    var lowestContrastThreshold: Double = ExtractTask.defaultLowestContrastThreshold
     @Flag(help: "Double the image before the first SIFT octave (OpenCV's default; about 3× slower extraction).")
     var upsample = false
     @Option(help: "SIFT without orientations: auto (on when the reference cameras agree on which way is down), on or off.")
-    var upright: String = "auto"
-    @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: String = "vlad"
+    var upright: PipelineTask.UprightMode = .auto
+    @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: RetrievalMethod = .vlad
     @Option(name: .customLong("top-k"), help: "Database images retrieved per query.") var topK: Int = 20
     @Option(name: .customLong("db-top-k"), help: "Neighbours per database image for the map.") var dbTopK: Int = 20
     @Option(name: .customLong("db-epipolar-threshold"),
@@ -49,48 +49,39 @@ struct PipelineCommand: ParsableCommand {
     @Flag(help: "Recompute everything instead of reusing earlier work.") var overwrite = false
 
     func validate() throws {
-        guard let kind = ExtractTask.Kind(rawValue: features) else { throw ValidationError("--features must be sift, rootsift, superpoint or superpoint+hndesc") }
-        if kind.isLearned && weights == nil { throw ValidationError("--features \(features) needs --weights DIR") }
-        guard ExtractTask.Contrast(rawValue: contrast) != nil else { throw ValidationError("--contrast must be off, on or adaptive") }
-        guard PipelineTask.UprightMode(rawValue: upright) != nil else { throw ValidationError("--upright must be auto, on or off") }
-        let method = try RetrievalMethod(parsing: retrieval)
-        guard !method.isDatabaseOnly else { throw ValidationError("--retrieval must be vlad, exhaustive, pairs:FILE or global:FILE.h5") }
-        guard contrastThreshold >= 0 else { throw ValidationError("--contrast-threshold must be ≥ 0") }
-        guard (minKeypoints ?? 0) >= 0, lowestContrastThreshold >= 0 else {
-            throw ValidationError("--min-keypoints and --lowest-contrast-threshold must be ≥ 0")
-        }
-        guard topK > 0, dbTopK > 0, maxEdge > 0, (maxKeypoints ?? 1) > 0, threshold > 0, threads >= 0 else {
-            throw ValidationError("--top-k, --db-top-k, --max-edge, --max-keypoints and --threshold must be positive")
-        }
-        guard ratio > 0 && ratio <= 1 else { throw ValidationError("--ratio must be in (0, 1]") }
-        guard dbEpipolarThreshold >= 0 else { throw ValidationError("--db-epipolar-threshold must be ≥ 0") }
+        try validating { try task().validate() }
     }
 
-    func run() throws {
+    func task() -> PipelineTask {
         var task = PipelineTask(dataset: dataset, output: output)
         task.modelName = model
-        task.features = ExtractTask.Kind(rawValue: features)!
+        task.features = features
         task.maxEdge = maxEdge
-        task.maxKeypoints = maxKeypoints ?? task.features.defaultMaxKeypoints
+        task.maxKeypoints = maxKeypoints ?? features.defaultMaxKeypoints
         task.weightsFolder = weights
-        task.contrast = ExtractTask.Contrast(rawValue: contrast)!
+        task.contrast = contrast
         task.contrastThreshold = contrastThreshold
         task.minimumKeypoints = minKeypoints
         task.lowestContrastThreshold = lowestContrastThreshold
         task.upsample = upsample
-        task.upright = PipelineTask.UprightMode(rawValue: upright)!
-        task.retrieval = try RetrievalMethod(parsing: retrieval)
+        task.upright = upright
+        task.retrieval = retrieval
         task.topK = topK
         task.databaseTopK = dbTopK
-        task.databaseEpipolarThreshold = dbEpipolarThreshold > 0 ? dbEpipolarThreshold : nil
-        task.ratio = ratio < 1 ? ratio : nil
+        // 0 turns guided map matching off, 1 the ratio test (the library says nil).
+        task.databaseEpipolarThreshold = dbEpipolarThreshold != 0 ? dbEpipolarThreshold : nil
+        task.ratio = ratio != 1 ? ratio : nil
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
         task.minInliers = minInliers
         task.threads = threads
         task.overwrite = overwrite
         task.report = !noReport
-        let summary = try task.run(
+        return task
+    }
+
+    func run() throws {
+        let summary = try task().run(
             say: { print($0) },
             warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) },
             progress: { label in

@@ -40,13 +40,16 @@ public struct ExtractTask: Sendable {
     /// Double the image before the first octave (OpenCV's default; 4× the work).
     public var upsample: Bool
     /// DoG contrast threshold (OpenCV's 0.04).
-    public var contrastThreshold: Double = 0.04
+    public var contrastThreshold = Self.defaultContrastThreshold
     public var contrast: Contrast = .off
     /// SIFT: the floor on keypoint locations per image (`SIFTOptions.minimumKeypoints`); nil: a
     /// quarter of `maxKeypoints`; 0: off.
     public var minimumKeypoints: Int?
     /// SIFT: how far that floor may lower the contrast threshold.
-    public var lowestContrastThreshold = 0.01
+    public var lowestContrastThreshold = Self.defaultLowestContrastThreshold
+    /// The defaults of the two thresholds (feature file names leave the defaults out).
+    public static let defaultContrastThreshold = 0.04
+    public static let defaultLowestContrastThreshold = 0.01
     /// SIFT: one orientation (0) per keypoint, for gravity-aligned images (COLMAP's `upright`).
     public var upright = false
     /// The floor in effect.
@@ -70,6 +73,36 @@ public struct ExtractTask: Sendable {
         self.maxEdge = maxEdge; self.maxKeypoints = maxKeypoints; self.overwrite = overwrite; self.upsample = upsample
     }
 
+    /// The store's name in hloc's style (`feats-superpoint-n4096-r1024`), encoding every setting
+    /// that changes the features, so that changed settings never reuse a stale store:
+    /// `feats-<kind>-n<keypoints>-r<edge>`, and for SIFT `-nc` / `-ac` (contrast on / adaptive),
+    /// `-t<threshold>` (not the default), `-up` (upsampled), `-upright`, `-m<floor>` (keypoint
+    /// floor) and `-l<lowest threshold>` (not the default).
+    public var featuresName: String {
+        let base = "feats-\(kind.rawValue)-n\(maxKeypoints)-r\(maxEdge)"
+        guard !kind.isLearned else { return base }
+        let floor = resolvedMinimumKeypoints
+        return base + contrast.nameSuffix
+            + (contrastThreshold == Self.defaultContrastThreshold ? "" : "-t\(contrastThreshold)")
+            + (upsample ? "-up" : "") + (upright ? "-upright" : "") + (floor > 0 ? "-m\(floor)" : "")
+            + (floor > 0 && lowestContrastThreshold != Self.defaultLowestContrastThreshold ? "-l\(lowestContrastThreshold)" : "")
+    }
+
+    /// - Throws: `RelocError.invalidOption` for a setting out of its range, or learned features
+    ///   without their weights.
+    public func validate() throws {
+        guard maxEdge > 0 else { throw RelocError.invalidOption(option: "max-edge", message: "must be positive") }
+        guard maxKeypoints > 0 else { throw RelocError.invalidOption(option: "max-keypoints", message: "must be positive") }
+        guard contrastThreshold >= 0 else { throw RelocError.invalidOption(option: "contrast-threshold", message: "must be ≥ 0") }
+        guard (minimumKeypoints ?? 0) >= 0 else { throw RelocError.invalidOption(option: "min-keypoints", message: "must be ≥ 0") }
+        guard lowestContrastThreshold >= 0 else {
+            throw RelocError.invalidOption(option: "lowest-contrast-threshold", message: "must be ≥ 0")
+        }
+        if kind.isLearned && weightsFolder == nil {
+            throw RelocError.invalidOption(option: "weights", message: "is needed by features \(kind.rawValue): a folder of converted checkpoints")
+        }
+    }
+
     public struct Summary: Sendable {
         public var extracted = 0
         public var skipped = 0
@@ -86,6 +119,7 @@ public struct ExtractTask: Sendable {
     /// - Throws: `RelocError` for a bad list, folder or store (not for a bad image).
     public func run(warn: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let start = Date()
+        try validate()
         var names: [String] = []
         if lists.isEmpty {
             names = try ImageList.scan(folder: imageFolder)
@@ -110,9 +144,8 @@ public struct ExtractTask: Sendable {
         try options.validate()
         var learned: LearnedExtractor?
         if kind.isLearned {
-            guard let weightsFolder else { throw RelocError.invalidArgument("--features \(kind.rawValue) needs --weights DIR") }
             do {
-                learned = try LearnedExtractor(weightsFolder: weightsFolder, descriptor: kind == .superpoint ? .superpoint : .hndesc)
+                learned = try LearnedExtractor(weightsFolder: weightsFolder!, descriptor: kind == .superpoint ? .superpoint : .hndesc)
             } catch let error as FeaturesError {
                 // Its message already names the folder or the weight file.
                 throw RelocError.invalidArgument("\(error)")

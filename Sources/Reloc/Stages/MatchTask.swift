@@ -33,6 +33,25 @@ public struct MatchTask: Sendable {
         self.options = MatchingOptions(mutual: mutual, ratio: ratio); self.overwrite = overwrite
     }
 
+    /// The matcher's name in hloc's style (`NN-mutual-ratio0.8`, `-epipolar4` when guided), for
+    /// the names of match files.
+    public var matcherName: String { Self.matcherName(options, epipolarThreshold: epipolarModel == nil ? nil : epipolarThreshold) }
+
+    /// The name of nearest-neighbour matching with `options`, guided by an epipolar threshold or not.
+    public static func matcherName(_ options: MatchingOptions, epipolarThreshold: Double?) -> String {
+        "NN" + (options.mutual ? "-mutual" : "") + (options.ratio.map { "-ratio\($0)" } ?? "")
+            + (epipolarThreshold.map { "-epipolar" + ($0 == $0.rounded() ? "\(Int($0))" : "\($0)") } ?? "")
+    }
+
+    /// - Throws: `FeaturesError` for matching options out of range (`MatchingOptions.validate`),
+    ///   `RelocError.invalidOption` for an epipolar threshold that is not positive.
+    public func validate() throws {
+        try options.validate()
+        guard epipolarThreshold > 0, epipolarThreshold.isFinite else {
+            throw RelocError.invalidOption(option: "epipolar-threshold", message: "must be positive")
+        }
+    }
+
     public struct Summary: Sendable {
         public var matched = 0
         public var skipped = 0
@@ -44,7 +63,7 @@ public struct MatchTask: Sendable {
     ///   unwritable output.
     public func run(warn: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let start = Date()
-        try options.validate()
+        try validate()
         // Pairs run in parallel; each sgemm stays on its worker's thread.
         BLASThreads.set(1)
         var seen = Set<String>()
@@ -54,7 +73,6 @@ public struct MatchTask: Sendable {
             if pair.first != pair.second && seen.insert(key).inserted { pairs.append(pair) }
         }
         if let shard { pairs = pairs.filter { shard.contains($0.first) } }
-        guard epipolarThreshold > 0 else { throw RelocError.invalidArgument("the epipolar threshold must be positive") }
         var posed: [String: (camera: Camera, camFromWorld: Rigid3)] = [:]
         if let epipolarModel {
             let model = try ColmapModel.read(folder: epipolarModel, content: .camerasAndPoses)

@@ -33,6 +33,16 @@ public enum RetrievalMethod: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The method in file names (`vlad`, `global-<file stem>`, `file-<file stem>`, ...).
+    public var fileNameTag: String {
+        func stem(_ path: String) -> String { ((path as NSString).lastPathComponent as NSString).deletingPathExtension }
+        switch self {
+        case .file(let path): return "file-" + stem(path)
+        case .global(let path): return "global-" + stem(path)
+        default: return description
+        }
+    }
+
     public var description: String {
         switch self {
         case .exhaustive: return "exhaustive"
