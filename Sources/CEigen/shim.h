@@ -1,2 +1,2 @@
 // Intentionally empty for C/Swift importers: Eigen's headers are C++ and are
-// included directly by CEigenShim's .cpp file.
+// included directly by CCeresShim's .cpp file.

@@ -1,4 +1,4 @@
-import CEigenShim
+import CCeresShim
 
 /// Options of pose-only refinement: Cauchy scale 1 px and 100 iterations as pycolmap's
 /// `AbsolutePoseRefinementOptions` and PoseLib's `BundleOptions`; Ceres' default stopping
@@ -39,7 +39,7 @@ public struct RefinedPose: Sendable {
     public var summary: RefinementSummary
 }
 
-/// Pose-only bundle adjustment through Ceres (CEigenShim): refines `camFromWorld` over the
+/// Pose-only bundle adjustment through Ceres (CCeresShim): refines `camFromWorld` over the
 /// given correspondences with a Cauchy loss, intrinsics fixed, the camera model's
 /// distortion inside the cost.
 /// - Parameters:
@@ -63,16 +63,20 @@ public func refineAbsolutePose(_ camFromWorld: Rigid3, points2D: [Vector2], poin
     }
     var q = [camFromWorld.rotation.w, camFromWorld.rotation.x, camFromWorld.rotation.y, camFromWorld.rotation.z]
     var t = [camFromWorld.translation.x, camFromWorld.translation.y, camFromWorld.translation.z]
-    var cOptions = ceigenshim_refine_options(loss_scale: options.lossScale, max_iterations: Int32(options.maxIterations),
+    var cOptions = cceres_refine_options(loss_scale: options.lossScale, max_iterations: Int32(options.maxIterations),
                                              gradient_tolerance: options.gradientTolerance,
                                              function_tolerance: options.functionTolerance,
                                              parameter_tolerance: options.parameterTolerance)
-    var cSummary = ceigenshim_refine_summary()
-    let status = ceigenshim_refine_absolute_pose(flat2D, flat3D, Int32(points2D.count), camera.model.colmapID,
+    var cSummary = cceres_refine_summary()
+    let status = cceres_refine_absolute_pose(flat2D, flat3D, Int32(points2D.count), camera.model.colmapID,
                                                  camera.params, &q, &t, &cOptions, &cSummary)
     guard status == 0 else { return nil }
-    let termination: RefinementSummary.Termination = cSummary.termination == 0 ? .converged
-        : (cSummary.termination == 1 ? .noConvergence : .failure)
+    let termination: RefinementSummary.Termination
+    switch Int(cSummary.termination) {
+    case CCERES_CONVERGED: termination = .converged
+    case CCERES_NO_CONVERGENCE: termination = .noConvergence
+    default: termination = .failure
+    }
     let pose = Rigid3(rotation: Quaternion(w: q[0], x: q[1], y: q[2], z: q[3]).normalized(), translation: Vector3(t[0], t[1], t[2]))
     return RefinedPose(camFromWorld: pose, summary: RefinementSummary(initialCost: cSummary.initial_cost,
                                                                       finalCost: cSummary.final_cost,
@@ -86,16 +90,22 @@ public func shimProjection(_ camera: Camera, pointInCam: Vector3) -> Vector2? {
     guard pointInCam.z > 0 else { return nil }
     var pixel = [0.0, 0.0]
     let point = [pointInCam.x, pointInCam.y, pointInCam.z]
-    guard ceigenshim_project(camera.model.colmapID, camera.params, point, &pixel) == 0 else { return nil }
+    guard cceres_project(camera.model.colmapID, camera.params, point, &pixel) == 0 else { return nil }
     return Vector2(pixel[0], pixel[1])
 }
 
-/// The shim's residual and analytic Jacobians for one observation (for finite-difference tests):
-/// residual (2), d residual / d q (2×4 row-major, w x y z), d residual / d t (2×3 row-major).
-func shimReprojection(_ camera: Camera, quaternion q: [Double], translation t: [Double], point: Vector3,
-                      observed: Vector2) -> (residual: [Double], jacobianQ: [Double], jacobianT: [Double]) {
-    var residual = [0.0, 0.0], jq = [Double](repeating: 0, count: 8), jt = [Double](repeating: 0, count: 6)
-    _ = ceigenshim_evaluate_reprojection(camera.model.colmapID, camera.params, q, t, [point.x, point.y, point.z],
-                                         [observed.x, observed.y], &residual, &jq, &jt)
-    return (residual, jq, jt)
+/// The shim's robust pose cost at R = exp(ω) R(q), t (for tests): the 2n robustified residuals,
+/// whose half squared norm is the Cauchy cost, and the Jacobians handed to Ceres with respect to
+/// ω and t (2n×3 each, row-major; curvature-corrected: their product with the residuals is the
+/// exact gradient). nil for bad input.
+func shimPoseCost(_ camera: Camera, points2D: [Vector2], points3D: [Vector3], rotation q: Quaternion, omega: Vector3,
+                  translation t: Vector3, lossScale: Double)
+    -> (residuals: [Double], jacobianOmega: [Double], jacobianTranslation: [Double])? {
+    let n = points2D.count
+    let flat2D = points2D.flatMap { [$0.x, $0.y] }, flat3D = points3D.flatMap { [$0.x, $0.y, $0.z] }
+    var residuals = [Double](repeating: 0, count: 2 * n)
+    var jw = [Double](repeating: 0, count: 6 * n), jt = [Double](repeating: 0, count: 6 * n)
+    let status = cceres_evaluate_pose_cost(flat2D, flat3D, Int32(n), camera.model.colmapID, camera.params, [q.w, q.x, q.y, q.z],
+                                           [omega.x, omega.y, omega.z], [t.x, t.y, t.z], lossScale, &residuals, &jw, &jt)
+    return status == 0 ? (residuals, jw, jt) : nil
 }

@@ -91,41 +91,119 @@ final class AbsolutePoseRefinementTests: XCTestCase {
 
 @testable import Geometry
 
-final class ReprojectionJacobianTests: XCTestCase {
-    /// The cost's analytic Jacobians against central finite differences, every camera model.
-    func testAnalyticJacobiansMatchFiniteDifferences() {
-        var rng = SeededGenerator(seed: 91)
-        for camera in AbsolutePoseRefinementTests.cameras {
-            for _ in 0..<20 {
-                let pose = TestSupport.randomRigid(&rng, scale: 1)
+/// The cost that runs (the shim's one-block Cauchy cost with its hand-derived Jacobian) against
+/// independent Swift code: Geometry's projection and finite differences.
+final class RobustPoseCostTests: XCTestCase {
+    struct Problem {
+        var camera: Camera
+        var rotation: Quaternion
+        var omega: Vector3
+        var translation: Vector3
+        var points2D: [Vector2]
+        var points3D: [Vector3]
+
+        /// Observations: projections moved by up to ±`noise` pixels, every fifth by 30 px (an outlier).
+        init(camera: Camera, rng: inout SeededGenerator, noise: Double) {
+            self.camera = camera
+            let pose = TestSupport.randomRigid(&rng, scale: 1)
+            rotation = pose.rotation
+            omega = Vector3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, rng.nextUnit() - 0.5) * 0.02
+            translation = pose.translation
+            points2D = []
+            points3D = []
+            let truth = Rigid3(rotation: Quaternion(rotationVector: omega) * rotation, translation: translation)
+            for k in 0..<12 {
                 let pointInCam = Vector3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, 1) * (2 + 5 * rng.nextUnit())
-                let point = pose.inverse.apply(pointInCam)
-                let q = pose.rotation.components, t = [pose.translation.x, pose.translation.y, pose.translation.z]
-                let observed = Vector2(300, 200)
-                let analytic = shimReprojection(camera, quaternion: q, translation: t, point: point, observed: observed)
-                let h = 1e-7
-                for k in 0..<4 {
-                    var qp = q, qm = q
-                    qp[k] += h; qm[k] -= h
-                    // The cost formula is used for unit quaternions; differentiate the same formula.
-                    let rp = shimReprojection(camera, quaternion: qp, translation: t, point: point, observed: observed).residual
-                    let rm = shimReprojection(camera, quaternion: qm, translation: t, point: point, observed: observed).residual
-                    for r in 0..<2 {
-                        let numeric = (rp[r] - rm[r]) / (2 * h)
-                        XCTAssertEqual(analytic.jacobianQ[r * 4 + k], numeric, accuracy: 1e-4 * max(1, abs(numeric)), "\(camera.model.name) q\(k)")
-                    }
+                let offset = Vector2(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5) * (k % 5 == 0 ? 60 : 2 * noise)
+                points3D.append(truth.inverse.apply(pointInCam))
+                points2D.append(camera.imageFromCamera(pointInCam)! + offset)
+            }
+        }
+
+        /// The plain reprojection errors at (ω, t), by Swift's projection.
+        func reprojectionErrors(omega: Vector3, translation: Vector3) -> [Vector2] {
+            let pose = Rigid3(rotation: Quaternion(rotationVector: omega) * rotation, translation: translation)
+            return zip(points2D, points3D).map { camera.imageFromCamera(pose.apply($1))! - $0 }
+        }
+
+        /// ½ Σ a² log(1 + |r|²/a²), the Cauchy cost.
+        func cauchyCost(omega: Vector3, translation: Vector3, scale a: Double) -> Double {
+            reprojectionErrors(omega: omega, translation: translation).reduce(0) { $0 + 0.5 * a * a * log1p(($1 * $1).sum() / (a * a)) }
+        }
+
+        func shim(scale: Double, omega: Vector3? = nil, translation: Vector3? = nil)
+            -> (residuals: [Double], jacobianOmega: [Double], jacobianTranslation: [Double]) {
+            shimPoseCost(camera, points2D: points2D, points3D: points3D, rotation: rotation, omega: omega ?? self.omega,
+                         translation: translation ?? self.translation, lossScale: scale)!
+        }
+    }
+
+    /// With a loss scale far above every residual the loss is the square: the residuals are the
+    /// reprojection errors, and the Jacobians are their derivatives (central differences).
+    func testUnrobustifiedResidualsAndJacobians() {
+        var rng = SeededGenerator(seed: 91)
+        let scale = 1e7
+        for camera in AbsolutePoseRefinementTests.cameras {
+            for _ in 0..<5 {
+                let problem = Problem(camera: camera, rng: &rng, noise: 3)
+                let cost = problem.shim(scale: scale)
+                for (i, r) in problem.reprojectionErrors(omega: problem.omega, translation: problem.translation).enumerated() {
+                    XCTAssertEqual(cost.residuals[2 * i], r.x, accuracy: 1e-8 * max(1, abs(r.x)), camera.model.name)
+                    XCTAssertEqual(cost.residuals[2 * i + 1], r.y, accuracy: 1e-8 * max(1, abs(r.y)), camera.model.name)
                 }
-                for k in 0..<3 {
-                    var tp = t, tm = t
-                    tp[k] += h; tm[k] -= h
-                    let rp = shimReprojection(camera, quaternion: q, translation: tp, point: point, observed: observed).residual
-                    let rm = shimReprojection(camera, quaternion: q, translation: tm, point: point, observed: observed).residual
-                    for r in 0..<2 {
-                        let numeric = (rp[r] - rm[r]) / (2 * h)
-                        XCTAssertEqual(analytic.jacobianT[r * 3 + k], numeric, accuracy: 1e-4 * max(1, abs(numeric)), "\(camera.model.name) t\(k)")
+                let h = 1e-6
+                for k in 0..<6 {
+                    var plus = (problem.omega, problem.translation), minus = plus
+                    if k < 3 { plus.0[k] += h; minus.0[k] -= h } else { plus.1[k - 3] += h; minus.1[k - 3] -= h }
+                    let rp = problem.reprojectionErrors(omega: plus.0, translation: plus.1)
+                    let rm = problem.reprojectionErrors(omega: minus.0, translation: minus.1)
+                    for i in 0..<rp.count {
+                        for c in 0..<2 {
+                            let numeric = (rp[i][c] - rm[i][c]) / (2 * h)
+                            let analytic = k < 3 ? cost.jacobianOmega[(2 * i + c) * 3 + k] : cost.jacobianTranslation[(2 * i + c) * 3 + k - 3]
+                            XCTAssertEqual(analytic, numeric, accuracy: 1e-5 * max(1, abs(numeric)), "\(camera.model.name) parameter \(k)")
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// At the scale that runs (1 px, outliers far out in the loss' tail): ½|e|² is the Cauchy
+    /// cost, and Ĵᵀe — what Ceres' steps are built from — is its exact gradient.
+    func testCauchyCostAndItsGradient() {
+        var rng = SeededGenerator(seed: 92)
+        let scale = 1.0
+        for camera in AbsolutePoseRefinementTests.cameras {
+            for _ in 0..<5 {
+                let problem = Problem(camera: camera, rng: &rng, noise: 2)
+                let cost = problem.shim(scale: scale)
+                let half = 0.5 * cost.residuals.reduce(0) { $0 + $1 * $1 }
+                let expected = problem.cauchyCost(omega: problem.omega, translation: problem.translation, scale: scale)
+                XCTAssertEqual(half, expected, accuracy: 1e-10 * expected, camera.model.name)
+                let h = 1e-6
+                for k in 0..<6 {
+                    var analytic = 0.0
+                    for row in 0..<cost.residuals.count {
+                        let j = k < 3 ? cost.jacobianOmega[row * 3 + k] : cost.jacobianTranslation[row * 3 + k - 3]
+                        analytic += j * cost.residuals[row]
+                    }
+                    var plus = (problem.omega, problem.translation), minus = plus
+                    if k < 3 { plus.0[k] += h; minus.0[k] -= h } else { plus.1[k - 3] += h; minus.1[k - 3] -= h }
+                    let numeric = (problem.cauchyCost(omega: plus.0, translation: plus.1, scale: scale)
+                        - problem.cauchyCost(omega: minus.0, translation: minus.1, scale: scale)) / (2 * h)
+                    XCTAssertEqual(analytic, numeric, accuracy: 1e-5 * max(1, abs(numeric)), "\(camera.model.name) parameter \(k)")
+                }
+            }
+        }
+    }
+
+    func testBadInputIsRefused() {
+        let camera = AbsolutePoseRefinementTests.cameras[0]
+        XCTAssertNil(shimPoseCost(camera, points2D: [], points3D: [], rotation: .identity, omega: .zero, translation: .zero, lossScale: 1))
+        XCTAssertNil(shimPoseCost(camera, points2D: [Vector2(1, 1)], points3D: [Vector3(0, 0, 1)],
+                                  rotation: Quaternion(w: 0, x: 0, y: 0, z: 0), omega: .zero, translation: .zero, lossScale: 1))
+        XCTAssertNil(shimPoseCost(camera, points2D: [Vector2(1, 1)], points3D: [Vector3(0, 0, 1)],
+                                  rotation: .identity, omega: .zero, translation: .zero, lossScale: 0))
     }
 }

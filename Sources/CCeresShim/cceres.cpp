@@ -1,6 +1,6 @@
-// The C++ side of CEigenShim. Keep all Eigen/Ceres code in this file: it dominates
+// The C++ side of CCeresShim. Keep all Eigen/Ceres code in this file: it dominates
 // build time, so it should change rarely.
-#include "ceigenshim.h"
+#include "cceres.h"
 
 #include <Eigen/Core>
 #include <ceres/ceres.h>
@@ -9,7 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 
-extern "C" void ceigenshim_get_versions(ceigenshim_versions *out) {
+extern "C" void cceres_get_versions(cceres_versions *out) {
     if (out == nullptr) return;
     out->eigen_major = EIGEN_WORLD_VERSION;
     out->eigen_minor = EIGEN_MAJOR_VERSION;
@@ -23,11 +23,11 @@ namespace {
 
 int ParameterCount(int model) {
     switch (model) {
-        case CEIGENSHIM_SIMPLE_PINHOLE: return 3;
-        case CEIGENSHIM_PINHOLE: return 4;
-        case CEIGENSHIM_SIMPLE_RADIAL: return 4;
-        case CEIGENSHIM_RADIAL: return 5;
-        case CEIGENSHIM_OPENCV: return 8;
+        case CCERES_SIMPLE_PINHOLE: return 3;
+        case CCERES_PINHOLE: return 4;
+        case CCERES_SIMPLE_RADIAL: return 4;
+        case CCERES_RADIAL: return 5;
+        case CCERES_OPENCV: return 8;
         default: return -1;
     }
 }
@@ -40,10 +40,10 @@ struct Intrinsics {
 
     Intrinsics(int model, const double *p) : model(model) {
         switch (model) {
-            case CEIGENSHIM_SIMPLE_PINHOLE: fx = fy = p[0]; cx = p[1]; cy = p[2]; break;
-            case CEIGENSHIM_PINHOLE: fx = p[0]; fy = p[1]; cx = p[2]; cy = p[3]; break;
-            case CEIGENSHIM_SIMPLE_RADIAL: fx = fy = p[0]; cx = p[1]; cy = p[2]; k1 = p[3]; break;
-            case CEIGENSHIM_RADIAL: fx = fy = p[0]; cx = p[1]; cy = p[2]; k1 = p[3]; k2 = p[4]; break;
+            case CCERES_SIMPLE_PINHOLE: fx = fy = p[0]; cx = p[1]; cy = p[2]; break;
+            case CCERES_PINHOLE: fx = p[0]; fy = p[1]; cx = p[2]; cy = p[3]; break;
+            case CCERES_SIMPLE_RADIAL: fx = fy = p[0]; cx = p[1]; cy = p[2]; k1 = p[3]; break;
+            case CCERES_RADIAL: fx = fy = p[0]; cx = p[1]; cy = p[2]; k1 = p[3]; k2 = p[4]; break;
             default: fx = p[0]; fy = p[1]; cx = p[2]; cy = p[3]; k1 = p[4]; k2 = p[5]; p1 = p[6]; p2 = p[7]; break;
         }
     }
@@ -104,40 +104,6 @@ void RotatePoint(const double *q, const double *X, double *out, double *jacobian
         }
     }
 }
-
-// One observation: residual = projection of R(q) X + t - observed pixel.
-class ReprojectionCost final : public ceres::SizedCostFunction<2, 4, 3> {
-  public:
-    ReprojectionCost(const Intrinsics *intrinsics, const double *observed, const double *point)
-        : intrinsics_(intrinsics), observed_(observed), point_(point) {}
-
-    bool Evaluate(double const *const *parameters, double *residuals, double **jacobians) const override {
-        const double *q = parameters[0];
-        const double *t = parameters[1];
-        double rotated[3], dRdq[12], p[3], pixel[2], dpix[6];
-        const bool wantJacobians = jacobians != nullptr && (jacobians[0] != nullptr || jacobians[1] != nullptr);
-        RotatePoint(q, point_, rotated, wantJacobians ? dRdq : nullptr);
-        for (int i = 0; i < 3; ++i) p[i] = rotated[i] + t[i];
-        intrinsics_->Project(p, pixel, wantJacobians ? dpix : nullptr);
-        residuals[0] = pixel[0] - observed_[0];
-        residuals[1] = pixel[1] - observed_[1];
-        if (!wantJacobians) return true;
-        if (jacobians[0] != nullptr) {
-            for (int r = 0; r < 2; ++r)
-                for (int k = 0; k < 4; ++k)
-                    jacobians[0][r * 4 + k] = dpix[r * 3] * dRdq[k] + dpix[r * 3 + 1] * dRdq[4 + k] + dpix[r * 3 + 2] * dRdq[8 + k];
-        }
-        if (jacobians[1] != nullptr) {
-            for (int k = 0; k < 6; ++k) jacobians[1][k] = dpix[k];
-        }
-        return true;
-    }
-
-  private:
-    const Intrinsics *intrinsics_;
-    const double *observed_;
-    const double *point_;
-};
 
 // Every observation in one residual block, each robustified by the Cauchy loss inside the cost:
 // point i contributes e_i = g(s_i) r_i with s_i = |r_i|², g(s) = sqrt(ρ(s)/s), ρ(s) = a² log(1 + s/a²),
@@ -268,52 +234,65 @@ class RobustPoseCost final : public ceres::CostFunction {
     double rotation0_[9];
 };
 
+// The rotation matrix (row-major) of a unit quaternion w x y z.
+void RotationMatrix(const double *q, double *R) {
+    for (int col = 0; col < 3; ++col) {
+        const double e[3] = {col == 0 ? 1.0 : 0.0, col == 1 ? 1.0 : 0.0, col == 2 ? 1.0 : 0.0};
+        double out[3];
+        RotatePoint(q, e, out, nullptr);
+        for (int r = 0; r < 3; ++r) R[3 * r + col] = out[r];
+    }
+}
+
+// A copy of q scaled to unit length; false for a zero or non-finite quaternion.
+bool UnitQuaternion(const double *in, double *q) {
+    const double n = std::sqrt(in[0] * in[0] + in[1] * in[1] + in[2] * in[2] + in[3] * in[3]);
+    if (!(n > 0) || !std::isfinite(n)) return false;
+    for (int k = 0; k < 4; ++k) q[k] = in[k] / n;
+    return true;
+}
+
 }  // namespace
 
-extern "C" int ceigenshim_project(int camera_model, const double *camera_params, const double *point_in_cam,
+extern "C" int cceres_project(int camera_model, const double *camera_params, const double *point_in_cam,
                                   double *pixel) {
     if (ParameterCount(camera_model) < 0) return -1;
     Intrinsics(camera_model, camera_params).Project(point_in_cam, pixel, nullptr);
     return 0;
 }
 
-extern "C" int ceigenshim_evaluate_reprojection(int camera_model, const double *camera_params,
-                                                const double *quaternion_wxyz, const double *translation,
-                                                const double *point3D, const double *observed,
-                                                double *residual, double *jacobian_q, double *jacobian_t) {
-    if (ParameterCount(camera_model) < 0) return -1;
+extern "C" int cceres_evaluate_pose_cost(const double *points2D, const double *points3D, int count, int camera_model,
+                                         const double *camera_params, const double *quaternion_wxyz, const double *omega,
+                                         const double *translation, double loss_scale, double *residuals,
+                                         double *jacobian_omega, double *jacobian_translation) {
+    double q[4], R0[9];
+    if (count < 1 || ParameterCount(camera_model) < 0 || !(loss_scale > 0) || !UnitQuaternion(quaternion_wxyz, q)) return -1;
+    RotationMatrix(q, R0);
     const Intrinsics intrinsics(camera_model, camera_params);
-    ReprojectionCost cost(&intrinsics, observed, point3D);
-    const double *parameters[2] = {quaternion_wxyz, translation};
-    double *jacobians[2] = {jacobian_q, jacobian_t};
-    return cost.Evaluate(parameters, residual, jacobians) ? 0 : -1;
+    RobustPoseCost cost(&intrinsics, points2D, points3D, count, loss_scale, R0);
+    const double *parameters[2] = {omega, translation};
+    double *jacobians[2] = {jacobian_omega, jacobian_translation};
+    return cost.Evaluate(parameters, residuals, jacobian_omega == nullptr && jacobian_translation == nullptr ? nullptr : jacobians) ? 0 : -1;
 }
 
-extern "C" int ceigenshim_refine_absolute_pose(const double *points2D, const double *points3D, int count,
+extern "C" int cceres_refine_absolute_pose(const double *points2D, const double *points3D, int count,
                                                int camera_model, const double *camera_params,
                                                double *quaternion_wxyz, double *translation,
-                                               const ceigenshim_refine_options *options,
-                                               ceigenshim_refine_summary *summary) {
+                                               const cceres_refine_options *options,
+                                               cceres_refine_summary *summary) {
     summary->initial_cost = summary->final_cost = 0;
     summary->iterations = 0;
-    summary->termination = -1;
+    summary->termination = CCERES_INVALID_INPUT;
     if (count < 3 || ParameterCount(camera_model) < 0 || options == nullptr) return -1;
 
-    double q[4] = {quaternion_wxyz[0], quaternion_wxyz[1], quaternion_wxyz[2], quaternion_wxyz[3]};
+    double q[4];
+    if (!UnitQuaternion(quaternion_wxyz, q)) return -1;
     double t[3] = {translation[0], translation[1], translation[2]};
-    const double qn = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-    if (!(qn > 0) || !std::isfinite(qn)) return -1;
-    for (double &v : q) v /= qn;
 
     const Intrinsics intrinsics(camera_model, camera_params);
     // R0 = R(q); the solve is over ω (R = exp(ω) R0) and t.
     double R0[9];
-    for (int col = 0; col < 3; ++col) {
-        const double e[3] = {col == 0 ? 1.0 : 0.0, col == 1 ? 1.0 : 0.0, col == 2 ? 1.0 : 0.0};
-        double out[3];
-        RotatePoint(q, e, out, nullptr);
-        for (int r = 0; r < 3; ++r) R0[3 * r + col] = out[r];
-    }
+    RotationMatrix(q, R0);
     RobustPoseCost cost(&intrinsics, points2D, points3D, count, options->loss_scale, R0);
     double omega[3] = {0, 0, 0};
     ceres::Problem::Options problem_options;
@@ -339,9 +318,9 @@ extern "C" int ceigenshim_refine_absolute_pose(const double *points2D, const dou
     summary->final_cost = ceres_summary.final_cost;
     summary->iterations = static_cast<int>(ceres_summary.iterations.size());
     switch (ceres_summary.termination_type) {
-        case ceres::CONVERGENCE: summary->termination = 0; break;
-        case ceres::NO_CONVERGENCE: summary->termination = 1; break;
-        default: summary->termination = 2; break;
+        case ceres::CONVERGENCE: summary->termination = CCERES_CONVERGED; break;
+        case ceres::NO_CONVERGENCE: summary->termination = CCERES_NO_CONVERGENCE; break;
+        default: summary->termination = CCERES_FAILURE; break;
     }
     if (!ceres_summary.IsSolutionUsable()) return -1;
     // q ← q(exp(ω)) ⊗ q.
