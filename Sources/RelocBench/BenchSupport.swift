@@ -38,10 +38,3 @@ struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// A uniformly random rotation (Shoemake).
-func randomRotation(_ rng: inout SeededGenerator) -> Quaternion {
-    let (u1, u2, u3) = (rng.nextUnit(), rng.nextUnit(), rng.nextUnit())
-    let a = (1 - u1).squareRoot(), b = u1.squareRoot()
-    return Quaternion(w: a * sin(2 * .pi * u2), x: a * cos(2 * .pi * u2), y: b * sin(2 * .pi * u3), z: b * cos(2 * .pi * u3))
-}

@@ -1,17 +1,17 @@
 import Features
 import Foundation
 
-/// Timing of the learned networks for `RelocBench hndesc` (the benchmark calls only Reloc).
-public enum NeuralTiming {
-    public struct Result: Sendable {
-        public var superPointSeconds: Double
-        public var hndescSeconds: Double
-        public var peakRSSMiB: Double
+/// Timing of the learned networks for `RelocBench hndesc`.
+enum NeuralTiming {
+    struct Result: Sendable {
+        var superPointSeconds: Double
+        var hndescSeconds: Double
+        var peakRSSMiB: Double
     }
 
     /// Best-of-`repeats` seconds of SuperPoint (gray W×H) and HNDesc (RGB W×H), with weights from
     /// `SyntheticWeights` (time does not depend on the values), and the process's peak RSS.
-    public static func run(width: Int, height: Int, repeats: Int, manifest: String) throws -> Result {
+    static func run(width: Int, height: Int, repeats: Int, manifest: String) throws -> Result {
         let folder = NSTemporaryDirectory() + "relocbench-weights-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -12,7 +12,7 @@ enum P3PBenchmark {
         var instances: [(Rigid3, (Vector3, Vector3, Vector3), (Vector3, Vector3, Vector3))] = []
         instances.reserveCapacity(count)
         for _ in 0..<count {
-            let camFromWorld = Rigid3(rotation: randomRotation(&rng),
+            let camFromWorld = Rigid3(rotation: Quaternion.random(using: &rng),
                                       translation: Vector3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, rng.nextUnit() - 0.5) * 10)
             let worldFromCam = camFromWorld.inverse
             var y: [Vector3] = [], X: [Vector3] = []

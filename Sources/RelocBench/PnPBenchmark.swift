@@ -104,7 +104,7 @@ enum PnPBenchmark {
     /// Camera at a random pose; points 2..20 m in front; outliers are random pixels.
     static func makeProblem(camera: Camera, count: Int, outlierRatio: Double, seed: UInt64) -> Problem {
         var rng = SeededGenerator(seed: seed)
-        let truth = Rigid3(rotation: randomRotation(&rng), translation: Vector3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()))
+        let truth = Rigid3(rotation: Quaternion.random(using: &rng), translation: Vector3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()))
         let worldFromCam = truth.inverse
         var p2: [Vector2] = [], p3: [Vector3] = []
         let outliers = Int((Double(count) * outlierRatio).rounded())

@@ -2,7 +2,7 @@ import Foundation
 import Geometry
 
 /// `RelocBench refine [--repeats K]`: time of the final pose refinement alone (Ceres through
-/// CEigenShim, Cauchy loss 1 px) for n = 100, 1000, 5000 inlier correspondences with 1 px noise,
+/// CCeresShim, Cauchy loss 1 px) for n = 100, 1000, 5000 inlier correspondences with 1 px noise,
 /// started from the true pose moved by 0.3° and 1 cm (about where LO-RANSAC leaves it).
 enum RefineBenchmark {
     static func run(_ arguments: [String]) throws {

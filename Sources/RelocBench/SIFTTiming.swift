@@ -1,18 +1,18 @@
 import Features
 import Foundation
 
-/// SIFT timing for RelocBench (which calls only Reloc).
-public enum SIFTTiming {
-    public struct Result: Sendable {
-        public var width: Int
-        public var height: Int
-        public var keypoints: Int
-        public var seconds: [Double]
-        public var medianSeconds: Double { seconds.sorted()[seconds.count / 2] }
+/// SIFT timing for RelocBench.
+enum SIFTTiming {
+    struct Result: Sendable {
+        var width: Int
+        var height: Int
+        var keypoints: Int
+        var seconds: [Double]
+        var medianSeconds: Double { seconds.sorted()[seconds.count / 2] }
     }
 
     /// Decodes the image once, then times gray conversion, resizing and extraction.
-    public static func measure(path: String, maxEdge: Int, maxKeypoints: Int, upsample: Bool, repetitions: Int) throws -> Result {
+    static func measure(path: String, maxEdge: Int, maxKeypoints: Int, upsample: Bool, repetitions: Int) throws -> Result {
         let image = try ImageFile.read(path: path, channels: 1)
         var options = SIFTOptions()
         options.maxKeypoints = maxKeypoints

@@ -1,6 +1,7 @@
 import Features
 import Foundation
 import Geometry
+import Reloc
 
 /// `RelocBench scale`: an Aachen-sized map synthesized without rendering — database cameras every
 /// 0.5 m along a 3.3 km façade (6,697 images), a grid of façade points (≈1.6 M, 16 cm apart), each
@@ -9,15 +10,15 @@ import Geometry
 /// queries near the façade with their top-k nearest database images as pairs. The real `reloc match`
 /// and `reloc localize` then run as child processes (under GNU time, `apt-get install time`); their
 /// peak RSS, time and the disk are reported, and the median solve time per query from the log.
-public enum ScaleBenchmark {
-    public struct Options: Sendable {
-        public var images = 6_697
-        public var keypoints = 4_096
-        public var queries = 100
-        public var topK = 50
-        public var folder = NSTemporaryDirectory() + "reloc-scale"
-        public var reloc = ".build/release/reloc"
-        public init() {}
+enum ScaleBenchmark {
+    struct Options: Sendable {
+        var images = 6_697
+        var keypoints = 4_096
+        var queries = 100
+        var topK = 50
+        var folder = NSTemporaryDirectory() + "reloc-scale"
+        var reloc = ".build/release/reloc"
+        init() {}
     }
 
     static let camera = try! Camera(model: .pinhole, width: 1024, height: 768, params: [640, 640, 512, 384])
@@ -69,7 +70,7 @@ public enum ScaleBenchmark {
         Rigid3(rotation: Quaternion(axis: Vector3(0, 1, 0), angle: yaw), translation: Vector3(x, y, z)).inverse
     }
 
-    public static func run(_ options: Options, say: (String) -> Void) throws {
+    static func run(_ options: Options, say: (String) -> Void) throws {
         guard options.images > 0, options.keypoints > 0, options.queries > 0, options.topK > 0 else {
             throw RelocError.invalidArgument("--images, --keypoints, --queries and --top-k must be positive")
         }

@@ -5,13 +5,9 @@ import XCTest
 /// Shared helpers for reloc's tests: seeded random geometry, closeness assertions,
 /// temporary folders, and where the real datasets and the built binaries are.
 public enum TestSupport {
-    /// A uniformly distributed random rotation (Shoemake's method).
+    /// A uniformly distributed random rotation, normalized to unit length.
     public static func randomRotation(_ rng: inout SeededGenerator) -> Quaternion {
-        let (u1, u2, u3) = (rng.nextUnit(), rng.nextUnit(), rng.nextUnit())
-        let a = (1 - u1).squareRoot(), b = u1.squareRoot()
-        let q = Quaternion(w: a * sin(2 * .pi * u2), x: a * cos(2 * .pi * u2),
-                           y: b * sin(2 * .pi * u3), z: b * cos(2 * .pi * u3))
-        return q.normalized()
+        Quaternion.random(using: &rng).normalized()
     }
 
     /// A random rigid transform with translation components in [-scale, scale].

@@ -28,9 +28,7 @@ final class LocalizeTaskTests: XCTestCase {
         model.cameras[1] = camera
         let features = try FeatureStore(path: folder + "/feats.h5", mode: .create)
         func store(_ name: String, _ pixels: [Vector2]) throws {
-            try features.write(name, ImageFeatures(keypoints: pixels.map { SIMD2(Float($0.x), Float($0.y)) },
-                                                   descriptors: [Float](repeating: 0, count: pixels.count), descriptorDimension: 1,
-                                                   scores: [], imageSize: SIMD2(640, 480)))
+            try features.write(name, .fixture(pixels: pixels))
         }
         for (k, name) in ["db/a.jpg", "db/b.jpg", "db/c.jpg"].enumerated() {
             let seen = k < 2 ? points : others

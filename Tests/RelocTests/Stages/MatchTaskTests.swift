@@ -34,11 +34,8 @@ final class MatchTaskTests: XCTestCase {
         let decoys = pixels1.map { $0 + Vector2(0, 50) }
         let noisy = descriptors.map { d in normalizedDescriptor(d.map { $0 + Float.random(in: -0.02...0.02, using: &rng) }) }
         let features = try FeatureStore(path: folder + "/feats.h5", mode: .create)
-        try features.write(names[0], ImageFeatures(keypoints: pixels0.map { SIMD2(Float($0.x), Float($0.y)) }, descriptors: descriptors.flatMap { $0 },
-                                                   descriptorDimension: dimension, scores: [], imageSize: SIMD2(640, 480)))
-        try features.write(names[1], ImageFeatures(keypoints: (pixels1 + decoys).map { SIMD2(Float($0.x), Float($0.y)) },
-                                                   descriptors: (noisy + descriptors).flatMap { $0 },
-                                                   descriptorDimension: dimension, scores: [], imageSize: SIMD2(640, 480)))
+        try features.write(names[0], .fixture(pixels: pixels0, descriptors: descriptors.flatMap { $0 }, dimension: dimension))
+        try features.write(names[1], .fixture(pixels: pixels1 + decoys, descriptors: (noisy + descriptors).flatMap { $0 }, dimension: dimension))
         try features.flush()
         try PairsFile.write([ImagePair(names[0], names[1])], to: folder + "/pairs.txt")
 

@@ -22,8 +22,7 @@ final class TriangulateTaskTests: XCTestCase {
             // Keypoint i sees point i; then 20 spurious keypoints.
             var pixels = points.map { camera.imageFromCamera(pose.apply($0))! }
             pixels += (0..<20).map { _ in Vector2(Double.random(in: 0...640, using: &rng), Double.random(in: 0...480, using: &rng)) }
-            try features.write(name, ImageFeatures(keypoints: pixels.map { SIMD2(Float($0.x), Float($0.y)) }, descriptors: [Float](repeating: 0, count: pixels.count),
-                                                   descriptorDimension: 1, scores: [], imageSize: SIMD2(640, 480)))
+            try features.write(name, .fixture(pixels: pixels))
         }
         try features.flush()
         try FileManager.default.createDirectory(atPath: folder + "/reference", withIntermediateDirectories: true)
