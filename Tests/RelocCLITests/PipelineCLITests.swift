@@ -59,10 +59,14 @@ final class PipelineCLITests: XCTestCase {
                                                    "--queries", Self.tiny! + "/queries/day_time_queries_with_intrinsics.txt",
                                                    Self.tiny! + "/queries/night_time_queries_with_intrinsics.txt"])
         XCTAssertEqual(try String(contentsOfFile: output + "/evaluation.txt", encoding: .utf8), evaluate.stdout)
-        // Accuracy: at this size SIFT localizes some day queries only (the real photographs below
-        // carry the strict targets).
+        // Accuracy: what the preset (seed 1) achieves at this size with upsampled SIFT — 2 of the
+        // 4 day queries within (0.25 m, 2°), 3 within (0.5 m, 5°); no night query (the real
+        // photographs below carry the strict targets). The run is deterministic: fewer is a regression.
         let errors = try errors(output, dataset: Self.tiny!)
-        XCTAssertGreaterThanOrEqual(errors.values.filter { $0.meters < 0.25 && $0.degrees < 2 }.count, 1, "\(errors)")
+        let day = errors.filter { $0.key.contains("/day/") }.values
+        XCTAssertEqual(day.count, 4, "\(errors)")
+        XCTAssertGreaterThanOrEqual(day.filter { $0.meters < 0.25 && $0.degrees < 2 }.count, 2, "\(errors)")
+        XCTAssertGreaterThanOrEqual(day.filter { $0.meters < 0.5 && $0.degrees < 5 }.count, 3, "\(errors)")
         // The map is a COLMAP model with tracks.
         let map = try FileManager.default.contentsOfDirectory(atPath: output).first { $0.hasPrefix("sfm_") }!
         let model = try ColmapModel.read(folder: output + "/" + map)

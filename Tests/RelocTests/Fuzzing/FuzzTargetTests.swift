@@ -25,35 +25,47 @@ final class FuzzTargetTests: XCTestCase {
         }
     }
 
-    func testRegressionInputsAreAnsweredWithoutACrash() throws {
+    /// Each `crash-*` input is a damaged file that once crashed a reader: it must now be refused
+    /// with an error (a crash here fails the whole run), and the corpus must hold some.
+    func testRegressionInputsAreRefusedWithoutACrash() throws {
         var replayed = 0
         for target in FuzzTarget.allCases {
             let folder = "\(Self.corpus)/\(target.rawValue)"
             for file in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where !file.hasPrefix("seed-") {
+                XCTAssertTrue(file.hasPrefix("crash-"), "\(target.rawValue)/\(file): corpus files are seed-* or crash-*")
                 let bytes = try XCTUnwrap(FileManager.default.contents(atPath: "\(folder)/\(file)"))
-                _ = target.run([UInt8](bytes))  // A crash here fails the whole test run.
+                XCTAssertFalse(target.run([UInt8](bytes)), "\(target.rawValue)/\(file) was accepted")
                 replayed += 1
             }
         }
-        print("replayed \(replayed) regression inputs")
+        XCTAssertGreaterThanOrEqual(replayed, 6, "the regression inputs of Tests/FuzzCorpus were not found")
     }
 
     /// Mutated seeds: every prefix and single-byte corruption of each seed (a cheap, deterministic
     /// stand-in for the fuzzer in the test suite; the fuzzer itself runs in scripts/fuzz).
+    /// The empty input is refused, and so are some of the mutations (a reader that accepted
+    /// everything would not be reading); a crash here fails the whole run.
     func testTruncatedAndCorruptedSeedsAreAnsweredWithoutACrash() throws {
         var generator = SeededGenerator(seed: 7)
         for target in FuzzTarget.allCases where ![.hdf5Features, .hdf5Matches].contains(target) {
             let folder = "\(Self.corpus)/\(target.rawValue)"
+            var (runs, refused) = (0, 0)
+            func replay(_ bytes: [UInt8]) {
+                runs += 1
+                if !target.run(bytes) { refused += 1 }
+            }
             for seed in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where seed.hasPrefix("seed-") {
                 let bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: "\(folder)/\(seed)")))
                 let step = max(1, bytes.count / 64)
-                for end in stride(from: 0, to: bytes.count, by: step) { _ = target.run(Array(bytes[..<end])) }
+                for end in stride(from: 0, to: bytes.count, by: step) { replay(Array(bytes[..<end])) }
                 for _ in 0..<64 where !bytes.isEmpty {
                     var mutated = bytes
                     mutated[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
-                    _ = target.run(mutated)
+                    replay(mutated)
                 }
             }
+            XCTAssertGreaterThan(runs, 64, "\(target.rawValue): no seed was mutated")
+            XCTAssertGreaterThan(refused, 0, "\(target.rawValue): every truncated or corrupted input was accepted")
         }
     }
 
