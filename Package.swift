@@ -8,8 +8,8 @@ import PackageDescription
 
 /// Swift code is compiled for the building machine's vector unit when it has AVX2 and FMA: eight
 /// float lanes per instruction in SIFT's blur, gathering and histograms and in RANSAC scoring
-/// (SIFT extraction −15–25 %, PnP 1.5–3×; OpenCV reaches the same instructions by run-time
-/// dispatch). The output is bit-identical — Swift does not contract a·b + c into FMA — but the
+/// (OpenCV reaches the same instructions by run-time dispatch; the gain is in
+/// docs/benchmarks.md). The output is bit-identical — Swift does not contract a·b + c into FMA — but the
 /// binary then needs such a CPU (x86-64 from 2013 on). `RELOC_PORTABLE=1` builds for any x86-64;
 /// other architectures get no flag. Only Swift: the C++ shim is compiled against Debian's Ceres
 /// and must keep Eigen's default alignment.

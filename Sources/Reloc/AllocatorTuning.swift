@@ -8,8 +8,8 @@ import CMalloc
 /// gives them back on `free`, and trims the heap's top above another threshold. A SIFT pyramid
 /// is a dozen float images of up to ~25 MB each (an upsampled octave 0), allocated and freed
 /// for every image: with the defaults every one of them is mapped afresh, so each page is
-/// faulted in and zeroed by the kernel again — a quarter of the extraction time on an 800×640
-/// image extracted repeatedly (`RelocBench sift`). Serving blocks up to 32 MiB (glibc's
+/// faulted in and zeroed by the kernel again, a large share of the extraction time (`RelocBench
+/// sift`, docs/benchmarks.md). Serving blocks up to 32 MiB (glibc's
 /// largest allowed threshold) from the heap and trimming only above 1 GiB keeps freed buffers
 /// in the process for the next image: resident memory stays at its high-water mark instead of
 /// going back to the OS between images, as with jemalloc or tcmalloc.

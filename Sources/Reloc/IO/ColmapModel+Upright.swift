@@ -8,8 +8,7 @@ extension ColmapModel {
     /// image turned sideways or upside down beyond a few. Localization sets are (Aachen keeps its
     /// images under `images_upright/`); upright SIFT (orientation 0) is then more distinctive
     /// than rotation-invariant SIFT, and learned features like SuperPoint assume it anyway. The
-    /// synthetic default reference spreads 6° at most, fountain 4°, sacre_coeur 18° (phone and
-    /// camera photos, 90 % within 13°). False with fewer than two images.
+    /// spreads of the sets reloc is tested on are in docs/stages.md. False with fewer than two images.
     public func imagesLookUpright(maxAngleDegrees: Double = 30) -> Bool {
         let downs = images.values.map { $0.camFromWorld.rotation.conjugate.rotate(Vector3(0, 1, 0)) }
         guard downs.count >= 2 else { return false }

@@ -15,8 +15,8 @@ public struct KeypointID: Equatable, Hashable, Comparable, Sendable {
 /// dropped — such a match chains a repeated texture (a row of identical windows), and so, likely,
 /// do the matches that built the two tracks (OpenMVG drops conflicting tracks too). Without this,
 /// a few wrong matches chain thousands of keypoints into one component, which yields one 3D
-/// point at best after a long triangulation (on the synthetic default map a component of 3,927
-/// keypoints; 22,800 with guided matching, 80 s). Feed the best matches first.
+/// point at best after a long triangulation (docs/stages.md has the synthetic map's case). Feed
+/// the best matches first.
 public struct TrackBuilder: Sendable {
     /// First global index of each image's keypoints.
     let offsets: [Int]
