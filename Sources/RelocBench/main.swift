@@ -1,7 +1,7 @@
 import Foundation
 import Reloc
 
-// RelocBench: speed measurements kept out of `swift test` (see STYLE.md §8).
+// RelocBench: speed measurements kept out of `swift test` (CONTRIBUTING.md, docs/benchmarks.md).
 // Usage: swift run -c release RelocBench <benchmark> [options]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
