@@ -301,13 +301,14 @@ final class PipelineCLITests: XCTestCase {
             shards.append(result); featureShards.append(queryFeatures); matchShards.append(matches)
         }
         XCTAssertEqual(counted, 8)
-        let merged = try TestSupport.run(reloc, ["merge", "--queries"] + queries + ["--output", output + "/merged.txt"] + shards)
+        let merged = try TestSupport.run(reloc, ["merge", "results", "--queries"] + queries + ["--output", output + "/merged.txt"] + shards)
         XCTAssertEqual(merged.status, 0, merged.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output + "/merged.txt")),
                        try Data(contentsOf: URL(fileURLWithPath: output + "/results.txt")), "byte-identical to the single run")
         XCTAssertEqual(try String(contentsOfFile: output + "/merged.txt_logs.jsonl", encoding: .utf8).split(separator: "\n").count, 9)
 
-        // The shards' stores merge into what the single run wrote for the queries.
+        // The shards' stores merge into what the single run wrote for the queries (plain `merge`
+        // picks stores by the .h5 extension; `merge stores` says it).
         let mergedFeatures = try TestSupport.run(reloc, ["merge", "--output", output + "/feats-query.h5"] + featureShards)
         XCTAssertEqual(mergedFeatures.status, 0, mergedFeatures.stderr)
         XCTAssertTrue(mergedFeatures.stdout.contains("8 entries (features)"), mergedFeatures.stdout)
@@ -316,7 +317,7 @@ final class PipelineCLITests: XCTestCase {
             let (a, b) = (try single.read(name), try joined.read(name))
             XCTAssertTrue(a.keypoints == b.keypoints && a.descriptors == b.descriptors && a.imageSize == b.imageSize, name)
         }
-        let mergedMatches = try TestSupport.run(reloc, ["merge", "--output", output + "/matches-query.h5"] + matchShards)
+        let mergedMatches = try TestSupport.run(reloc, ["merge", "stores", "--output", output + "/matches-query.h5"] + matchShards)
         XCTAssertEqual(mergedMatches.status, 0, mergedMatches.stderr)
         let pairs = try PairsFile.read(path: files["query_pairs"] as! String)
         let (singleMatches, joinedMatches) = (try MatchStore(path: queryMatches, mode: .read), try MatchStore(path: output + "/matches-query.h5", mode: .read))
