@@ -22,35 +22,16 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "The feature file to write (created, or completed when it exists).")
     var output: String
 
-    @Option(help: "sift, rootsift, superpoint or superpoint+hndesc (the learned ones need --weights).")
+    @Option(help: "Local features (the learned ones need --weights).")
     var features: ExtractTask.Kind = .sift
 
-    @Option(help: "Folder with superpoint_v1.safetensors (and hndesc_caps_MP_st.safetensors), converted with tools/convert_checkpoint.py.")
-    var weights: String?
-
-    @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels.")
-    var maxEdge: Int = 1600
-
-    @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints (default 8192 for SIFT, 4096 for SuperPoint).")
-    var maxKeypoints: Int?
-
-    @Flag(help: "Double the image before the first octave (more small features; slower).")
-    var upsample = false
+    @OptionGroup var extraction: FeatureArguments
 
     @Flag(help: "SIFT: orientation 0 for every keypoint (COLMAP's upright option): more distinctive for gravity-aligned images, wrong for rotated ones.")
     var upright = false
 
     @Flag(help: "Extract again images already in the store.")
     var overwrite = false
-
-    @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
-    var contrastThreshold: Double = ExtractTask.defaultContrastThreshold
-
-    @Option(name: .customLong("min-keypoints"), help: "SIFT: when fewer keypoint locations than this pass --contrast-threshold, lower the threshold for that image (not below --lowest-contrast-threshold) and keep the strongest this many (default: a quarter of --max-keypoints; 0: off, as OpenCV).")
-    var minKeypoints: Int?
-
-    @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
-    var lowestContrastThreshold: Double = ExtractTask.defaultLowestContrastThreshold
 
     @Flag(name: .customLong("normalize-contrast"), help: "Stretch each image's intensities (1st-99th percentile to 0-255) before detection; helps dark images.")
     var normalizeContrast = false
@@ -66,14 +47,14 @@ struct ExtractCommand: ParsableCommand {
     }
 
     func task() throws -> ExtractTask {
-        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: features, maxEdge: maxEdge,
-                               maxKeypoints: maxKeypoints ?? features.defaultMaxKeypoints, overwrite: overwrite, upsample: upsample)
-        task.weightsFolder = weights
+        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: features, maxEdge: extraction.maxEdge,
+                               maxKeypoints: extraction.maxKeypoints(for: features), overwrite: overwrite, upsample: extraction.upsample)
+        task.weightsFolder = extraction.weights
         task.shard = try shard.map { try Shard(parsing: $0) }
-        task.contrastThreshold = contrastThreshold
+        task.contrastThreshold = extraction.contrastThreshold
         task.normalizeContrast = normalizeContrast
-        task.minimumKeypoints = minKeypoints
-        task.lowestContrastThreshold = lowestContrastThreshold
+        task.minimumKeypoints = extraction.minKeypoints
+        task.lowestContrastThreshold = extraction.lowestContrastThreshold
         task.upright = upright
         if let contrast { task.contrast = contrast }
         return task

@@ -16,20 +16,10 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Dataset folder.") var dataset: String
     @Option(help: "Output folder.") var output: String
     @Option(help: "Model folder under DS/3D-models (when there are several).") var model: String?
-    @Option(help: "sift, rootsift, superpoint or superpoint+hndesc (the learned ones need --weights).") var features: ExtractTask.Kind = .rootsift
-    @Option(help: "Folder with the converted checkpoints (learned features).") var weights: String?
-    @Option(name: .customLong("max-edge"), help: "Resize images so that the longer edge is at most this.") var maxEdge: Int = 1600
-    @Option(name: .customLong("max-keypoints"), help: "Keypoints per image (default 8192 for SIFT, 4096 for SuperPoint).") var maxKeypoints: Int?
+    @Option(help: "Local features (the learned ones need --weights).") var features: ExtractTask.Kind = .rootsift
+    @OptionGroup var extraction: FeatureArguments
     @Option(help: "Contrast stretching before detection: off, on, adaptive (only images with few keypoints).")
     var contrast: ExtractTask.Contrast = .adaptive
-    @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
-    var contrastThreshold: Double = ExtractTask.defaultContrastThreshold
-    @Option(name: .customLong("min-keypoints"), help: "SIFT: when fewer keypoint locations than this pass --contrast-threshold, lower the threshold for that image (not below --lowest-contrast-threshold) and keep the strongest this many (default: a quarter of --max-keypoints; 0: off).")
-    var minKeypoints: Int?
-    @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
-    var lowestContrastThreshold: Double = ExtractTask.defaultLowestContrastThreshold
-    @Flag(help: "Double the image before the first SIFT octave (OpenCV's default; about 3× slower extraction).")
-    var upsample = false
     @Option(help: "SIFT without orientations: auto (on when the reference cameras agree on which way is down), on or off.")
     var upright: PipelineTask.UprightMode = .auto
     @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: RetrievalMethod = .vlad
@@ -56,14 +46,14 @@ struct PipelineCommand: ParsableCommand {
         var task = PipelineTask(dataset: dataset, output: output)
         task.modelName = model
         task.features = features
-        task.maxEdge = maxEdge
-        task.maxKeypoints = maxKeypoints ?? features.defaultMaxKeypoints
-        task.weightsFolder = weights
+        task.maxEdge = extraction.maxEdge
+        task.maxKeypoints = extraction.maxKeypoints(for: features)
+        task.weightsFolder = extraction.weights
         task.contrast = contrast
-        task.contrastThreshold = contrastThreshold
-        task.minimumKeypoints = minKeypoints
-        task.lowestContrastThreshold = lowestContrastThreshold
-        task.upsample = upsample
+        task.contrastThreshold = extraction.contrastThreshold
+        task.minimumKeypoints = extraction.minKeypoints
+        task.lowestContrastThreshold = extraction.lowestContrastThreshold
+        task.upsample = extraction.upsample
         task.upright = upright
         task.retrieval = retrieval
         task.topK = topK

@@ -131,6 +131,13 @@ final class RobustPoseCostTests: XCTestCase {
             reprojectionErrors(omega: omega, translation: translation).reduce(0) { $0 + 0.5 * a * a * log1p(($1 * $1).sum() / (a * a)) }
         }
 
+        /// (ω, t) with parameter k (0–2: ω, 3–5: t) moved by `step`.
+        func moved(_ k: Int, by step: Double) -> (omega: Vector3, translation: Vector3) {
+            var (w, t) = (omega, translation)
+            if k < 3 { w[k] += step } else { t[k - 3] += step }
+            return (w, t)
+        }
+
         func shim(scale: Double, omega: Vector3? = nil, translation: Vector3? = nil)
             -> (residuals: [Double], jacobianOmega: [Double], jacobianTranslation: [Double]) {
             shimPoseCost(camera, points2D: points2D, points3D: points3D, rotation: rotation, omega: omega ?? self.omega,
@@ -153,10 +160,9 @@ final class RobustPoseCostTests: XCTestCase {
                 }
                 let h = 1e-6
                 for k in 0..<6 {
-                    var plus = (problem.omega, problem.translation), minus = plus
-                    if k < 3 { plus.0[k] += h; minus.0[k] -= h } else { plus.1[k - 3] += h; minus.1[k - 3] -= h }
-                    let rp = problem.reprojectionErrors(omega: plus.0, translation: plus.1)
-                    let rm = problem.reprojectionErrors(omega: minus.0, translation: minus.1)
+                    let (plus, minus) = (problem.moved(k, by: h), problem.moved(k, by: -h))
+                    let rp = problem.reprojectionErrors(omega: plus.omega, translation: plus.translation)
+                    let rm = problem.reprojectionErrors(omega: minus.omega, translation: minus.translation)
                     for i in 0..<rp.count {
                         for c in 0..<2 {
                             let numeric = (rp[i][c] - rm[i][c]) / (2 * h)
@@ -188,10 +194,9 @@ final class RobustPoseCostTests: XCTestCase {
                         let j = k < 3 ? cost.jacobianOmega[row * 3 + k] : cost.jacobianTranslation[row * 3 + k - 3]
                         analytic += j * cost.residuals[row]
                     }
-                    var plus = (problem.omega, problem.translation), minus = plus
-                    if k < 3 { plus.0[k] += h; minus.0[k] -= h } else { plus.1[k - 3] += h; minus.1[k - 3] -= h }
-                    let numeric = (problem.cauchyCost(omega: plus.0, translation: plus.1, scale: scale)
-                        - problem.cauchyCost(omega: minus.0, translation: minus.1, scale: scale)) / (2 * h)
+                    let (plus, minus) = (problem.moved(k, by: h), problem.moved(k, by: -h))
+                    let numeric = (problem.cauchyCost(omega: plus.omega, translation: plus.translation, scale: scale)
+                        - problem.cauchyCost(omega: minus.omega, translation: minus.translation, scale: scale)) / (2 * h)
                     XCTAssertEqual(analytic, numeric, accuracy: 1e-5 * max(1, abs(numeric)), "\(camera.model.name) parameter \(k)")
                 }
             }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Reloc
+
+/// The extraction options that `reloc extract` and `reloc pipeline` share.
+struct FeatureArguments: ParsableArguments {
+    @Option(help: "Folder with superpoint_v1.safetensors (and hndesc_caps_MP_st.safetensors), converted with tools/convert_checkpoint.py.")
+    var weights: String?
+
+    @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels.")
+    var maxEdge: Int = 1600
+
+    @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints (default 8192 for SIFT, 4096 for SuperPoint).")
+    var maxKeypoints: Int?
+
+    @Flag(help: "Double the image before the first SIFT octave (OpenCV's default: more small features, about 3× slower).")
+    var upsample = false
+
+    @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
+    var contrastThreshold: Double = ExtractTask.defaultContrastThreshold
+
+    @Option(name: .customLong("min-keypoints"), help: "SIFT: when fewer keypoint locations than this pass --contrast-threshold, lower the threshold for that image (not below --lowest-contrast-threshold) and keep the strongest this many (default: a quarter of --max-keypoints; 0: off, as OpenCV).")
+    var minKeypoints: Int?
+
+    @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
+    var lowestContrastThreshold: Double = ExtractTask.defaultLowestContrastThreshold
+
+    /// --max-keypoints, or the features' default.
+    func maxKeypoints(for kind: ExtractTask.Kind) -> Int { maxKeypoints ?? kind.defaultMaxKeypoints }
+}
