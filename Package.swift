@@ -88,9 +88,9 @@ let package = Package(
 
         .target(name: "_TestSupport", dependencies: ["Geometry"], path: "Tests/_TestSupport"),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "_TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Geometry", "_TestSupport"], exclude: ["Fixtures"]),
         // Fixtures are read by path (#filePath), not bundled.
-        .testTarget(name: "RelocTests", dependencies: ["Reloc", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RelocTests", dependencies: ["Reloc", "Geometry", "Features", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "Geometry", "Features", "_TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
