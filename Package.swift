@@ -44,6 +44,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The C library's allocator settings (mallopt); no package.
         .systemLibrary(name: "CMalloc"),
         // HDF5's native type constants are macros: wrapped in C for the feature store.
@@ -72,7 +73,7 @@ let package = Package(
         ),
 
         .target(name: "Geometry", dependencies: ["CCeresShim"], swiftSettings: vectorUnit),
-        .target(name: "Features", dependencies: ["CJPEG", "CPNG", "COpenBLAS"], swiftSettings: vectorUnit),
+        .target(name: "Features", dependencies: ["CJPEG", "CPNG", "COpenBLAS", "CZlib"], swiftSettings: vectorUnit),
         .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim", "COpenBLAS", "CMalloc"], swiftSettings: vectorUnit),
 
         .executableTarget(

@@ -3,7 +3,7 @@ import Reloc
 
 /// The extraction options that `reloc extract` and `reloc pipeline` share.
 struct FeatureArguments: ParsableArguments {
-    @Option(help: "Folder with superpoint_v1.safetensors (and hndesc_caps_MP_st.safetensors), converted with tools/convert_checkpoint.py.")
+    @Option(help: "Folder with the published checkpoints: superpoint_v1.pth (and hndesc_caps_MP_st.pth), or .safetensors of the same names.")
     var weights: String?
 
     @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels.")

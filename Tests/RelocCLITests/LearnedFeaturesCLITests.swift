@@ -19,8 +19,8 @@ final class LearnedFeaturesCLITests: XCTestCase {
         let folder = TestSupport.temporaryFolder(self)
         let manifest = TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/neural_manifest.json"
         try FileManager.default.createDirectory(atPath: folder + "/weights", withIntermediateDirectories: true)
-        try SyntheticWeights.write(manifest: manifest, network: "superpoint", to: folder + "/weights/" + LearnedExtractor.superPointFile)
-        try SyntheticWeights.write(manifest: manifest, network: "hndesc", to: folder + "/weights/" + LearnedExtractor.hndescFile, prefix: "net.")
+        try SyntheticWeights.write(manifest: manifest, network: "superpoint", to: folder + "/weights/" + LearnedExtractor.superPointStem + ".safetensors")
+        try SyntheticWeights.write(manifest: manifest, network: "hndesc", to: folder + "/weights/" + LearnedExtractor.hndescStem + ".safetensors", prefix: "net.")
         try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
         var image = Image8(width: 200, height: 150, channels: 3)
         for y in 0..<150 { for x in 0..<200 { for c in 0..<3 { image[x, y, c] = UInt8((x * 7 + y * 13 + c * 50 + (x * y) % 97) & 0xFF) } } }
@@ -52,7 +52,7 @@ final class LearnedFeaturesCLITests: XCTestCase {
         let missing = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/x.h5",
                                                   "--features", "superpoint+hndesc", "--weights", folder + "/nothing"])
         XCTAssertNotEqual(missing.status, 0)
-        for expected in ["superpoint_v1.safetensors", "hndesc_caps_MP_st.safetensors", "tools/convert_checkpoint.py", folder + "/nothing"] {
+        for expected in ["superpoint_v1.pth", "hndesc_caps_MP_st.pth", "read as published", folder + "/nothing"] {
             XCTAssertTrue(missing.stderr.contains(expected), missing.stderr)
         }
         let noWeights = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/x.h5", "--features", "superpoint"])

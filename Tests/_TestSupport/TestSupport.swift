@@ -47,6 +47,14 @@ public enum TestSupport {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
+    /// The published weights of `reloc weights fetch` (`weights/` in the repository, or the folder
+    /// in `RELOC_WEIGHTS`) when `file` is there, else nil (tests then skip).
+    public static func publishedWeights(_ file: String) -> String? {
+        let folder = ProcessInfo.processInfo.environment["RELOC_WEIGHTS"] ?? (repositoryRoot as NSString).appendingPathComponent("weights")
+        let path = (folder as NSString).appendingPathComponent(file)
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
     /// Path of a built executable of this package (`reloc`), next to the test bundle,
     /// or from the environment variable `RELOC_BIN` for `reloc`.
     public static func executable(_ name: String) -> String {

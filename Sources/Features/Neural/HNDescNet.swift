@@ -25,7 +25,7 @@ public struct HNDescNet: Sendable {
     let layers: [[Bottleneck]]
     let upconv3: Conv2D, iconv3: Conv2D, upconv2: Conv2D, iconv2: Conv2D, convFine: Conv2D
 
-    public init(weights: SafeTensors) throws {
+    public init(weights: any TensorArchive) throws {
         let w = try NetworkWeights(file: weights, probe: "firstconv.weight")
         stem = try w.conv("firstconv", in: 3, out: 64, kernel: 7, stride: 2, padding: 3, bias: false, batchNorm: "firstbn")
         var layers: [[Bottleneck]] = []

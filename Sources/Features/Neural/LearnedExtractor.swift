@@ -1,12 +1,13 @@
 import Foundation
 
-/// SuperPoint keypoints with SuperPoint's or HNDesc's descriptors, from converted checkpoints
-/// in a folder: `superpoint_v1.safetensors` and (for HNDesc) `hndesc_caps_MP_st.safetensors`.
+/// SuperPoint keypoints with SuperPoint's or HNDesc's descriptors, from the published checkpoints
+/// in a folder: `superpoint_v1.pth` and (for HNDesc) `hndesc_caps_MP_st.pth`, read as they are
+/// published, or converted to `.safetensors` under the same stem.
 public final class LearnedExtractor: @unchecked Sendable {
     public enum Descriptor: Sendable { case superpoint, hndesc }
 
-    public static let superPointFile = "superpoint_v1.safetensors"
-    public static let hndescFile = "hndesc_caps_MP_st.safetensors"
+    public static let superPointStem = "superpoint_v1"
+    public static let hndescStem = "hndesc_caps_MP_st"
 
     public let descriptor: Descriptor
     public var options = SuperPointOptions()
@@ -19,25 +20,29 @@ public final class LearnedExtractor: @unchecked Sendable {
 
     public var dimension: Int { descriptor == .superpoint ? 256 : 128 }
 
-    /// - Throws: `FeaturesError.invalidInput` saying which files are needed, where they are
-    ///   published and how to convert them, when one is missing.
+    /// - Throws: `FeaturesError.invalidInput` saying which files are needed and where they are
+    ///   published, when one is missing.
     public init(weightsFolder: String, descriptor: Descriptor) throws {
         self.descriptor = descriptor
-        let needed = descriptor == .hndesc ? [Self.superPointFile, Self.hndescFile] : [Self.superPointFile]
-        let missing = needed.filter { !FileManager.default.fileExists(atPath: (weightsFolder as NSString).appendingPathComponent($0)) }
+        let stems = descriptor == .hndesc ? [Self.superPointStem, Self.hndescStem] : [Self.superPointStem]
+        let found = stems.map { Self.weightsFile(folder: weightsFolder, stem: $0) }
+        let missing = zip(stems, found).filter { $0.1 == nil }.map { $0.0 + ".pth" }
         guard missing.isEmpty else {
             throw FeaturesError.invalidInput("""
                 \(weightsFolder): missing \(missing.joined(separator: " and ")). Learned features need the published \
-                checkpoints converted to safetensors: superpoint_v1.pth (MagicLeap's SuperPointPretrainedNetwork \
-                repository, also shipped by SuperGlue and hloc) and hndesc_caps_MP_st.pth (the HNDesc repository, \
-                imelekhov/HNDesc, its released weights); convert each with \
-                `python tools/convert_checkpoint.py IN.pth \(weightsFolder)/NAME.safetensors` (needs torch) and keep \
-                the names \(Self.superPointFile) and \(Self.hndescFile).
+                checkpoints: superpoint_v1.pth (MagicLeap's SuperPointPretrainedNetwork repository, also shipped by \
+                SuperGlue and hloc) and hndesc_caps_MP_st.pth (the HNDesc repository, imelekhov/HNDesc, its released \
+                weights), read as published (or converted to NAME.safetensors).
                 """)
         }
-        superPoint = try SuperPointNet(weights: try SafeTensors(path: (weightsFolder as NSString).appendingPathComponent(Self.superPointFile)))
-        hndesc = descriptor == .hndesc
-            ? try HNDescNet(weights: try SafeTensors(path: (weightsFolder as NSString).appendingPathComponent(Self.hndescFile))) : nil
+        superPoint = try SuperPointNet(weights: try WeightsFile.open(found[0]!))
+        hndesc = descriptor == .hndesc ? try HNDescNet(weights: try WeightsFile.open(found[1]!)) : nil
+    }
+
+    /// `stem.pth` in `folder`, else `stem.safetensors`, else nil.
+    static func weightsFile(folder: String, stem: String) -> String? {
+        ["pth", "safetensors"].lazy.map { (folder as NSString).appendingPathComponent("\(stem).\($0)") }
+            .first { FileManager.default.fileExists(atPath: $0) }
     }
 
     public struct Features: Sendable {

@@ -1,15 +1,15 @@
-/// Layers built from a checkpoint converted to safetensors, by PyTorch key names. A common
+/// Layers built from a weights file (a PyTorch checkpoint or safetensors), by PyTorch key names. A common
 /// wrapper prefix (`module.`, `net.`, `model.`) on every key is found and skipped.
 public struct NetworkWeights: Sendable {
-    public let file: SafeTensors
+    public let file: any TensorArchive
     let prefix: String
 
     /// - Parameter probe: a key the network must have (e.g. `conv1a.weight`), to find the prefix.
-    public init(file: SafeTensors, probe: String) throws {
+    public init(file: any TensorArchive, probe: String) throws {
         self.file = file
-        if file.entries[probe] != nil {
+        if file.shape(probe) != nil {
             prefix = ""
-        } else if let key = file.entries.keys.sorted().first(where: { $0.hasSuffix("." + probe) }) {
+        } else if let key = file.tensorNames.first(where: { $0.hasSuffix("." + probe) }) {
             prefix = String(key.dropLast(probe.count))
         } else {
             throw FeaturesError.invalidInput("\(file.path): no tensor '\(probe)': not the expected network's weights")
@@ -18,7 +18,7 @@ public struct NetworkWeights: Sendable {
 
     public func floats(_ name: String, shape: [Int]) throws -> [Float] { try file.floats(prefix + name, shape: shape) }
 
-    public func has(_ name: String) -> Bool { file.entries[prefix + name] != nil }
+    public func has(_ name: String) -> Bool { file.shape(prefix + name) != nil }
 
     /// A `Conv2d` named `name` (its `.weight`, and `.bias` when `bias`), with the eval-mode batch
     /// norm `batchNorm` (its weight, bias, running_mean, running_var) folded in when given.

@@ -4,7 +4,7 @@ import Foundation
 /// `{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`, then the
 /// raw little-endian data (offsets relative to the end of the header). F32, F16 and BF16 are read
 /// (as Float).
-public final class SafeTensors: @unchecked Sendable {
+public final class SafeTensors: TensorArchive, @unchecked Sendable {
     public struct Entry: Sendable {
         public var dtype: String
         public var shape: [Int]
@@ -82,6 +82,8 @@ public final class SafeTensors: @unchecked Sendable {
     }
 
     public func shape(_ name: String) -> [Int]? { entries[name]?.shape }
+
+    public var tensorNames: [String] { entries.keys.sorted() }
 
     /// Writes tensors as F32 (for tests and tools).
     public static func write(_ tensors: [(name: String, shape: [Int], values: [Float])], to path: String) throws {

@@ -6,7 +6,7 @@ public struct SuperPointNet: Sendable {
     let detectorA: Conv2D, detectorB: Conv2D
     let descriptorA: Conv2D, descriptorB: Conv2D
 
-    public init(weights: SafeTensors) throws {
+    public init(weights: any TensorArchive) throws {
         let w = try NetworkWeights(file: weights, probe: "conv1a.weight")
         let channels = [(1, 64), (64, 64), (64, 64), (64, 64), (64, 128), (128, 128), (128, 128), (128, 128)]
         let names = ["conv1a", "conv1b", "conv2a", "conv2b", "conv3a", "conv3b", "conv4a", "conv4b"]

@@ -24,6 +24,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case hdf5Features = "hdf5-features"
     /// An HDF5 matches file read through the pairs it holds.
     case hdf5Matches = "hdf5-matches"
+    /// A PyTorch checkpoint (zip or legacy format), every tensor read.
+    case torchCheckpoint = "torch-checkpoint"
 
     /// Runs one input; errors thrown by the parser are the expected outcome for bad input.
     /// - Returns: whether the input was read without an error (a valid seed must be).
@@ -86,6 +88,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                         guard names.count == 2, try store.read(names[0], names[1]) != nil else {
                             throw RelocError.file(file: path, message: "pair \(key) not found by its names")
                         }
+                    }
+                }
+            case .torchCheckpoint:
+                let checkpoint = try TorchCheckpoint(bytes: Data(bytes), path: "fuzz.pth")
+                for name in checkpoint.tensorNames {
+                    if let entry = checkpoint.entries[name], [.int64, .int32].contains(entry.dtype) {
+                        _ = try checkpoint.integers(name)
+                    } else {
+                        _ = try checkpoint.floats(name)
                     }
                 }
             }
