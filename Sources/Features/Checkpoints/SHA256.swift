@@ -32,8 +32,9 @@ public struct SHA256: Sendable {
         defer { try? handle.close() }
         var hash = SHA256()
         while true {
-            guard let piece = try? handle.read(upToCount: 1 << 22) else { return nil }
-            if piece.isEmpty { break }
+            let piece: Data?
+            do { piece = try handle.read(upToCount: 1 << 22) } catch { return nil }
+            guard let piece, !piece.isEmpty else { break }  // nil or empty: the end of the file
             hash.update([UInt8](piece))
         }
         return hash.finalizeHex()

@@ -99,7 +99,7 @@ public struct ExtractTask: Sendable {
             throw RelocError.invalidOption(option: "lowest-contrast-threshold", message: "must be ≥ 0")
         }
         if kind.isLearned && weightsFolder == nil {
-            throw RelocError.invalidOption(option: "weights", message: "is needed by features \(kind.rawValue): a folder of converted checkpoints")
+            throw RelocError.invalidOption(option: "weights", message: "is needed by features \(kind.rawValue): the folder of their published checkpoints")
         }
     }
 

@@ -256,7 +256,7 @@ public struct PipelineTask: Sendable {
                        "--min-keypoints", "\(resolvedMinimumKeypoints)", "--lowest-contrast-threshold", "\(lowestContrastThreshold)"]
         if upsample { options.append("--upsample") }
         if upright { options.append("--upright") }
-        if let weightsFolder { options += ["--weights", URL(fileURLWithPath: weightsFolder).standardizedFileURL.path] }
+        if features.isLearned, let weightsFolder { options += ["--weights", URL(fileURLWithPath: weightsFolder).standardizedFileURL.path] }
         return options
     }
 
