@@ -12,6 +12,71 @@ public enum TensorOps {
         t.data.withUnsafeMutableBufferPointer { d in for i in d.indices where d[i] <= 0 { d[i] = expm1(d[i]) } }
     }
 
+    /// SELU (`F.selu`): λ·x for x > 0, λ·α·(eˣ − 1) otherwise, with PyTorch's constants.
+    public static func selu(_ t: inout Tensor) {
+        let alpha: Float = 1.6732632423543772848170429916717, lambda: Float = 1.0507009873554804934193349852946
+        t.data.withUnsafeMutableBufferPointer { d in
+            for i in d.indices { d[i] = d[i] > 0 ? lambda * d[i] : lambda * alpha * expm1(d[i]) }
+        }
+    }
+
+    /// The logistic function 1 / (1 + e⁻ˣ) (`torch.sigmoid`).
+    public static func sigmoid(_ t: inout Tensor) {
+        t.data.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] = 1 / (1 + exp(-d[i])) } }
+    }
+
+    /// `F.avg_pool2d` with kernel = stride = `size`, no padding, floor mode.
+    public static func averagePool(_ t: Tensor, size: Int) -> Tensor {
+        let oh = t.height / size, ow = t.width / size
+        var out = Tensor(channels: t.channels, height: oh, width: ow)
+        let scale = 1 / Float(size * size)
+        for c in 0..<t.channels {
+            for y in 0..<oh {
+                for x in 0..<ow {
+                    var sum: Float = 0
+                    for dy in 0..<size { for dx in 0..<size { sum += t.data[(c * t.height + y * size + dy) * t.width + x * size + dx] } }
+                    out.data[(c * oh + y) * ow + x] = sum * scale
+                }
+            }
+        }
+        return out
+    }
+
+    /// `F.pad(mode="replicate")` by (left, right, top, bottom) pixels.
+    public static func replicatePad(_ t: Tensor, left: Int, right: Int, top: Int, bottom: Int) -> Tensor {
+        let oh = t.height + top + bottom, ow = t.width + left + right
+        var out = Tensor(channels: t.channels, height: oh, width: ow)
+        for c in 0..<t.channels {
+            for y in 0..<oh {
+                let sy = min(max(y - top, 0), t.height - 1)
+                for x in 0..<ow {
+                    out.data[(c * oh + y) * ow + x] = t.data[(c * t.height + sy) * t.width + min(max(x - left, 0), t.width - 1)]
+                }
+            }
+        }
+        return out
+    }
+
+    /// The window of `height × width` pixels whose top-left is (top, left).
+    public static func crop(_ t: Tensor, top: Int, left: Int, height: Int, width: Int) -> Tensor {
+        precondition(top >= 0 && left >= 0 && top + height <= t.height && left + width <= t.width, "crop outside the tensor")
+        var out = Tensor(channels: t.channels, height: height, width: width)
+        for c in 0..<t.channels {
+            for y in 0..<height {
+                let source = (c * t.height + top + y) * t.width + left
+                out.data.replaceSubrange((c * height + y) * width..<(c * height + y + 1) * width, with: t.data[source..<source + width])
+            }
+        }
+        return out
+    }
+
+    /// Channels of tensors of the same size, one after the other (`torch.cat(dim=1)`).
+    public static func concatChannels(_ tensors: [Tensor]) -> Tensor {
+        precondition(tensors.allSatisfy { $0.height == tensors[0].height && $0.width == tensors[0].width }, "concat of different sizes")
+        return Tensor(channels: tensors.reduce(0) { $0 + $1.channels }, height: tensors[0].height, width: tensors[0].width,
+                      data: tensors.flatMap(\.data))
+    }
+
     /// In-place sum (residual connections).
     public static func add(_ t: inout Tensor, _ other: Tensor) {
         precondition(t.data.count == other.data.count)

@@ -61,9 +61,9 @@ final class NeuralLayerTests: XCTestCase {
             for iy in (2 * y - 1)...(2 * y + 1) where iy >= 0 && iy < 7 { for ix in (2 * x - 1)...(2 * x + 1) where ix >= 0 && ix < 6 { m = max(m, input[c, iy, ix]) } }
             XCTAssertEqual(out[c, y, x], m)
         } } }
-        // SuperPoint's separable NMS pool equals the 2-D pool.
+        // The NMS's separable pool equals the 2-D pool.
         let one = random(1, 9, 13)
-        XCTAssertEqual(SuperPointNet.maxPool(one.data, 9, 13, 3), TensorOps.maxPool(one, kernel: 7, stride: 1, padding: 3).data)
+        XCTAssertEqual(SimpleNMS.maxPool(one.data, 9, 13, 3), TensorOps.maxPool(one, kernel: 7, stride: 1, padding: 3).data)
     }
 
     func testBilinearUpsamplingBothCornerConventions() {
