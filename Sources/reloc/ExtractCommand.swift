@@ -47,7 +47,7 @@ struct ExtractCommand: ParsableCommand {
     }
 
     func task() throws -> ExtractTask {
-        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: features, maxEdge: extraction.maxEdge,
+        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: features, maxEdge: extraction.maxEdge(for: features),
                                maxKeypoints: extraction.maxKeypoints(for: features), overwrite: overwrite, upsample: extraction.upsample)
         task.weightsFolder = extraction.weights
         task.shard = try shard.map { try Shard(parsing: $0) }

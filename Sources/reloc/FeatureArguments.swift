@@ -6,10 +6,10 @@ struct FeatureArguments: ParsableArguments {
     @Option(help: "Folder of the learned features' weights: the published checkpoints (reloc weights fetch puts ALIKED's and DISK's there; superpoint_v1.pth and hndesc_caps_MP_st.pth are copied in by hand).")
     var weights: String = PublishedWeights.defaultFolder
 
-    @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels.")
-    var maxEdge: Int = 1600
+    @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels (default 1024 for ALIKED, 1600 otherwise).")
+    var maxEdge: Int?
 
-    @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints (default 8192 for SIFT, 4096 for SuperPoint).")
+    @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints (default 8192 for SIFT, 4096 for SuperPoint, 2048 for ALIKED).")
     var maxKeypoints: Int?
 
     @Flag(help: "Double the image before the first SIFT octave (OpenCV's default: more small features, about 3× slower).")
@@ -26,4 +26,6 @@ struct FeatureArguments: ParsableArguments {
 
     /// --max-keypoints, or the features' default.
     func maxKeypoints(for kind: ExtractTask.Kind) -> Int { maxKeypoints ?? kind.defaultMaxKeypoints }
+    /// --max-edge, or the features' default.
+    func maxEdge(for kind: ExtractTask.Kind) -> Int { maxEdge ?? kind.defaultMaxEdge }
 }

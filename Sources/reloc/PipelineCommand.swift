@@ -46,7 +46,7 @@ struct PipelineCommand: ParsableCommand {
         var task = PipelineTask(dataset: dataset, output: output)
         task.modelName = model
         task.features = features
-        task.maxEdge = extraction.maxEdge
+        task.maxEdge = extraction.maxEdge(for: features)
         task.maxKeypoints = extraction.maxKeypoints(for: features)
         task.weightsFolder = extraction.weights
         task.contrast = contrast

@@ -60,4 +60,37 @@ final class LearnedFeaturesCLITests: XCTestCase {
         // Without --weights, the default folder (weights/, where `reloc weights fetch` puts its files) is read.
         XCTAssertTrue(noWeights.stderr.contains("weights: missing superpoint_v1.pth"), noWeights.stderr)
     }
+
+    /// `reloc extract --features aliked-n16` on a crop of a real photograph (the golden's input,
+    /// written losslessly) at its own size: the published implementation's keypoints in the same
+    /// order (in COLMAP's convention: + 0.5) and its descriptors (stored as float16).
+    func testALIKEDExtractionEqualsThePublishedImplementation() throws {
+        guard let weights = TestSupport.publishedWeights("aliked-n16.pth") else { throw XCTSkip("aliked-n16.pth is not in weights/ (reloc weights fetch)") }
+        let goldens = try SafeTensors(path: TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/aliked_goldens.safetensors")
+        let shape = try XCTUnwrap(goldens.shape("input.fountain"))
+        let values = try goldens.floats("input.fountain")
+        var image = Image8(width: shape[2], height: shape[1], channels: 3)
+        for c in 0..<3 { for y in 0..<shape[1] { for x in 0..<shape[2] { image[x, y, c] = UInt8(values[(c * shape[1] + y) * shape[2] + x]) } } }
+        let folder = TestSupport.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+        try Data(try PNG.encode(image)).write(to: URL(fileURLWithPath: folder + "/images/crop.png"))
+        let result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/f.h5", "--features", "aliked-n16",
+                                                 "--weights", (weights as NSString).deletingLastPathComponent])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let features = try FeatureStore(path: folder + "/f.h5", mode: .read).read("crop.png")
+        let keypoints = try goldens.floats("aliked-n16.fountain.keypoints")
+        XCTAssertEqual(features.count * 2, keypoints.count)
+        XCTAssertEqual(features.descriptorDimension, 128)
+        for (i, k) in features.keypoints.enumerated() where 2 * i + 1 < keypoints.count {
+            XCTAssertEqual(k.x, keypoints[2 * i] + 0.5, accuracy: 1e-3)
+            XCTAssertEqual(k.y, keypoints[2 * i + 1] + 0.5, accuracy: 1e-3)
+        }
+        let descriptors = try goldens.floats("aliked-n16.fountain.descriptors")
+        for (a, b) in zip(features.descriptors, descriptors) { XCTAssertEqual(a, b, accuracy: 2e-3) }
+
+        let missing = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/x.h5",
+                                                  "--features", "aliked-t16", "--weights", folder + "/nothing"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("missing aliked-t16.pth: `reloc weights fetch --dir \(folder)/nothing`"), missing.stderr)
+    }
 }

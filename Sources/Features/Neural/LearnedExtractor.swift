@@ -3,7 +3,7 @@ import Foundation
 /// SuperPoint keypoints with SuperPoint's or HNDesc's descriptors, from the published checkpoints
 /// in a folder: `superpoint_v1.pth` and (for HNDesc) `hndesc_caps_MP_st.pth`, read as they are
 /// published, or converted to `.safetensors` under the same stem.
-public final class LearnedExtractor: @unchecked Sendable {
+public final class LearnedExtractor: LearnedFeatureExtractor, @unchecked Sendable {
     public enum Descriptor: Sendable { case superpoint, hndesc }
 
     public static let superPointStem = "superpoint_v1"
@@ -77,8 +77,13 @@ public final class LearnedExtractor: @unchecked Sendable {
     /// RGB / 255 with ImageNet's mean and std per channel, resized (area) so the longer edge is at
     /// most `maxEdge`; returns the tensor and new / original scale.
     static func normalizedRGB(_ image: Image8, maxEdge: Int) -> (Tensor, SIMD2<Float>) {
+        rgbTensor(image, maxEdge: maxEdge, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+    }
+
+    /// (RGB / 255 − mean) / std per channel, resized (area) so the longer edge is at most
+    /// `maxEdge`; returns the tensor and new / original scale.
+    static func rgbTensor(_ image: Image8, maxEdge: Int, mean: [Float] = [0, 0, 0], std: [Float] = [1, 1, 1]) -> (Tensor, SIMD2<Float>) {
         let rgb = image.rgb()
-        let mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225]
         var planes: [[Float]] = []
         var size = (0, 0), scale = SIMD2<Float>(1, 1)
         for c in 0..<3 {

@@ -8,11 +8,17 @@ public struct ExtractTask: Sendable {
     public enum Kind: String, CaseIterable, Sendable {
         case sift, rootsift, superpoint
         case superpointHNDesc = "superpoint+hndesc"
+        case alikedN16 = "aliked-n16", alikedN16rot = "aliked-n16rot", alikedN32 = "aliked-n32", alikedT16 = "aliked-t16"
 
         /// Learned features (need `weightsFolder`).
-        public var isLearned: Bool { self == .superpoint || self == .superpointHNDesc }
-        /// The keypoint budget when none is given: SIFT 8192, SuperPoint 4096 (hloc's presets).
-        public var defaultMaxKeypoints: Int { isLearned ? 4096 : 8192 }
+        public var isLearned: Bool { self != .sift && self != .rootsift }
+        /// The ALIKED variant, for ALIKED features.
+        public var aliked: ALIKEDNet.Variant? { ALIKEDNet.Variant(rawValue: rawValue) }
+        /// The keypoint budget when none is given: SIFT 8192, SuperPoint 4096 (hloc's presets),
+        /// ALIKED 2048.
+        public var defaultMaxKeypoints: Int { aliked != nil ? 2048 : (isLearned ? 4096 : 8192) }
+        /// The longer edge when none is given: ALIKED's published preprocessing (1024), hloc's 1600 otherwise.
+        public var defaultMaxEdge: Int { aliked != nil ? 1024 : 1600 }
     }
 
     /// Contrast handling before detection.
@@ -57,7 +63,7 @@ public struct ExtractTask: Sendable {
 
     /// The SIFT keypoint floor for a request (nil: the default, a quarter of the budget).
     public static func minimumKeypoints(_ requested: Int?, maxKeypoints: Int) -> Int { requested ?? maxKeypoints / 4 }
-    /// Folder with the converted checkpoints (learned features).
+    /// Folder with the published checkpoints (learned features).
     public var weightsFolder: String?
     /// Only the images of this shard (`Shard.contains`).
     public var shard: Shard?
@@ -103,6 +109,26 @@ public struct ExtractTask: Sendable {
         }
     }
 
+    /// The network of learned features with this task's budget and size (nil for SIFT).
+    func learnedExtractor() throws -> (any LearnedFeatureExtractor)? {
+        guard kind.isLearned, let weightsFolder else { return nil }
+        do {
+            if let variant = kind.aliked {
+                let extractor = try ALIKEDExtractor(weightsFolder: weightsFolder, variant: variant)
+                extractor.detection.maxKeypoints = maxKeypoints
+                extractor.maxEdge = maxEdge
+                return extractor
+            }
+            let extractor = try LearnedExtractor(weightsFolder: weightsFolder, descriptor: kind == .superpoint ? .superpoint : .hndesc)
+            extractor.options.maxKeypoints = maxKeypoints
+            extractor.superPointMaxEdge = maxEdge
+            return extractor
+        } catch let error as FeaturesError {
+            // Its message already names the folder or the weight file.
+            throw RelocError.invalidArgument("\(error)")
+        }
+    }
+
     public struct Summary: Sendable {
         public var extracted = 0
         public var skipped = 0
@@ -142,17 +168,7 @@ public struct ExtractTask: Sendable {
         options.minimumKeypoints = resolvedMinimumKeypoints
         options.lowestContrastThreshold = lowestContrastThreshold
         try options.validate()
-        var learned: LearnedExtractor?
-        if kind.isLearned {
-            do {
-                learned = try LearnedExtractor(weightsFolder: weightsFolder!, descriptor: kind == .superpoint ? .superpoint : .hndesc)
-            } catch let error as FeaturesError {
-                // Its message already names the folder or the weight file.
-                throw RelocError.invalidArgument("\(error)")
-            }
-            learned!.options.maxKeypoints = maxKeypoints
-            learned!.superPointMaxEdge = maxEdge
-        }
+        let learned = try learnedExtractor()
         let (store, journal) = try openForUpdateOrRebuild(output, warn: warn) { try FeatureStore(path: output, mode: $0) }
         defer { journal.close(flushing: store.flush) }
         var summary = Summary()
