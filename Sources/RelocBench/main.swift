@@ -15,6 +15,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "match": MatchBenchmark.run,
     "sift": SIFTBenchmark.run,
     "hndesc": NeuralBenchmark.run,
+    "aliked": ALIKEDBenchmark.run,
     "scale": ScaleCommand.run,
 ]
 

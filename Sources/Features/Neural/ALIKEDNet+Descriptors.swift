@@ -11,7 +11,7 @@ extension ALIKEDNet {
     /// - the map sampled bilinearly (align_corners, zeros outside) at p + offset, a 1×1 conv, SELU;
     /// - descriptor d = Σ_{m,c} f[c, m]·A[m, c, d], at unit length.
     /// - Returns: `dimension` values per keypoint.
-    public func describe(_ features: Tensor, at normalized: [SIMD2<Float>]) -> [Float] {
+    public func describe(_ features: ALIKEDFeatureMap, at normalized: [SIMD2<Float>]) -> [Float] {
         let (_, _, _, _, dim, k, m) = variant.configuration
         let n = normalized.count
         guard n > 0 else { return [] }
@@ -23,14 +23,14 @@ extension ALIKEDNet {
         // Patches: one row of dim·K·K values per keypoint, in the conv weights' (c, ky, kx) order.
         let patchLength = dim * k * k
         var patches = [Float](repeating: 0, count: n * patchLength)
+        var pixel = [Float](repeating: 0, count: dim), scratch = [Float](repeating: 0, count: dim)
         for (i, p) in points.enumerated() {
             let corner = (x: min(max(Int(Float(Int(p.x)) - Float(k) / 2 + 1), 0), w - 1 - k),
                           y: min(max(Int(Float(Int(p.y)) - Float(k) / 2 + 1), 0), h - 1 - k))
-            for c in 0..<dim {
-                for dy in 0..<k {
-                    for dx in 0..<k {
-                        patches[i * patchLength + (c * k + dy) * k + dx] = features.data[(c * h + corner.y + dy) * w + corner.x + dx]
-                    }
+            for dy in 0..<k {
+                for dx in 0..<k {
+                    pixel.withUnsafeMutableBufferPointer { features.vector(x: corner.x + dx, y: corner.y + dy, into: $0.baseAddress!) }
+                    for c in 0..<dim { patches[i * patchLength + (c * k + dy) * k + dx] = pixel[c] }
                 }
             }
         }
@@ -48,8 +48,16 @@ extension ALIKEDNet {
                 positions.append(2 * (p + offset) / size - 1)
             }
         }
-        // (n·m) × dim samples, then the 1×1 conv and SELU.
-        var sampled = Self.linear(TensorOps.gridSample(features, points: positions, alignCorners: true), rows: n * m, conv: sampledConv)
+        // (n·m) × dim samples (align_corners: pixel = (g + 1)/2·(size − 1)), then the 1×1 conv and SELU.
+        var samples = [Float](repeating: 0, count: n * m * dim)
+        samples.withUnsafeMutableBufferPointer { out in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                for (j, g) in positions.enumerated() {
+                    features.sample(x: (g.x + 1) / 2 * size.x, y: (g.y + 1) / 2 * size.y, into: out.baseAddress! + j * dim, scratch: scratch.baseAddress!)
+                }
+            }
+        }
+        var sampled = Self.linear(samples, rows: n * m, conv: sampledConv)
         for i in sampled.indices { sampled[i] = Self.selu(sampled[i]) }
         // Rows of m·dim values (m-major) times the (m·dim) × dim aggregation weights.
         var descriptors = [Float](repeating: 0, count: n * dim)

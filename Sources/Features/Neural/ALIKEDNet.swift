@@ -7,8 +7,8 @@
 /// residual blocks whose two 3×3 convs are plain in block2 and deformable in blocks 3–4, with a
 /// 1×1 conv on the shortcut; each scale's 1×1 conv (SELU) to dim/4 channels, upsampled bilinearly
 /// (align_corners) to full size and concatenated; the score head (1×1 → 8, 3×3 → 4, 3×3 → 4,
-/// 3×3 → 1, SELU between, sigmoid); the feature map is the concatenation at unit length per pixel.
-/// Both maps are cropped back to the image. Keypoints: `ALIKEDNet.detect` (DKD); descriptors:
+/// 3×3 → 1, SELU between, sigmoid); the feature map is the concatenation at unit length per pixel
+/// (`ALIKEDFeatureMap`). Both maps are cropped back to the image. Keypoints: `ALIKEDNet.detect` (DKD); descriptors:
 /// `ALIKEDNet.describe` (SDDH).
 public struct ALIKEDNet: Sendable {
     public enum Variant: String, CaseIterable, Sendable {
@@ -61,6 +61,9 @@ public struct ALIKEDNet: Sendable {
     /// The 1×1 convs of the four scales to dim/4 channels.
     let aggregation: [Conv2D]
     let scoreHead: [Conv2D]
+    /// The score head's first 1×1 conv split by the four scales' channels: applied before the
+    /// upsampling, which commutes with it (both linear), so only 8 channels are upsampled.
+    let scoreHeadByScale: [Conv2D]
     /// SDDH: offsets from a K×K patch (conv, SELU, 1×1 conv), the 1×1 conv of the sampled
     /// features, and the M × dim × dim aggregation weights.
     let offsetConv: (Conv2D, Conv2D)
@@ -104,15 +107,26 @@ public struct ALIKEDNet: Sendable {
         aggregation = try zip(1...4, [c1, c2, c3, dim]).map { try conv("conv\($0)", $1, dim / 4, kernel: 1, bias: false) }
         scoreHead = [try conv("score_head.0", dim, 8, kernel: 1, bias: false), try conv("score_head.2", 8, 4, kernel: 3, bias: false),
                      try conv("score_head.4", 4, 4, kernel: 3, bias: false), try conv("score_head.6", 4, 1, kernel: 3, bias: false)]
+        let first = scoreHead[0], quarter = dim / 4
+        var byScale: [Conv2D] = []
+        for i in 0..<4 {
+            var weight: [Float] = []
+            for o in 0..<8 {
+                let start = o * dim + i * quarter
+                weight += first.weight[start..<(start + quarter)]
+            }
+            byScale.append(Conv2D(weight: weight, bias: nil, outChannels: 8, inChannels: quarter, kernel: (1, 1)))
+        }
+        scoreHeadByScale = byScale
         offsetConv = (try w.conv("desc_head.offset_conv.0", in: dim, out: 2 * m, kernel: k),
                       try w.conv("desc_head.offset_conv.2", in: 2 * m, out: 2 * m, kernel: 1))
         sampledConv = try w.conv("desc_head.sf_conv", in: dim, out: dim, kernel: 1, bias: false)
         aggregationWeights = try w.floats("desc_head.agg_weights", shape: [m, dim, dim])
     }
 
-    /// The feature map (dim channels, unit length per pixel) and the score map (one channel, 0…1)
-    /// of an RGB image with values in 0…1, both at the image's size.
-    public func denseMaps(_ image: Tensor) -> (features: Tensor, scores: Tensor) {
+    /// The feature map (dim channels, unit length per pixel, computed where it is read) and the
+    /// score map (one channel, 0…1) of an RGB image with values in 0…1, both at the image's size.
+    public func denseMaps(_ image: Tensor) -> (features: ALIKEDFeatureMap, scores: Tensor) {
         precondition(image.channels == 3, "ALIKED reads RGB")
         let padHeight = (32 - image.height % 32) % 32, padWidth = (32 - image.width % 32) % 32
         let (top, left) = (padHeight / 2, padWidth / 2)
@@ -121,20 +135,23 @@ public struct ALIKEDNet: Sendable {
         let x2 = blocks[1](TensorOps.averagePool(x1, size: 2))
         let x3 = blocks[2](TensorOps.averagePool(x2, size: 4))
         let x4 = blocks[3](TensorOps.averagePool(x3, size: 4))
-        let scales = zip([x1, x2, x3, x4], [1, 2, 8, 32]).enumerated().map { i, pair -> Tensor in
-            var y = aggregation[i](pair.0)
+        let scales = zip(aggregation, [x1, x2, x3, x4]).map { conv, x -> Tensor in
+            var y = conv(x)
             TensorOps.selu(&y)
-            return pair.1 == 1 ? y : TensorOps.upsampleBilinear(y, scale: pair.1, alignCorners: true)
+            return y
         }
-        var features = TensorOps.concatChannels(scales)
-        var scores = features
-        for (i, conv) in scoreHead.enumerated() {
+        // Score head: its first conv per scale, upsampled and summed, then the rest at full size.
+        var scores = Tensor(channels: 8, height: padded.height, width: padded.width)
+        for (i, factor) in ALIKEDFeatureMap.factors.enumerated() {
+            let part = scoreHeadByScale[i](scales[i])
+            TensorOps.add(&scores, factor == 1 ? part : TensorOps.upsampleBilinear(part, scale: factor, alignCorners: true))
+        }
+        for conv in scoreHead.dropFirst() {
+            TensorOps.selu(&scores)
             scores = conv(scores)
-            if i < scoreHead.count - 1 { TensorOps.selu(&scores) }
         }
         TensorOps.sigmoid(&scores)
-        TensorOps.l2NormalizeChannels(&features)
-        return (TensorOps.crop(features, top: top, left: left, height: image.height, width: image.width),
+        return (ALIKEDFeatureMap(scales: scales, top: top, left: left, width: image.width, height: image.height),
                 TensorOps.crop(scores, top: top, left: left, height: image.height, width: image.width))
     }
 }

@@ -82,7 +82,7 @@ public final class LearnedExtractor: LearnedFeatureExtractor, @unchecked Sendabl
 
     /// (RGB / 255 − mean) / std per channel, resized (area) so the longer edge is at most
     /// `maxEdge`; returns the tensor and new / original scale.
-    static func rgbTensor(_ image: Image8, maxEdge: Int, mean: [Float] = [0, 0, 0], std: [Float] = [1, 1, 1]) -> (Tensor, SIMD2<Float>) {
+    public static func rgbTensor(_ image: Image8, maxEdge: Int, mean: [Float] = [0, 0, 0], std: [Float] = [1, 1, 1]) -> (Tensor, SIMD2<Float>) {
         let rgb = image.rgb()
         var planes: [[Float]] = []
         var size = (0, 0), scale = SIMD2<Float>(1, 1)
