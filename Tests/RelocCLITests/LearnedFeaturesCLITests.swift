@@ -93,4 +93,24 @@ final class LearnedFeaturesCLITests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("missing aliked-t16.pth: `reloc weights fetch --dir \(folder)/nothing`"), missing.stderr)
     }
+
+    /// `reloc extract --features disk` on the same crop: kornia's keypoints (raster order) and descriptors.
+    func testDISKExtractionEqualsThePublishedImplementation() throws {
+        guard let weights = TestSupport.publishedWeights("disk-depth-save.pth") else { throw XCTSkip("disk-depth-save.pth is not in weights/ (reloc weights fetch)") }
+        let goldens = try SafeTensors(path: TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/disk_goldens.safetensors")
+        let shape = try XCTUnwrap(goldens.shape("input.fountain"))
+        let values = try goldens.floats("input.fountain")
+        var image = Image8(width: shape[2], height: shape[1], channels: 3)
+        for c in 0..<3 { for y in 0..<shape[1] { for x in 0..<shape[2] { image[x, y, c] = UInt8(values[(c * shape[1] + y) * shape[2] + x]) } } }
+        let folder = TestSupport.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+        try Data(try PNG.encode(image)).write(to: URL(fileURLWithPath: folder + "/images/crop.png"))
+        let result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/f.h5", "--features", "disk",
+                                                 "--weights", (weights as NSString).deletingLastPathComponent])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let features = try FeatureStore(path: folder + "/f.h5", mode: .read).read("crop.png")
+        XCTAssertEqual(features.keypoints.flatMap { [$0.x - 0.5, $0.y - 0.5] }, try goldens.floats("fountain.keypoints"))
+        XCTAssertEqual(features.descriptorDimension, 128)
+        for (a, b) in zip(features.descriptors, try goldens.floats("fountain.descriptors")) { XCTAssertEqual(a, b, accuracy: 2e-3) }
+    }
 }

@@ -9,16 +9,19 @@ public struct ExtractTask: Sendable {
         case sift, rootsift, superpoint
         case superpointHNDesc = "superpoint+hndesc"
         case alikedN16 = "aliked-n16", alikedN16rot = "aliked-n16rot", alikedN32 = "aliked-n32", alikedT16 = "aliked-t16"
+        case disk
 
         /// Learned features (need `weightsFolder`).
         public var isLearned: Bool { self != .sift && self != .rootsift }
         /// The ALIKED variant, for ALIKED features.
         public var aliked: ALIKEDNet.Variant? { ALIKEDNet.Variant(rawValue: rawValue) }
+        /// ALIKED and DISK: published weights that `reloc weights fetch` obtains.
+        var isPublished: Bool { aliked != nil || self == .disk }
         /// The keypoint budget when none is given: SIFT 8192, SuperPoint 4096 (hloc's presets),
-        /// ALIKED 2048.
-        public var defaultMaxKeypoints: Int { aliked != nil ? 2048 : (isLearned ? 4096 : 8192) }
-        /// The longer edge when none is given: ALIKED's published preprocessing (1024), hloc's 1600 otherwise.
-        public var defaultMaxEdge: Int { aliked != nil ? 1024 : 1600 }
+        /// ALIKED and DISK 2048.
+        public var defaultMaxKeypoints: Int { isPublished ? 2048 : (isLearned ? 4096 : 8192) }
+        /// The longer edge when none is given: ALIKED's and DISK's published preprocessing (1024), hloc's 1600 otherwise.
+        public var defaultMaxEdge: Int { isPublished ? 1024 : 1600 }
     }
 
     /// Contrast handling before detection.
@@ -113,6 +116,12 @@ public struct ExtractTask: Sendable {
     func learnedExtractor() throws -> (any LearnedFeatureExtractor)? {
         guard kind.isLearned, let weightsFolder else { return nil }
         do {
+            if kind == .disk {
+                let extractor = try DISKExtractor(weightsFolder: weightsFolder)
+                extractor.maxKeypoints = maxKeypoints
+                extractor.maxEdge = maxEdge
+                return extractor
+            }
             if let variant = kind.aliked {
                 let extractor = try ALIKEDExtractor(weightsFolder: weightsFolder, variant: variant)
                 extractor.detection.maxKeypoints = maxKeypoints

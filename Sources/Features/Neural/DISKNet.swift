@@ -1,0 +1,132 @@
+/// DISK (Tyszkiewicz et al., "DISK: Learning local features with policy gradient", 2020) with the
+/// published `depth` checkpoint, as kornia's implementation runs it (which the published wrapper
+/// calls): a thin U-Net of 5×5 convs (down 16, 32, 64, 64, 64; up 64, 64, 64, 129), each block but
+/// the first normalizing its input per channel (instance norm, ε = 1e-5, no affine) and gating it
+/// (PReLU) before its conv; down blocks average-pool by 2, up blocks upsample by 2 (bilinear, not
+/// align_corners) and put the upsampled map before the skip. The image (RGB, 0…1) is zero-padded
+/// at the bottom and right to a multiple of 16 and the output cropped back. Output channels 0–127
+/// are the dense descriptors, channel 128 the heatmap.
+public struct DISKNet: Sendable {
+    /// A block's optional normalization and gate (PReLU slopes per input channel), then its conv.
+    struct Block: Sendable {
+        var slopes: [Float]?
+        var conv: Conv2D
+
+        func callAsFunction(_ x: Tensor) -> Tensor {
+            guard let slopes else { return conv(x) }
+            var y = x
+            DISKNet.instanceNorm(&y)
+            for c in 0..<y.channels {
+                let a = slopes[c]
+                for i in (c * y.plane)..<((c + 1) * y.plane) where y.data[i] < 0 { y.data[i] *= a }
+            }
+            return conv(y)
+        }
+    }
+
+    static let down = [16, 32, 64, 64, 64]
+    static let up = [64, 64, 64, 129]
+    public static let dimension = 128
+    public static let weightsFile = "disk-depth-save.pth"
+
+    let downBlocks: [Block]
+    let upBlocks: [Block]
+
+    /// - Throws: `FeaturesError.invalidInput` naming the file when a tensor is missing or has another shape.
+    public init(weights file: any TensorArchive) throws {
+        let w = try NetworkWeights(file: file, probe: "unet.path_down.0.1.3.weight")
+        var blocks: [Block] = []
+        for (i, (cin, cout)) in zip([3] + Self.down.dropLast(), Self.down).enumerated() {
+            let name = "unet.path_down.\(i).1"
+            blocks.append(Block(slopes: i == 0 ? nil : try w.floats(name + ".1.weight", shape: [cin]),
+                                conv: try w.conv(name + ".3", in: cin, out: cout, kernel: 5, padding: 2)))
+        }
+        downBlocks = blocks
+        let bottoms = [Self.down.last!] + Self.up.dropLast(), horizontals = Array(([3] + Self.down).dropLast().reversed())
+        upBlocks = try (0..<Self.up.count).map { j in
+            let cin = bottoms[j] + horizontals[j]
+            return Block(slopes: try w.floats("unet.path_up.\(j).conv.1.weight", shape: [cin]),
+                         conv: try w.conv("unet.path_up.\(j).conv.3", in: cin, out: Self.up[j], kernel: 5, padding: 2))
+        }
+    }
+
+    /// The U-Net's 129 output channels at the image's size.
+    public func callAsFunction(_ image: Tensor) -> Tensor {
+        precondition(image.channels == 3, "DISK reads RGB")
+        let (h, w) = (image.height, image.width)
+        let (ph, pw) = ((16 - h % 16) % 16, (16 - w % 16) % 16)
+        var padded = Tensor(channels: 3, height: h + ph, width: w + pw)
+        for c in 0..<3 { for y in 0..<h { for x in 0..<w { padded[c, y, x] = image[c, y, x] } } }
+        var features = [padded]
+        for (i, block) in downBlocks.enumerated() {
+            features.append(block(i == 0 ? features[0] : TensorOps.averagePool(features[i], size: 2)))
+        }
+        var bottom = features.removeLast()
+        for block in upBlocks {
+            let skip = features.removeLast()
+            bottom = block(TensorOps.concatChannels([TensorOps.upsampleBilinear(bottom, scale: 2, alignCorners: false), skip]))
+        }
+        return TensorOps.crop(bottom, top: 0, left: 0, height: h, width: w)
+    }
+
+    /// `nn.InstanceNorm2d` without affine parameters: each channel to zero mean and unit
+    /// (biased) variance, ε = 1e-5.
+    static func instanceNorm(_ t: inout Tensor) {
+        let plane = t.plane
+        t.data.withUnsafeMutableBufferPointer { d in
+            for c in 0..<t.channels {
+                let range = (c * plane)..<((c + 1) * plane)
+                var sum: Double = 0
+                for i in range { sum += Double(d[i]) }
+                let mean = sum / Double(plane)
+                var squares: Double = 0
+                for i in range { squares += (Double(d[i]) - mean) * (Double(d[i]) - mean) }
+                let scale = Float(1 / (squares / Double(plane) + 1e-5).squareRoot()), m = Float(mean)
+                for i in range { d[i] = (d[i] - m) * scale }
+            }
+        }
+    }
+
+    /// Keypoints of the output's heatmap as kornia selects them: the strict maxima of their full
+    /// `window`² neighbourhood (positions whose window leaves the map never are), with a score
+    /// strictly above `threshold`, in row-major order; when more than `maxKeypoints`, those above
+    /// the n-th largest score and, of those tied with it, the first in row-major order. Their
+    /// descriptors: the dense ones at those pixels, at unit length.
+    /// - Returns: pixel indices (x, y) (top-left centre at 0), scores, 128 values per keypoint.
+    public static func keypoints(_ output: Tensor, window: Int = 5, threshold: Float = 0, maxKeypoints: Int? = nil)
+        -> (points: [SIMD2<Float>], scores: [Float], descriptors: [Float]) {
+        let (h, w) = (output.height, output.width)
+        let heat = Array(output.data[(dimension * output.plane)..<((dimension + 1) * output.plane)])
+        let (before, after) = ((window - 1) / 2, window / 2)
+        var found: [Int] = []
+        if h > before + after, w > before + after {
+            for y in before..<(h - after) {
+                for x in before..<(w - after) {
+                    let v = heat[y * w + x]
+                    guard v > threshold else { continue }
+                    var strict = true
+                    search: for dy in -before...after {
+                        for dx in -before...after where dy != 0 || dx != 0 {
+                            if heat[(y + dy) * w + x + dx] >= v { strict = false; break search }
+                        }
+                    }
+                    if strict { found.append(y * w + x) }
+                }
+            }
+        }
+        if let n = maxKeypoints, found.count > n {
+            let nth = found.map { heat[$0] }.sorted(by: >)[n - 1]
+            var room = n - found.filter { heat[$0] > nth }.count
+            found = found.filter { i in
+                if heat[i] > nth { return true }
+                if heat[i] == nth && room > 0 { room -= 1; return true }
+                return false
+            }
+        }
+        var descriptors = [Float](repeating: 0, count: found.count * dimension)
+        for (k, i) in found.enumerated() {
+            for c in 0..<dimension { descriptors[k * dimension + c] = output.data[c * output.plane + i] }
+        }
+        return (found.map { SIMD2(Float($0 % w), Float($0 / w)) }, found.map { heat[$0] }, normalizeRows(descriptors, dimension: dimension))
+    }
+}
