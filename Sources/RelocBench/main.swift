@@ -15,7 +15,8 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "match": MatchBenchmark.run,
     "sift": SIFTBenchmark.run,
     "hndesc": NeuralBenchmark.run,
-    "aliked": ALIKEDBenchmark.run,
+    "aliked": PublishedFeaturesBenchmark.run,
+    "disk": PublishedFeaturesBenchmark.runDISK,
     "scale": ScaleCommand.run,
 ]
 

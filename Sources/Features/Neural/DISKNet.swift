@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// DISK (Tyszkiewicz et al., "DISK: Learning local features with policy gradient", 2020) with the
 /// published `depth` checkpoint, as kornia's implementation runs it (which the published wrapper
 /// calls): a thin U-Net of 5×5 convs (down 16, 32, 64, 64, 64; up 64, 64, 64, 129), each block but
@@ -5,22 +7,25 @@
 /// (PReLU) before its conv; down blocks average-pool by 2, up blocks upsample by 2 (bilinear, not
 /// align_corners) and put the upsampled map before the skip. The image (RGB, 0…1) is zero-padded
 /// at the bottom and right to a multiple of 16 and the output cropped back. Output channels 0–127
-/// are the dense descriptors, channel 128 the heatmap.
+/// are the dense descriptors, channel 128 the heatmap (`Output`).
 public struct DISKNet: Sendable {
     /// A block's optional normalization and gate (PReLU slopes per input channel), then its conv.
     struct Block: Sendable {
         var slopes: [Float]?
         var conv: Conv2D
 
-        func callAsFunction(_ x: Tensor) -> Tensor {
-            guard let slopes else { return conv(x) }
+        func callAsFunction(_ x: Tensor) -> Tensor { conv(gated(x)) }
+
+        /// The conv's input: normalized and gated (or as it is, for the first block).
+        func gated(_ x: Tensor) -> Tensor {
+            guard let slopes else { return x }
             var y = x
             DISKNet.instanceNorm(&y)
             for c in 0..<y.channels {
                 let a = slopes[c]
                 for i in (c * y.plane)..<((c + 1) * y.plane) where y.data[i] < 0 { y.data[i] *= a }
             }
-            return conv(y)
+            return y
         }
     }
 
@@ -50,8 +55,45 @@ public struct DISKNet: Sendable {
         }
     }
 
-    /// The U-Net's 129 output channels at the image's size.
-    public func callAsFunction(_ image: Tensor) -> Tensor {
+    /// The U-Net's output: the heatmap at the image's size, and the descriptors where they are
+    /// read. Its last conv (80 → 129 channels, 5×5, at full size) is most of the network's work,
+    /// and 128 of its channels are the dense descriptors of which only the keypoints' are used:
+    /// the heatmap channel is computed everywhere, a descriptor at the pixels asked for.
+    public struct Output: Sendable {
+        public let heatmap: Tensor
+        /// The last conv's (gated) input, padded image size.
+        let lastInput: Tensor
+        let lastConv: Conv2D
+
+        /// The dense descriptors (before normalization) at pixels (x, y) of the image: 128 values each.
+        public func descriptors(at pixels: [(x: Int, y: Int)]) -> [Float] {
+            let (k, pad, cin) = (lastConv.kernel.height, lastConv.padding, lastConv.inChannels)
+            let (h, w) = (lastInput.height, lastInput.width)
+            let length = cin * k * k
+            // One row of patch values per pixel (the weights' (c, ky, kx) order), then one sgemm.
+            var patches = [Float](repeating: 0, count: pixels.count * length)
+            for (n, p) in pixels.enumerated() {
+                for c in 0..<cin {
+                    for i in 0..<k {
+                        let y = p.y - pad + i
+                        guard y >= 0 && y < h else { continue }
+                        for j in 0..<k {
+                            let x = p.x - pad + j
+                            if x >= 0 && x < w { patches[n * length + (c * k + i) * k + j] = lastInput.data[(c * h + y) * w + x] }
+                        }
+                    }
+                }
+            }
+            var out = [Float](repeating: 0, count: pixels.count * DISKNet.dimension)
+            for n in pixels.indices { for o in 0..<DISKNet.dimension { out[n * DISKNet.dimension + o] = lastConv.bias[o] } }
+            guard !pixels.isEmpty else { return out }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(pixels.count), Int32(DISKNet.dimension), Int32(length), 1,
+                        patches, Int32(length), lastConv.weight, Int32(length), 1, &out, Int32(DISKNet.dimension))
+            return out
+        }
+    }
+
+    public func callAsFunction(_ image: Tensor) -> Output {
         precondition(image.channels == 3, "DISK reads RGB")
         let (h, w) = (image.height, image.width)
         let (ph, pw) = ((16 - h % 16) % 16, (16 - w % 16) % 16)
@@ -62,11 +104,16 @@ public struct DISKNet: Sendable {
             features.append(block(i == 0 ? features[0] : TensorOps.averagePool(features[i], size: 2)))
         }
         var bottom = features.removeLast()
-        for block in upBlocks {
+        for block in upBlocks.dropLast() {
             let skip = features.removeLast()
             bottom = block(TensorOps.concatChannels([TensorOps.upsampleBilinear(bottom, scale: 2, alignCorners: false), skip]))
         }
-        return TensorOps.crop(bottom, top: 0, left: 0, height: h, width: w)
+        let last = upBlocks.last!
+        let input = last.gated(TensorOps.concatChannels([TensorOps.upsampleBilinear(bottom, scale: 2, alignCorners: false), features.removeLast()]))
+        let length = last.conv.inChannels * 25
+        let heatConv = Conv2D(weight: Array(last.conv.weight[(Self.dimension * length)...]), bias: [last.conv.bias[Self.dimension]],
+                              outChannels: 1, inChannels: last.conv.inChannels, kernel: (5, 5), padding: 2)
+        return Output(heatmap: TensorOps.crop(heatConv(input), top: 0, left: 0, height: h, width: w), lastInput: input, lastConv: last.conv)
     }
 
     /// `nn.InstanceNorm2d` without affine parameters: each channel to zero mean and unit
@@ -93,10 +140,10 @@ public struct DISKNet: Sendable {
     /// the n-th largest score and, of those tied with it, the first in row-major order. Their
     /// descriptors: the dense ones at those pixels, at unit length.
     /// - Returns: pixel indices (x, y) (top-left centre at 0), scores, 128 values per keypoint.
-    public static func keypoints(_ output: Tensor, window: Int = 5, threshold: Float = 0, maxKeypoints: Int? = nil)
+    public static func keypoints(_ output: Output, window: Int = 5, threshold: Float = 0, maxKeypoints: Int? = nil)
         -> (points: [SIMD2<Float>], scores: [Float], descriptors: [Float]) {
-        let (h, w) = (output.height, output.width)
-        let heat = Array(output.data[(dimension * output.plane)..<((dimension + 1) * output.plane)])
+        let (h, w) = (output.heatmap.height, output.heatmap.width)
+        let heat = output.heatmap.data
         let (before, after) = ((window - 1) / 2, window / 2)
         var found: [Int] = []
         if h > before + after, w > before + after {
@@ -123,10 +170,7 @@ public struct DISKNet: Sendable {
                 return false
             }
         }
-        var descriptors = [Float](repeating: 0, count: found.count * dimension)
-        for (k, i) in found.enumerated() {
-            for c in 0..<dimension { descriptors[k * dimension + c] = output.data[c * output.plane + i] }
-        }
+        let descriptors = output.descriptors(at: found.map { (x: $0 % w, y: $0 / w) })
         return (found.map { SIMD2(Float($0 % w), Float($0 / w)) }, found.map { heat[$0] }, normalizeRows(descriptors, dimension: dimension))
     }
 }
