@@ -28,7 +28,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(name: .customLong("db-epipolar-threshold"),
             help: "Map matching guided by the reference poses: database pairs are matched only among keypoints within this many pixels of the epipolar line (0: unguided).")
     var dbEpipolarThreshold: Double = 0
-    @Option(help: "Lowe's ratio for matching (1 disables).") var ratio: Float = 0.8
+    @Option(help: "Lowe's ratio for matching (1 disables; default 0.95 for DISK, 0.8 otherwise).") var ratio: Float?
     @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
     var covisibilityClustering = false
@@ -60,6 +60,7 @@ struct PipelineCommand: ParsableCommand {
         task.databaseTopK = dbTopK
         // 0 turns guided map matching off, 1 the ratio test (the library says nil).
         task.databaseEpipolarThreshold = dbEpipolarThreshold != 0 ? dbEpipolarThreshold : nil
+        let ratio = self.ratio ?? features.defaultRatio
         task.ratio = ratio != 1 ? ratio : nil
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering

@@ -20,6 +20,10 @@ public struct ExtractTask: Sendable {
         /// The keypoint budget when none is given: SIFT 8192, SuperPoint 4096 (hloc's presets),
         /// ALIKED and DISK 2048.
         public var defaultMaxKeypoints: Int { isPublished ? 2048 : (isLearned ? 4096 : 8192) }
+        /// Lowe's ratio for matching these descriptors when none is given: 0.8, but 0.95 for DISK,
+        /// whose nearest and second-nearest distances lie closer together, so that 0.8 throws away
+        /// most of its right matches (the measurements: docs/learned-features.md).
+        public var defaultRatio: Float { self == .disk ? 0.95 : 0.8 }
         /// The longer edge when none is given: ALIKED's and DISK's published preprocessing (1024), hloc's 1600 otherwise.
         public var defaultMaxEdge: Int { isPublished ? 1024 : 1600 }
     }
