@@ -67,13 +67,7 @@ final class LearnedFeaturesCLITests: XCTestCase {
     func testALIKEDExtractionEqualsThePublishedImplementation() throws {
         guard let weights = TestSupport.publishedWeights("aliked-n16.pth") else { throw XCTSkip("aliked-n16.pth is not in weights/ (reloc weights fetch)") }
         let goldens = try SafeTensors(path: TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/aliked_goldens.safetensors")
-        let shape = try XCTUnwrap(goldens.shape("input.fountain"))
-        let values = try goldens.floats("input.fountain")
-        var image = Image8(width: shape[2], height: shape[1], channels: 3)
-        for c in 0..<3 { for y in 0..<shape[1] { for x in 0..<shape[2] { image[x, y, c] = UInt8(values[(c * shape[1] + y) * shape[2] + x]) } } }
-        let folder = TestSupport.temporaryFolder(self)
-        try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
-        try Data(try PNG.encode(image)).write(to: URL(fileURLWithPath: folder + "/images/crop.png"))
+        let folder = try writeCrop(goldens)
         let result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/f.h5", "--features", "aliked-n16",
                                                  "--weights", (weights as NSString).deletingLastPathComponent])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -98,13 +92,7 @@ final class LearnedFeaturesCLITests: XCTestCase {
     func testDISKExtractionEqualsThePublishedImplementation() throws {
         guard let weights = TestSupport.publishedWeights("disk-depth-save.pth") else { throw XCTSkip("disk-depth-save.pth is not in weights/ (reloc weights fetch)") }
         let goldens = try SafeTensors(path: TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/disk_goldens.safetensors")
-        let shape = try XCTUnwrap(goldens.shape("input.fountain"))
-        let values = try goldens.floats("input.fountain")
-        var image = Image8(width: shape[2], height: shape[1], channels: 3)
-        for c in 0..<3 { for y in 0..<shape[1] { for x in 0..<shape[2] { image[x, y, c] = UInt8(values[(c * shape[1] + y) * shape[2] + x]) } } }
-        let folder = TestSupport.temporaryFolder(self)
-        try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
-        try Data(try PNG.encode(image)).write(to: URL(fileURLWithPath: folder + "/images/crop.png"))
+        let folder = try writeCrop(goldens)
         let result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/f.h5", "--features", "disk",
                                                  "--weights", (weights as NSString).deletingLastPathComponent])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -112,5 +100,17 @@ final class LearnedFeaturesCLITests: XCTestCase {
         XCTAssertEqual(features.keypoints.flatMap { [$0.x - 0.5, $0.y - 0.5] }, try goldens.floats("fountain.keypoints"))
         XCTAssertEqual(features.descriptorDimension, 128)
         for (a, b) in zip(features.descriptors, try goldens.floats("fountain.descriptors")) { XCTAssertEqual(a, b, accuracy: 2e-3) }
+    }
+
+    /// The goldens' fountain crop (float16 values 0…255) as images/crop.png in a new folder.
+    func writeCrop(_ goldens: SafeTensors) throws -> String {
+        let shape = try XCTUnwrap(goldens.shape("input.fountain"))
+        let values = try goldens.floats("input.fountain")
+        var image = Image8(width: shape[2], height: shape[1], channels: 3)
+        for c in 0..<3 { for y in 0..<shape[1] { for x in 0..<shape[2] { image[x, y, c] = UInt8(values[(c * shape[1] + y) * shape[2] + x]) } } }
+        let folder = TestSupport.temporaryFolder(self)
+        try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+        try Data(try PNG.encode(image)).write(to: URL(fileURLWithPath: folder + "/images/crop.png"))
+        return folder
     }
 }
