@@ -13,22 +13,14 @@ public struct ALIKEDFeatureMap: Sendable {
 
     public var channels: Int { scales.reduce(0) { $0 + $1.channels } }
 
-    /// Upsampling's source index pair and weight along one axis (`TensorOps.upsampleBilinear`).
-    @inline(__always)
-    static func source(_ dst: Int, inSize: Int, outSize: Int) -> (Int, Int, Float) {
-        let s: Float = outSize > 1 ? Float(dst) * Float(inSize - 1) / Float(outSize - 1) : 0
-        let i0 = min(Int(s), inSize - 1)
-        return (i0, min(i0 + 1, inSize - 1), s - Float(i0))
-    }
-
     /// The unit-length vector at image pixel (x, y), written to `out` (`channels` values).
     func vector(x: Int, y: Int, into out: UnsafeMutablePointer<Float>) {
         let (px, py) = (x + left, y + top)
         var offset = 0
         var squares: Float = 0
         for (scale, factor) in zip(scales, Self.factors) {
-            let (y0, y1, fy) = Self.source(py, inSize: scale.height, outSize: scale.height * factor)
-            let (x0, x1, fx) = Self.source(px, inSize: scale.width, outSize: scale.width * factor)
+            let (y0, y1, fy) = TensorOps.upsampleSource(py, inSize: scale.height, scale: factor, alignCorners: true)
+            let (x0, x1, fx) = TensorOps.upsampleSource(px, inSize: scale.width, scale: factor, alignCorners: true)
             scale.data.withUnsafeBufferPointer { d in
                 for c in 0..<scale.channels {
                     let r0 = c * scale.plane + y0 * scale.width, r1 = c * scale.plane + y1 * scale.width

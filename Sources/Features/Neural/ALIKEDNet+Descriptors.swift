@@ -35,7 +35,7 @@ extension ALIKEDNet {
             }
         }
         var offsets = Self.linear(patches, rows: n, conv: offsetConv.0)
-        for i in offsets.indices { offsets[i] = Self.selu(offsets[i]) }
+        for i in offsets.indices { offsets[i] = TensorOps.selu(offsets[i]) }
         offsets = Self.linear(offsets, rows: n, conv: offsetConv.1)
 
         // Sample positions: keypoint n's m-th at p + (offset[m], offset[M + m]).
@@ -58,7 +58,7 @@ extension ALIKEDNet {
             }
         }
         var sampled = Self.linear(samples, rows: n * m, conv: sampledConv)
-        for i in sampled.indices { sampled[i] = Self.selu(sampled[i]) }
+        for i in sampled.indices { sampled[i] = TensorOps.selu(sampled[i]) }
         // Rows of m·dim values (m-major) times the (m·dim) × dim aggregation weights.
         var descriptors = [Float](repeating: 0, count: n * dim)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(dim), Int32(m * dim), 1, sampled, Int32(m * dim),
@@ -76,9 +76,5 @@ extension ALIKEDNet {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(conv.outChannels), Int32(k), 1, input, Int32(k),
                     conv.weight, Int32(k), 1, &out, Int32(conv.outChannels))
         return out
-    }
-
-    static func selu(_ x: Float) -> Float {
-        x > 0 ? 1.0507009873554804934193349852946 * x : 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717 * expm1(x)
     }
 }

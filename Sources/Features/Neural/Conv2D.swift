@@ -110,7 +110,7 @@ public struct Conv2D: Sendable {
                             let first = max(0, -shift), last = min(outWidth, width - shift)
                             for ox in 0..<min(first, outWidth) { col[base + j + ox] = 0 }
                             if last > first { (col + base + j + first).update(from: x + rowStart + first + shift, count: last - first) }
-                            for ox in max(first, last)..<outWidth { col[base + j + ox] = 0 }
+                            for ox in min(max(first, last), outWidth)..<outWidth { col[base + j + ox] = 0 }
                             j += outWidth
                         } else {
                             for ox in 0..<outWidth {

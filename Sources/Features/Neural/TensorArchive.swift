@@ -12,10 +12,15 @@ public protocol TensorArchive: AnyObject, Sendable {
 }
 
 public enum WeightsFile {
-    /// Opens a weights file by its content: a zip archive or a legacy pickle is a PyTorch
-    /// checkpoint (`.pth`), anything else is read as safetensors.
+    /// Opens a weights file: `.pth` / `.pt` is a PyTorch checkpoint, `.safetensors` safetensors;
+    /// another name by its content (a zip archive or a legacy pickle is a checkpoint).
     /// - Throws: `FeaturesError.invalidInput` naming the file.
     public static func open(_ path: String) throws -> any TensorArchive {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "pth", "pt": return try TorchCheckpoint(path: path)
+        case "safetensors": return try SafeTensors(path: path)
+        default: break
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw FeaturesError.invalidInput("\(path): cannot read (no such file?)") }
         let head = [UInt8]((try? handle.read(upToCount: TorchCheckpoint.legacyMagic.count)) ?? Data())
         try? handle.close()

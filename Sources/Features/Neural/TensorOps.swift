@@ -14,10 +14,13 @@ public enum TensorOps {
 
     /// SELU (`F.selu`): λ·x for x > 0, λ·α·(eˣ − 1) otherwise, with PyTorch's constants.
     public static func selu(_ t: inout Tensor) {
+        t.data.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] = selu(d[i]) } }
+    }
+
+    @inline(__always)
+    public static func selu(_ x: Float) -> Float {
         let alpha: Float = 1.6732632423543772848170429916717, lambda: Float = 1.0507009873554804934193349852946
-        t.data.withUnsafeMutableBufferPointer { d in
-            for i in d.indices { d[i] = d[i] > 0 ? lambda * d[i] : lambda * alpha * expm1(d[i]) }
-        }
+        return x > 0 ? lambda * x : lambda * alpha * expm1(x)
     }
 
     /// The logistic function 1 / (1 + e⁻ˣ) (`torch.sigmoid`).
@@ -113,18 +116,8 @@ public enum TensorOps {
     /// centres: src = (dst + 0.5)/s − 0.5, clamped at 0 (PyTorch uses 1/s given a scale factor).
     public static func upsampleBilinear(_ t: Tensor, scale: Int, alignCorners: Bool) -> Tensor {
         let oh = t.height * scale, ow = t.width * scale
-        func source(_ dst: Int, _ inSize: Int, _ outSize: Int) -> (Int, Int, Float) {
-            var s: Float
-            if alignCorners {
-                s = outSize > 1 ? Float(dst) * Float(inSize - 1) / Float(outSize - 1) : 0
-            } else {
-                s = max(0, (Float(dst) + 0.5) / Float(scale) - 0.5)
-            }
-            let i0 = min(Int(s), inSize - 1)
-            let i1 = min(i0 + 1, inSize - 1)
-            return (i0, i1, s - Float(i0))
-        }
-        let ys = (0..<oh).map { source($0, t.height, oh) }, xs = (0..<ow).map { source($0, t.width, ow) }
+        let ys = (0..<oh).map { upsampleSource($0, inSize: t.height, scale: scale, alignCorners: alignCorners) }
+        let xs = (0..<ow).map { upsampleSource($0, inSize: t.width, scale: scale, alignCorners: alignCorners) }
         var out = Tensor(channels: t.channels, height: oh, width: ow)
         out.data.withUnsafeMutableBufferPointer { o in
             t.data.withUnsafeBufferPointer { d in
@@ -142,6 +135,21 @@ public enum TensorOps {
             }
         }
         return out
+    }
+
+    /// Where output index `dst` of `upsampleBilinear` reads along one axis: the two input indices
+    /// and the weight of the second.
+    @inline(__always)
+    static func upsampleSource(_ dst: Int, inSize: Int, scale: Int, alignCorners: Bool) -> (Int, Int, Float) {
+        let outSize = inSize * scale
+        let s: Float
+        if alignCorners {
+            s = outSize > 1 ? Float(dst) * Float(inSize - 1) / Float(outSize - 1) : 0
+        } else {
+            s = max(0, (Float(dst) + 0.5) / Float(scale) - 0.5)
+        }
+        let i0 = min(Int(s), inSize - 1)
+        return (i0, min(i0 + 1, inSize - 1), s - Float(i0))
     }
 
     /// HNDesc's skip connection: `skip` zero-padded (F.pad, the odd pixel at the end) to

@@ -84,6 +84,19 @@ final class TorchCheckpointTests: XCTestCase {
         }
     }
 
+    /// A `.pth` is read as a checkpoint whatever it holds, so the error says what a checkpoint lacks.
+    func testWeightsFilesAreOpenedByTheirExtension() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        for (name, bytes) in [("empty.pth", Data()), ("garbage.pth", Data(repeating: 0x41, count: 300))] {
+            FileManager.default.createFile(atPath: folder + "/" + name, contents: bytes)
+            XCTAssertThrowsError(try WeightsFile.open(folder + "/" + name)) {
+                XCTAssertTrue("\($0)".hasPrefix(folder + "/" + name + ": not a zip archive"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try WeightsFile.open(folder + "/missing.pth")) { XCTAssertTrue("\($0)".contains("missing.pth: cannot read"), "\($0)") }
+        XCTAssertEqual(try WeightsFile.open(fixture("tiny-zip.pth")).tensorNames.count, 10)
+    }
+
     func testDeflatedEntriesAreCheckedAgainstTheirDeclaredSize() throws {
         let honest = try ZipArchive(bytes: Data(contentsOf: URL(fileURLWithPath: fixture("deflated-4mib.zip"))), path: "deflated-4mib.zip")
         let entry = try XCTUnwrap(honest.entry("zeros.bin"))

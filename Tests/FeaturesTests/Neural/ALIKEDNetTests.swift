@@ -145,4 +145,28 @@ final class ALIKEDNetTests: XCTestCase {
             }
         }
     }
+
+    /// Images down to one pixel: keypoints inside the image, unit descriptors, or none — never a
+    /// read outside a map (SDDH clamps its patch to the map, DISK pads to 16).
+    func testTinyImagesGiveValidKeypointsOrNone() throws {
+        guard let folder = TestSupport.publishedWeights("aliked-t16.pth").map({ ($0 as NSString).deletingLastPathComponent }),
+              FileManager.default.fileExists(atPath: folder + "/" + DISKNet.weightsFile) else {
+            throw XCTSkip("the published weights are not in weights/ (reloc weights fetch)")
+        }
+        let extractors: [any LearnedFeatureExtractor] = [try ALIKEDExtractor(weightsFolder: folder, variant: .t16), try DISKExtractor(weightsFolder: folder)]
+        var generator = SeededGenerator(seed: 4)
+        for (w, h) in [(1, 1), (3, 2), (5, 5), (7, 6), (40, 9), (9, 40)] {
+            var image = Image8(width: w, height: h, channels: 3)
+            for y in 0..<h { for x in 0..<w { for c in 0..<3 { image[x, y, c] = UInt8.random(in: 0...255, using: &generator) } } }
+            for extractor in extractors {
+                let found = extractor.extract(image)
+                XCTAssertEqual(found.descriptors.count, found.keypoints.count * extractor.dimension)
+                for k in found.keypoints { XCTAssertTrue(k.x > 0 && k.x < Float(w) && k.y > 0 && k.y < Float(h), "\(w)x\(h): \(k)") }
+                for i in 0..<found.keypoints.count {
+                    let norm = found.descriptors[(i * extractor.dimension)..<((i + 1) * extractor.dimension)].reduce(0) { $0 + $1 * $1 }
+                    XCTAssertEqual(norm, 1, accuracy: 1e-4)
+                }
+            }
+        }
+    }
 }

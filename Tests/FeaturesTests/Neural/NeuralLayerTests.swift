@@ -39,6 +39,17 @@ final class NeuralLayerTests: XCTestCase {
         }
     }
 
+    /// Padding wider than the map (a 5×5 conv on a map one pixel wide): the taps outside are zeros.
+    func testConvolutionOnAMapNarrowerThanItsPadding() {
+        let input = Tensor(channels: 1, height: 1, width: 1, data: [2])
+        var weight = [Float](repeating: 0, count: 25)
+        weight[12] = 3  // the centre tap
+        weight[0] = 100  // a tap that only ever reads padding
+        let conv = Conv2D(weight: weight, bias: [0.5], outChannels: 1, inChannels: 1, kernel: (5, 5), padding: 2)
+        XCTAssertEqual(conv(input).data, [6.5])
+        XCTAssertEqual(conv.forward(input, maxColumnFloats: 1).data, [6.5])
+    }
+
     func testFoldedBatchNormEqualsConvThenBatchNorm() {
         let input = random(3, 6, 7)
         let weight = (0..<(4 * 3 * 9)).map { _ in Float.random(in: -1...1, using: &rng) }
