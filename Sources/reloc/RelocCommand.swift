@@ -9,7 +9,7 @@ struct RelocCommand: ParsableCommand {
         let arguments = CommandLine.arguments
         if arguments.count == 3, arguments[1] == HDF5Guard.checkArgument { Foundation.exit(HDF5Guard.runCheck(arguments[2])) }
         HDF5Guard.checker = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
-        AllocatorTuning.keepFreedImageBuffers()
+        ProcessTuning.apply()
         Self.main(nil)
     }
 

@@ -130,11 +130,18 @@ enum DenseMath {
     static func logSigmoid(_ x: Float) -> Float { min(x, 0) - log1pf(expf(-abs(x))) }
 
     /// eˣ for 16 lanes: Cody–Waite range reduction to r ∈ [−ln2/2, ln2/2] and a degree-6
-    /// polynomial (relative error ≈ 2e-7, a few float ulps); eˣ = 0 below −87.
+    /// polynomial (relative error ≈ 2e-7, a few float ulps); eˣ = 0 below −87.3, and the
+    /// argument is capped at 88.3. n = round(x / ln2) comes from adding 1.5 · 2²³, whose float
+    /// keeps n in its low mantissa bits, so 2ⁿ is built with integer lane operations only
+    /// (a float → integer conversion of SIMD lanes is not vectorised).
     @inline(__always)
     static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.3))
-        let n = (clamped * 1.4426950408889634).rounded(.toNearestOrEven)
+        let low = SIMD16<Float>(repeating: -87.3), high = SIMD16<Float>(repeating: 88.3)
+        var clamped = x.replacing(with: low, where: x .< low)
+        clamped.replace(with: high, where: clamped .> high)
+        let magic = SIMD16<Float>(repeating: 12582912)  // 1.5 · 2²³
+        let shifted = clamped * 1.4426950408889634 + magic
+        let n = shifted - magic
         let r = clamped - n * 0.693145751953125 - n * 1.428606765330187e-6
         var p = SIMD16<Float>(repeating: 1.0 / 720)
         p = p * r + 1.0 / 120
@@ -143,9 +150,9 @@ enum DenseMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let bits = (SIMD16<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
-        let scale = unsafeBitCast(bits, to: SIMD16<Float>.self)
-        return (p * scale).replacing(with: 0, where: x .< -87.3)
+        let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
+        let scale = unsafeBitCast((integer &+ 127) &<< 23, to: SIMD16<Float>.self)
+        return (p * scale).replacing(with: 0, where: x .< low)
     }
 
     /// Replaces `x[0..<count]` by exp(x − shift) and returns their sum.
@@ -171,7 +178,11 @@ enum DenseMath {
     static func max(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var best = SIMD16<Float>(repeating: -.infinity)
         var i = 0
-        while i + 16 <= count { best = pointwiseMax(best, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)); i += 16 }
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            best.replace(with: v, where: v .> best)
+            i += 16
+        }
         var m = best.max()
         while i < count { m = Swift.max(m, x[i]); i += 1 }
         return m
