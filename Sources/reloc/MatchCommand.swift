@@ -5,7 +5,7 @@ import Reloc
 struct MatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "match",
-        abstract: "Match the features of image pairs (nearest neighbour) into an HDF5 file in hloc's layout.",
+        abstract: "Match the features of image pairs (LightGlue or nearest neighbours) into an HDF5 file in hloc's layout.",
         discussion: "Resumable: pairs already in the output, in either order, are skipped unless --overwrite."
     )
 
@@ -13,7 +13,9 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Feature file (reloc extract or hloc); repeat to read several (the first holding an image wins), e.g. the database's and a shard's query features.")
     var features: [String]
     @Option(help: "Match file to write.") var output: String
-    @Option(help: "Lowe's ratio test threshold (off when not given).") var ratio: Float?
+    @OptionGroup var matching: MatcherArguments
+    @Option(help: "Folder of the published weights (LightGlue's for ALIKED and DISK).") var weights: String = PublishedWeights.defaultFolder
+    @Option(help: "Nearest neighbours: Lowe's ratio test threshold (off when not given).") var ratio: Float?
     @Flag(help: "Keep only mutual nearest neighbours (the default when --ratio is not given).") var mutual = false
     @Flag(help: "Match pairs already in the output again.") var overwrite = false
     @Option(help: "Only the pairs whose first image is in shard i of n (0-based; split as `reloc extract --shard`).")
@@ -29,15 +31,23 @@ struct MatchCommand: ParsableCommand {
         guard !features.isEmpty else { throw ValidationError("--features needs a feature file") }
         if let ratio, !(ratio > 0 && ratio <= 1) { throw ValidationError("--ratio must be in (0, 1]") }
         guard epipolarThreshold > 0 else { throw ValidationError("--epipolar-threshold must be positive") }
+        try validating { try task().validate() }
     }
 
-    func run() throws {
+    func task() throws -> MatchTask {
         var task = MatchTask(pairsFile: pairs, featuresFile: features[0], output: output, ratio: ratio,
                              mutual: mutual || ratio == nil, overwrite: overwrite)
         task.moreFeatureFiles = Array(features.dropFirst())
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.epipolarModel = epipolarModel
         task.epipolarThreshold = epipolarThreshold
+        task.lightGlue = try matching.lightGlue(featuresName: features[0], weightsFolder: weights)
+        return task
+    }
+
+    func run() throws {
+        let task = try task()
+        print("matcher: \(task.matcherDescription)")
         let progress = Progress(label: "match")
         let summary = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()

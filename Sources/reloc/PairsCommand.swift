@@ -31,6 +31,8 @@ struct PairsCommand: ParsableCommand {
 
     @Option(name: .customLong("top-k"), help: "Database images per query (or per database image).")
     var topK: Int = 20
+    @Option(help: "With vlad or global: retrieve this many per query, keep the --top-k with the most local matches (mutual nearest neighbours, ratio 0.9; needs --features).")
+    var rerank: Int?
 
     @Option(help: "Local features (for vlad).")
     var features: String?
@@ -43,11 +45,16 @@ struct PairsCommand: ParsableCommand {
         let method = try RetrievalMethod(parsing: retrieval)
         if method == .vlad && features == nil { throw ValidationError("--retrieval vlad needs --features") }
         if !method.isDatabaseOnly && queries.isEmpty { throw ValidationError("--retrieval \(retrieval) needs --queries") }
+        if let rerank {
+            guard rerank >= topK else { throw ValidationError("--rerank must be at least --top-k (\(topK))") }
+            guard features != nil else { throw ValidationError("--rerank needs --features (the local features)") }
+        }
     }
 
     func run() throws {
-        let task = PairsTask(retrieval: try RetrievalMethod(parsing: retrieval), queryLists: queries, database: database,
+        var task = PairsTask(retrieval: try RetrievalMethod(parsing: retrieval), queryLists: queries, database: database,
                              output: output, topK: topK, featuresFile: features, globalOutput: globalOutput)
+        task.rerankCandidates = rerank
         let s = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
         print(String(format: "wrote %d pairs (%@) to %@, %.1f s", s.pairs, s.method, output, s.seconds))
     }

@@ -24,11 +24,14 @@ struct PipelineCommand: ParsableCommand {
     var upright: PipelineTask.UprightMode = .auto
     @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: RetrievalMethod = .vlad
     @Option(name: .customLong("top-k"), help: "Database images retrieved per query.") var topK: Int = 20
+    @Option(help: "Re-rank: retrieve this many database images per query, keep the --top-k with the most local matches.")
+    var rerank: Int?
     @Option(name: .customLong("db-top-k"), help: "Neighbours per database image for the map.") var dbTopK: Int = 20
     @Option(name: .customLong("db-epipolar-threshold"),
             help: "Map matching guided by the reference poses: database pairs are matched only among keypoints within this many pixels of the epipolar line (0: unguided).")
     var dbEpipolarThreshold: Double = 0
-    @Option(help: "Lowe's ratio for matching (1 disables; default 0.95 for DISK, 0.8 otherwise).") var ratio: Float?
+    @OptionGroup var matching: MatcherArguments
+    @Option(help: "Nearest-neighbour matching: Lowe's ratio (1 disables; default 0.95 for DISK, 0.8 otherwise).") var ratio: Float?
     @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
     var covisibilityClustering = false
@@ -42,7 +45,7 @@ struct PipelineCommand: ParsableCommand {
         try validating { try task().validate() }
     }
 
-    func task() -> PipelineTask {
+    func task() throws -> PipelineTask {
         var task = PipelineTask(dataset: dataset, output: output)
         task.modelName = model
         task.features = features
@@ -57,11 +60,13 @@ struct PipelineCommand: ParsableCommand {
         task.upright = upright
         task.retrieval = retrieval
         task.topK = topK
+        task.rerankCandidates = rerank
         task.databaseTopK = dbTopK
         // 0 turns guided map matching off, 1 the ratio test (the library says nil).
         task.databaseEpipolarThreshold = dbEpipolarThreshold != 0 ? dbEpipolarThreshold : nil
         let ratio = self.ratio ?? features.defaultRatio
         task.ratio = ratio != 1 ? ratio : nil
+        task.lightGlue = try matching.lightGlue(featuresName: features.rawValue, weightsFolder: extraction.weights)
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
         task.minInliers = minInliers

@@ -19,6 +19,10 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
     public var databaseEpipolarThresholdPixels: Double?
     public var ratio: Float?
     public var mutual: Bool
+    /// The matcher of both matching stages (`MatchTask.matcherName`: `lightglue`, `NN-mutual-ratio0.8`).
+    public var matcher: String = ""
+    /// Retrieval recall by condition (`RetrievalRecall`), when the dataset has ground truth.
+    public var retrievalRecall: [String: Double]?
     public var thresholdPixels: Double
     public var covisibilityClustering: Bool
     public var minInliers: Int
@@ -28,7 +32,8 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
     public var stages: [Stage]
 
     enum CodingKeys: String, CodingKey {
-        case reloc, dataset, features, retrieval, ratio, mutual, localized, queries, files, stages
+        case reloc, dataset, features, retrieval, ratio, mutual, matcher, localized, queries, files, stages
+        case retrievalRecall = "retrieval_recall"
         case uprightSIFT = "upright_sift", topK = "top_k", databaseTopK = "db_top_k"
         case databaseEpipolarThresholdPixels = "db_epipolar_threshold_px", thresholdPixels = "threshold_px"
         case covisibilityClustering = "covisibility_clustering", minInliers = "min_inliers"
@@ -46,6 +51,8 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
         try c.encode(databaseEpipolarThresholdPixels, forKey: .databaseEpipolarThresholdPixels)  // null when off
         try c.encode(ratio, forKey: .ratio)
         try c.encode(mutual, forKey: .mutual)
+        try c.encode(matcher, forKey: .matcher)
+        try c.encodeIfPresent(retrievalRecall, forKey: .retrievalRecall)
         try c.encode(thresholdPixels, forKey: .thresholdPixels)
         try c.encode(covisibilityClustering, forKey: .covisibilityClustering)
         try c.encode(minInliers, forKey: .minInliers)

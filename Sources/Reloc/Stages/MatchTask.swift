@@ -3,8 +3,9 @@ import Features
 import Foundation
 import Geometry
 
-/// `reloc match`: nearest-neighbour matching of the pairs of a pairs file, features read from
-/// an HDF5 store, matches written to an HDF5 file in hloc's layout. Each unordered pair is
+/// `reloc match`: matching of the pairs of a pairs file — nearest neighbours, or LightGlue when
+/// `lightGlue` is set — features read from an HDF5 store, matches written to an HDF5 file in
+/// hloc's layout (LightGlue's `matching_scores0` as published). Each unordered pair is
 /// matched once (a reversed duplicate is skipped), pairs already in the output — in either
 /// order — are skipped unless `overwrite`, so a killed run resumes. Pairs are matched in
 /// parallel, a batch at a time, and written by one thread.
@@ -27,6 +28,8 @@ public struct MatchTask: Sendable {
     public var epipolarModel: String?
     /// Pixels, in the second image of a pair.
     public var epipolarThreshold = 4.0
+    /// Match with LightGlue (these weights and settings) instead of nearest neighbours.
+    public var lightGlue: LightGlueSettings?
 
     public init(pairsFile: String, featuresFile: String, output: String, ratio: Float?, mutual: Bool, overwrite: Bool = false) {
         self.pairsFile = pairsFile; self.featuresFile = featuresFile; self.output = output
@@ -35,7 +38,14 @@ public struct MatchTask: Sendable {
 
     /// The matcher's name in hloc's style (`NN-mutual-ratio0.8`, `-epipolar4` when guided), for
     /// the names of match files.
-    public var matcherName: String { Self.matcherName(options, epipolarThreshold: epipolarModel == nil ? nil : epipolarThreshold) }
+    public var matcherName: String {
+        lightGlue?.name ?? Self.matcherName(options, epipolarThreshold: epipolarModel == nil ? nil : epipolarThreshold)
+    }
+
+    /// What runs, in words: `lightglue (weights/aliked_lightglue.pth)` or `nearest neighbours (NN-mutual-ratio0.8)`.
+    public var matcherDescription: String {
+        lightGlue.map { "lightglue (\($0.weights))" } ?? "nearest neighbours (\(matcherName))"
+    }
 
     /// The name of nearest-neighbour matching with `options`, guided by an epipolar threshold or not.
     public static func matcherName(_ options: MatchingOptions, epipolarThreshold: Double?) -> String {
@@ -47,6 +57,10 @@ public struct MatchTask: Sendable {
     ///   `RelocError.invalidOption` for an epipolar threshold that is not positive.
     public func validate() throws {
         try options.validate()
+        try lightGlue?.validate()
+        if lightGlue != nil && epipolarModel != nil {
+            throw RelocError.invalidOption(option: "epipolar-model", message: "guides nearest-neighbour matching only, not lightglue")
+        }
         guard epipolarThreshold > 0, epipolarThreshold.isFinite else {
             throw RelocError.invalidOption(option: "epipolar-threshold", message: "must be positive")
         }
@@ -83,6 +97,10 @@ public struct MatchTask: Sendable {
                 posed[image.name] = (camera, image.camFromWorld)
             }
         }
+        let lightGlueModel: LightGlue?
+        do { lightGlueModel = try lightGlue.map { try LightGlue(path: $0.weights) } } catch let error as FeaturesError {
+            throw RelocError.file(file: lightGlue!.weights, message: "\(error)")
+        }
         let features = try FeatureSources(paths: [featuresFile] + moreFeatureFiles)
         let absent = Set(pairs.flatMap { [$0.first, $0.second] }.filter { !features.contains($0) })
         if let name = absent.sorted().first, !skipMissingFeatures {
@@ -114,8 +132,16 @@ public struct MatchTask: Sendable {
             let results = ResultSlots<(matches0: [Int32], scores0: [Float])>(count: slice.count)
             let options = self.options
             let (poses, threshold) = (posed, epipolarThreshold)
+            let lightGlueOptions = lightGlue?.options
             DispatchQueue.concurrentPerform(iterations: slice.count) { k in
                 let a = loaded[slice[k].first]!, b = loaded[slice[k].second]!
+                if let model = lightGlueModel, let lightGlueOptions {
+                    guard a.descriptorDimension == model.inputDimension, b.descriptorDimension == model.inputDimension else {
+                        return results.set(k, ([], []))
+                    }
+                    let result = model.match(a.lightGlueInput, b.lightGlueInput, options: lightGlueOptions)
+                    return results.set(k, (result.matches0.map(Int32.init), result.scores0))
+                }
                 var matches0 = [Int32](repeating: -1, count: a.count)
                 var scores0 = [Float](repeating: 0, count: a.count)
                 var guide: EpipolarGuide?
@@ -140,6 +166,9 @@ public struct MatchTask: Sendable {
                 guard a.descriptorDimension == b.descriptorDimension else {
                     throw RelocError.file(file: features.description, message: "'\(pair.first)' and '\(pair.second)' have descriptors of different dimensions")
                 }
+                if let model = lightGlueModel, a.descriptorDimension != model.inputDimension {
+                    throw RelocError.file(file: features.description, message: "'\(pair.first)' has \(a.descriptorDimension)-dimensional descriptors; the LightGlue weights \(lightGlue!.weights) take \(model.inputDimension)")
+                }
                 let result = results.get(k)
                 try store.write(pair.first, pair.second, matches0: result.matches0, scores0: result.scores0)
                 journal.wrote(MatchStore.pairKey(pair.first, pair.second))
@@ -155,5 +184,14 @@ public struct MatchTask: Sendable {
         try journal.complete(flushing: store.flush)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
+    }
+}
+
+extension ImageFeatures {
+    /// This image's side of a LightGlue pair: keypoints moved to PyTorch's convention (top-left
+    /// pixel centre at 0), as hloc passes them.
+    var lightGlueInput: LightGlue.Input {
+        LightGlue.Input(keypoints: keypoints.map { $0 - 0.5 }, descriptors: descriptors,
+                        imageSize: SIMD2(Float(imageSize.x), Float(imageSize.y)))
     }
 }

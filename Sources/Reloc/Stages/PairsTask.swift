@@ -1,3 +1,4 @@
+import Dispatch
 import Features
 import Foundation
 
@@ -76,6 +77,10 @@ public struct PairsTask: Sendable {
     /// Where VLAD descriptors are stored (hloc's global layout); default: next to `output`.
     public var globalOutput: String?
     public var vladClusters = 64
+    /// Re-ranking: retrieve this many database images per query by the global descriptors, then
+    /// keep the `topK` that share the most mutual nearest-neighbour matches (ratio 0.9) with the
+    /// query (`featuresFile`'s local features). Nil: the global ranking as it is.
+    public var rerankCandidates: Int?
     /// Local descriptors sampled from the database to learn the VLAD vocabulary.
     public var vladSamples = 100_000
     public var seed: UInt64 = 0
@@ -132,7 +137,7 @@ public struct PairsTask: Sendable {
                 }
             case .global(let path):
                 let store = try GlobalDescriptorStore(path: path, mode: .read)
-                pairs = try retrieve(queries: queries, database: databaseNames, store: store)
+                pairs = try rerank(try retrieve(queries: queries, database: databaseNames, store: store), warn: warn)
             case .vlad:
                 guard let featuresFile else { throw RelocError.invalidArgument("retrieval vlad needs --features") }
                 let globalPath = globalOutput ?? ((output as NSString).deletingPathExtension + "-vlad.h5")
@@ -147,7 +152,7 @@ public struct PairsTask: Sendable {
                 try encodeVLAD(names: usableDatabase + usableQueries, database: usableDatabase, features: features, store: store,
                                journal: journal)
                 try journal.complete(flushing: store.flush)
-                pairs = try retrieve(queries: usableQueries, database: usableDatabase, store: store)
+                pairs = try rerank(try retrieve(queries: usableQueries, database: usableDatabase, store: store), warn: warn)
             default:
                 fatalError("database-only methods handled above")
             }
@@ -172,10 +177,43 @@ public struct PairsTask: Sendable {
     func retrieve(queries: [String], database: [String], store: GlobalDescriptorStore) throws -> [ImagePair] {
         let queryDescriptors = try queries.map { try store.read($0) }
         let databaseDescriptors = try database.map { try store.read($0) }
-        let hits = try GlobalRetrieval.topK(queries: queryDescriptors, database: databaseDescriptors, k: topK) {
+        let hits = try GlobalRetrieval.topK(queries: queryDescriptors, database: databaseDescriptors, k: max(topK, rerankCandidates ?? 0)) {
             queries[$0] == database[$1]
         }
         return zip(queries, hits).flatMap { query, hits in hits.map { ImagePair(query, database[$0.index]) } }
+    }
+
+    /// The global ranking's candidates of each query, re-ranked by their number of mutual
+    /// nearest-neighbour matches with it (ratio 0.9; ties keep the global order), the best
+    /// `topK` kept. A query or candidate without local features keeps its global place.
+    func rerank(_ candidates: [ImagePair], warn: (String) -> Void) throws -> [ImagePair] {
+        guard rerankCandidates != nil else { return candidates }
+        guard let featuresFile else { throw RelocError.invalidArgument("re-ranking needs --features (the local features)") }
+        let features = try FeatureStore(path: featuresFile, mode: .read)
+        var byQuery: [(String, [String])] = []
+        for pair in candidates {
+            if byQuery.last?.0 == pair.first { byQuery[byQuery.count - 1].1.append(pair.second) } else { byQuery.append((pair.first, [pair.second])) }
+        }
+        // Each database image is read once (HDF5 on this thread); queries are matched in parallel.
+        var cache: [String: ImageFeatures] = [:]
+        for name in Set(candidates.map(\.second)) where features.contains(name) { cache[name] = try features.read(name) }
+        let database = cache
+        let queryFeatures = try byQuery.map { features.contains($0.0) ? try features.read($0.0) : nil }
+        let options = MatchingOptions(mutual: true, ratio: 0.9)
+        let counts = ResultSlots<[Int]>(count: byQuery.count)
+        let queries = byQuery, k = topK
+        BLASThreads.set(1)
+        DispatchQueue.concurrentPerform(iterations: queries.count) { q in
+            counts.set(q, queries[q].1.map { name in
+                guard let query = queryFeatures[q], let other = database[name], query.descriptorDimension == other.descriptorDimension else { return -1 }
+                return DescriptorMatcher.match(query.descriptors, other.descriptors, dimension: query.descriptorDimension, options: options).count
+            })
+        }
+        return queries.indices.flatMap { q -> [ImagePair] in
+            let matches = counts.get(q)
+            let order = queries[q].1.indices.sorted { (matches[$0], -$0) > (matches[$1], -$1) }
+            return order.prefix(k).map { ImagePair(queries[q].0, queries[q].1[$0]) }
+        }
     }
 
     /// VLAD descriptors for the names missing from `store` (all of them share one vocabulary,

@@ -30,11 +30,15 @@ public struct PipelineTask: Sendable {
     public var weightsFolder: String?
     public var retrieval: RetrievalMethod = .vlad
     public var topK = 20
+    /// Re-rank this many global candidates per query by local matches (`PairsTask.rerankCandidates`); nil: off.
+    public var rerankCandidates: Int?
     public var databaseTopK = 20
     /// Guided map matching: database pairs matched only near their epipolar lines, in pixels
     /// (`MatchTask.epipolarModel`); nil: unguided.
     public var databaseEpipolarThreshold: Double? = nil
     public var ratio: Float? = 0.8
+    /// Both matching stages with LightGlue (nil: nearest neighbours with `ratio` and `mutual`).
+    public var lightGlue: LightGlueSettings?
     public var mutual = true
     public var localization = AbsolutePoseOptions()
     public var covisibilityClustering = false
@@ -52,6 +56,8 @@ public struct PipelineTask: Sendable {
         public var localized = 0
         public var queries = 0
         public var evaluation: EvaluationReport?
+        /// Retrieval against the ground truth (when the dataset has it).
+        public var retrievalRecall: RetrievalRecall?
         public var report: String?
         public var stageSeconds: [(String, Double)] = []
     }
@@ -61,6 +67,13 @@ public struct PipelineTask: Sendable {
     public func validate() throws {
         try extractTask(imageFolder: dataset, lists: [], upright: false).validate()
         try MatchingOptions(mutual: mutual, ratio: ratio).validate()
+        try lightGlue?.validate()
+        if let rerankCandidates, rerankCandidates < topK {
+            throw RelocError.invalidOption(option: "rerank", message: "must be at least --top-k (\(topK)), got \(rerankCandidates)")
+        }
+        if lightGlue != nil && databaseEpipolarThreshold != nil {
+            throw RelocError.invalidOption(option: "db-epipolar-threshold", message: "guides nearest-neighbour matching only, not lightglue")
+        }
         try localization.validate()
         guard !retrieval.isDatabaseOnly else {
             throw RelocError.invalidOption(option: "retrieval", message: "must be vlad, exhaustive, pairs:FILE or global:FILE.h5")
@@ -114,8 +127,16 @@ public struct PipelineTask: Sendable {
             try stage("triangulation", progress: "triangulate") { try triangulate(layout, files, update: $0, warn: warn) }
         }
         try stage("retrieval") { _ in try retrieve(layout, files, warn: warn) }
+        var recall: RetrievalRecall?
+        if let truth = layout.groundTruth {
+            try stage("retrieval recall") { _ in
+                recall = try retrievalRecall(layout, files, groundTruth: truth)
+                return recall?.formatLine(topK: topK)
+            }
+        }
         try stage("query matching", progress: "match queries") { try matchQueries(files, update: $0, warn: warn) }
         var summary = Summary(layout: layout, results: files.results)
+        summary.retrievalRecall = recall
         try stage("localization", progress: "localize") { update in
             let s = try localizeTask(layout, files).run(warn: warn, progress: update)
             (summary.localized, summary.queries) = (s.localized, s.queries)
@@ -172,9 +193,9 @@ public struct PipelineTask: Sendable {
     func files(featuresName: String) -> PipelineFiles {
         let matching = MatchingOptions(mutual: mutual, ratio: ratio)
         return PipelineFiles(folder: output, featuresName: featuresName,
-                             databaseMatcher: MatchTask.matcherName(matching, epipolarThreshold: databaseEpipolarThreshold),
-                             databaseTopK: databaseTopK, queryMatcher: MatchTask.matcherName(matching, epipolarThreshold: nil),
-                             retrieval: retrieval.fileNameTag, topK: topK)
+                             databaseMatcher: lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: databaseEpipolarThreshold),
+                             databaseTopK: databaseTopK, queryMatcher: lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: nil),
+                             retrieval: retrieval.fileNameTag + (rerankCandidates.map { "\($0)-rerank" } ?? ""), topK: topK)
     }
 
     func extractFeatures(_ task: ExtractTask, update: @escaping (Int, Int) -> Void, warn: (String) -> Void) throws -> String {
@@ -194,12 +215,13 @@ public struct PipelineTask: Sendable {
         var task = MatchTask(pairsFile: files.databasePairs, featuresFile: files.features, output: files.databaseMatches,
                              ratio: ratio, mutual: mutual)
         task.skipMissingFeatures = true
+        task.lightGlue = lightGlue
         if let databaseEpipolarThreshold {
             task.epipolarModel = layout.model
             task.epipolarThreshold = databaseEpipolarThreshold
         }
         let s = try task.run(warn: warn, progress: update)
-        return String(format: "map matching: %d pairs (%d matches), %d already done, %.1f s", s.matched, s.matches, s.skipped, s.seconds)
+        return String(format: "map matching with %@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, s.matched, s.matches, s.skipped, s.seconds)
     }
 
     func triangulate(_ layout: DatasetLayout, _ files: PipelineFiles, update: @escaping (Int, Int) -> Void,
@@ -217,15 +239,27 @@ public struct PipelineTask: Sendable {
         var task = PairsTask(retrieval: retrieval, queryLists: layout.queryLists, database: layout.model, output: files.queryPairs,
                              topK: topK, featuresFile: files.features, globalOutput: files.globalDescriptors)
         task.seed = localization.seed
+        task.rerankCandidates = rerankCandidates
         let s = try task.run(warn: warn)
         return String(format: "retrieval (%@): %d pairs for %d queries, %.1f s", s.method, s.pairs, s.queries, s.seconds)
+    }
+
+    /// Retrieval measured against the ground truth (`RetrievalRecall`), with the triangulated map.
+    func retrievalRecall(_ layout: DatasetLayout, _ files: PipelineFiles, groundTruth: String) throws -> RetrievalRecall {
+        let truth = Dictionary(try PoseFile.read(path: groundTruth).map { ($0.name, $0.camFromWorld) }, uniquingKeysWith: { a, _ in a })
+        let queries = try layout.queryLists.flatMap { list in
+            try QueryList.read(path: list).map { (entry: $0, condition: Evaluation.conditionFromListFile(list)) }
+        }
+        return RetrievalRecall.measure(pairs: try PairsFile.read(path: files.queryPairs), queries: queries, groundTruth: truth,
+                                       map: try ColmapModel.read(folder: files.map))
     }
 
     func matchQueries(_ files: PipelineFiles, update: @escaping (Int, Int) -> Void, warn: (String) -> Void) throws -> String {
         var task = MatchTask(pairsFile: files.queryPairs, featuresFile: files.features, output: files.queryMatches, ratio: ratio, mutual: mutual)
         task.skipMissingFeatures = true
+        task.lightGlue = lightGlue
         let s = try task.run(warn: warn, progress: update)
-        return String(format: "query matching: %d pairs (%d matches), %d already done, %.1f s", s.matched, s.matches, s.skipped, s.seconds)
+        return String(format: "query matching with %@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, s.matched, s.matches, s.skipped, s.seconds)
     }
 
     func localizeTask(_ layout: DatasetLayout, _ files: PipelineFiles) -> LocalizeTask {
@@ -261,7 +295,12 @@ public struct PipelineTask: Sendable {
     }
 
     var matchOptions: [String] {
-        (ratio.map { ["--ratio", "\($0)"] } ?? []) + (mutual || ratio == nil ? ["--mutual"] : [])
+        if let lightGlue {
+            return ["--matcher", "lightglue", "--lightglue-weights", URL(fileURLWithPath: lightGlue.weights).standardizedFileURL.path,
+                    "--depth-confidence", "\(lightGlue.depthConfidence)", "--width-confidence", "\(lightGlue.widthConfidence)",
+                    "--match-threshold", "\(lightGlue.threshold)"]
+        }
+        return ["--matcher", "nn"] + (ratio.map { ["--ratio", "\($0)"] } ?? []) + (mutual || ratio == nil ? ["--mutual"] : [])
     }
 
     var localizeOptions: [String] {
@@ -271,11 +310,16 @@ public struct PipelineTask: Sendable {
 
     /// Settings, versions and time per stage (`pipeline.json`).
     func record(summary: Summary, featuresName: String, upright: Bool, files: RunFiles) -> PipelineRecord {
-        PipelineRecord(reloc: RelocVersion.description, dataset: dataset, features: featuresName, retrieval: retrieval.description,
+        var record = PipelineRecord(reloc: RelocVersion.description, dataset: dataset, features: featuresName, retrieval: retrieval.description,
                        uprightSIFT: upright, topK: topK, databaseTopK: databaseTopK,
                        databaseEpipolarThresholdPixels: databaseEpipolarThreshold, ratio: ratio, mutual: mutual,
                        thresholdPixels: localization.thresholdPixels, covisibilityClustering: covisibilityClustering,
                        minInliers: minInliers, localized: summary.localized, queries: summary.queries, files: files,
                        stages: summary.stageSeconds.map { PipelineRecord.Stage(stage: $0.0, seconds: $0.1) })
+        record.retrievalRecall = summary.retrievalRecall.map { recall in
+            Dictionary(uniqueKeysWithValues: recall.conditions.map { ($0.condition, $0.recall) })
+        }
+        record.matcher = lightGlue?.name ?? MatchTask.matcherName(MatchingOptions(mutual: mutual, ratio: ratio), epipolarThreshold: nil)
+        return record
     }
 }

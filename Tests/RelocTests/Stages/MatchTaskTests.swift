@@ -1,3 +1,5 @@
+import Features
+import Foundation
 import Geometry
 @testable import Reloc
 import XCTest
@@ -70,5 +72,53 @@ final class MatchTaskTests: XCTestCase {
     func normalizedDescriptor(_ v: [Float]) -> [Float] {
         let n = v.map { $0 * $0 }.reduce(0, +).squareRoot()
         return v.map { $0 / n }
+    }
+
+    /// `--matcher lightglue` through the store: the published implementation's matches and
+    /// `matching_scores0` for a real pair (the goldens of LightGlueTests, written as a feature
+    /// store in reloc's convention), and the matcher's name in words.
+    func testLightGlueWritesThePublishedMatchesAndScores() throws {
+        guard let weights = TestSupport.publishedWeights("aliked_lightglue.pth") else { throw XCTSkip("aliked_lightglue.pth is not in weights/") }
+        let goldens = try SafeTensors(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("FeaturesTests/Fixtures/lightglue_goldens.safetensors").path)
+        let folder = TestSupport.temporaryFolder(self)
+        let names = ["graf1.png", "graf3.png"]
+        let store = try FeatureStore(path: folder + "/feats-aliked-n16.h5", mode: .create)
+        for side in 0..<2 {
+            let points = try goldens.floats("aliked.graf.keypoints\(side)"), size = try goldens.floats("aliked.graf.image_size\(side)")
+            // reloc's convention puts the top-left pixel's centre at (0.5, 0.5).
+            try store.write(names[side], ImageFeatures(
+                keypoints: stride(from: 0, to: points.count, by: 2).map { SIMD2(points[$0] + 0.5, points[$0 + 1] + 0.5) },
+                descriptors: try goldens.floats("aliked.graf.descriptors\(side)"), descriptorDimension: 128, scores: [],
+                imageSize: SIMD2(Int(size[0]), Int(size[1]))))
+        }
+        try store.flush()
+        try PairsFile.write([ImagePair(names[0], names[1])], to: folder + "/pairs.txt")
+        var task = MatchTask(pairsFile: folder + "/pairs.txt", featuresFile: folder + "/feats-aliked-n16.h5", output: folder + "/m.h5",
+                             ratio: nil, mutual: true)
+        task.lightGlue = try LightGlueSettings.resolve(.auto, featuresName: task.featuresFile, weightsFolder: (weights as NSString).deletingLastPathComponent)
+        XCTAssertEqual(task.matcherName, "lightglue")
+        XCTAssertTrue(task.matcherDescription.hasPrefix("lightglue ("), task.matcherDescription)
+        let summary = try task.run()
+        let expected = try goldens.floats("aliked.graf.adaptive.matches0"), scores = try goldens.floats("aliked.graf.adaptive.scores0")
+        XCTAssertEqual(summary.matches, expected.filter { $0 >= 0 }.count)
+        let matches = try XCTUnwrap(try MatchStore(path: folder + "/m.h5", mode: .read).read(names[0], names[1]))
+        XCTAssertEqual(matches.map { [$0.index0, $0.index1] }, expected.enumerated().filter { $0.element >= 0 }.map { [$0.offset, Int($0.element)] })
+        for match in matches { XCTAssertEqual(match.score, scores[match.index0], accuracy: 1e-4) }
+
+        // Settings in the name; nearest neighbours when asked or when no weights fit the features.
+        var settings = try XCTUnwrap(task.lightGlue)
+        settings.depthConfidence = -1; settings.threshold = 0.2
+        XCTAssertEqual(settings.name, "lightglue-depth-1-th0.2")
+        XCTAssertNil(try LightGlueSettings.resolve(.nn, featuresName: "feats-aliked-n16.h5", weightsFolder: folder))
+        XCTAssertNil(try LightGlueSettings.resolve(.auto, featuresName: "feats-rootsift.h5", weightsFolder: folder))
+        XCTAssertNil(try LightGlueSettings.resolve(.auto, featuresName: "feats-disk.h5", weightsFolder: folder))  // no weights there
+        XCTAssertThrowsError(try LightGlueSettings.resolve(.lightglue, featuresName: "feats-disk.h5", weightsFolder: folder)) {
+            XCTAssertTrue("\($0)".contains("disk_lightglue.pth"), "\($0)")
+        }
+        XCTAssertThrowsError(try LightGlueSettings.resolve(.lightglue, featuresName: "feats-sift.h5", weightsFolder: folder))
+        // LightGlue does not take guidance from a model.
+        task.epipolarModel = folder
+        XCTAssertThrowsError(try task.validate())
     }
 }

@@ -35,6 +35,44 @@ final class PairsTaskTests: XCTestCase {
         XCTAssertEqual(try RetrievalMethod(parsing: "pairs:/x/y.txt"), .file("/x/y.txt"))
     }
 
+    /// Re-ranking: the global ranking's candidates ordered by local matches. q/1's global
+    /// nearest is c, but it shares local descriptors with b only: b comes first. A query without
+    /// local features keeps its global order.
+    func testRerankingOrdersCandidatesByLocalMatches() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        try AtomicFile.write("db/a.jpg\ndb/b.jpg\ndb/c.jpg\n", to: folder + "/db.txt")
+        try AtomicFile.write("q/1.jpg PINHOLE 10 10 5 5 5 5\nq/2.jpg PINHOLE 10 10 5 5 5 5\n", to: folder + "/day_time_queries_with_intrinsics.txt")
+        let store = try GlobalDescriptorStore(path: folder + "/global.h5", mode: .create)
+        for (name, v) in [("db/a.jpg", [Float(1), 0.5, 0]), ("db/b.jpg", [0, 1, 0]), ("db/c.jpg", [1, 0, 0]), ("q/1.jpg", [1, 0.1, 0]), ("q/2.jpg", [1, 0.1, 0])] {
+            try store.write(name, v)
+        }
+        try store.flush()
+        var rng = SeededGenerator(seed: 8)
+        let dimension = 16
+        func unit(_ count: Int) -> [Float] {
+            (0..<count).flatMap { _ -> [Float] in
+                let v = (0..<dimension).map { _ in Float.random(in: -1...1, using: &rng) }
+                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                return v.map { $0 / norm }
+            }
+        }
+        let shared = unit(40)
+        let features = try FeatureStore(path: folder + "/feats.h5", mode: .create)
+        let pixels = (0..<40).map { Vector2(Double($0), 1) }
+        try features.write("q/1.jpg", .fixture(pixels: pixels, descriptors: shared, dimension: dimension))
+        try features.write("db/b.jpg", .fixture(pixels: pixels, descriptors: shared, dimension: dimension))
+        // a and c have no keypoints (no matches): they keep their global order behind b.
+        try features.write("db/a.jpg", .fixture(pixels: [], dimension: dimension))
+        try features.write("db/c.jpg", .fixture(pixels: [], dimension: dimension))
+        try features.flush()
+        var task = PairsTask(retrieval: .global(folder + "/global.h5"), queryLists: [folder + "/day_time_queries_with_intrinsics.txt"],
+                             database: folder + "/db.txt", output: folder + "/pairs.txt", topK: 2, featuresFile: folder + "/feats.h5")
+        task.rerankCandidates = 3
+        _ = try task.run()
+        XCTAssertEqual(try PairsFile.read(path: folder + "/pairs.txt"),
+                       [ImagePair("q/1.jpg", "db/b.jpg"), ImagePair("q/1.jpg", "db/c.jpg"), ImagePair("q/2.jpg", "db/c.jpg"), ImagePair("q/2.jpg", "db/a.jpg")])
+    }
+
     func testDatasetLayoutFindsAachenFoldersAndMissingQueryImages() throws {
         let root = TestSupport.temporaryFolder(self)
         let fm = FileManager.default
