@@ -102,6 +102,49 @@ final class LearnedFeaturesCLITests: XCTestCase {
         for (a, b) in zip(features.descriptors, try goldens.floats("fountain.descriptors")) { XCTAssertEqual(a, b, accuracy: 2e-3) }
     }
 
+    /// `reloc match` on an ALIKED store: LightGlue by default when its weights are there (and
+    /// it says so), nearest neighbours when asked, and clear errors when LightGlue cannot run.
+    func testMatchRunsLightGlueForALIKEDAndSaysWhichMatcherRan() throws {
+        guard let weights = TestSupport.publishedWeights("aliked_lightglue.pth") else { throw XCTSkip("aliked_lightglue.pth is not in weights/ (reloc weights fetch)") }
+        let weightsFolder = (weights as NSString).deletingLastPathComponent
+        let goldens = try SafeTensors(path: TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/lightglue_goldens.safetensors")
+        let folder = TestSupport.temporaryFolder(self)
+        do {  // closed before reloc reads it
+            let store = try FeatureStore(path: folder + "/feats-aliked-n16.h5", mode: .create)
+            for side in 0..<2 {
+                let points = try goldens.floats("aliked.graf.keypoints\(side)"), size = try goldens.floats("aliked.graf.image_size\(side)")
+                try store.write("g\(side).png", ImageFeatures(
+                    keypoints: stride(from: 0, to: points.count, by: 2).map { SIMD2(points[$0] + 0.5, points[$0 + 1] + 0.5) },
+                    descriptors: try goldens.floats("aliked.graf.descriptors\(side)"), descriptorDimension: 128, scores: [],
+                    imageSize: SIMD2(Int(size[0]), Int(size[1]))))
+            }
+            try store.flush()
+        }
+        try FileManager.default.copyItem(atPath: folder + "/feats-aliked-n16.h5", toPath: folder + "/feats-sift.h5")
+        try "g0.png g1.png\n".write(toFile: folder + "/pairs.txt", atomically: true, encoding: .utf8)
+        func match(_ features: String, _ extra: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try TestSupport.run(reloc, ["match", "--pairs", folder + "/pairs.txt", "--features", folder + "/" + features,
+                                        "--output", folder + "/m-\(extra.joined()).h5", "--weights", weightsFolder] + extra)
+        }
+        let lightGlue = try match("feats-aliked-n16.h5", [])
+        XCTAssertEqual(lightGlue.status, 0, lightGlue.stderr)
+        XCTAssertTrue(lightGlue.stdout.contains("matcher: lightglue (\(weights))"), lightGlue.stdout)
+        let expected = try goldens.floats("aliked.graf.adaptive.matches0").filter { $0 >= 0 }.count
+        XCTAssertTrue(lightGlue.stdout.contains("(\(expected) matches)"), lightGlue.stdout)
+        let nn = try match("feats-aliked-n16.h5", ["--matcher", "nn"])
+        XCTAssertEqual(nn.status, 0, nn.stderr)
+        XCTAssertTrue(nn.stdout.contains("matcher: nearest neighbours (NN-mutual)"), nn.stdout)
+        // SIFT's name: nearest neighbours by default, an error when LightGlue is asked for.
+        XCTAssertTrue(try match("feats-sift.h5", []).stdout.contains("matcher: nearest neighbours"))
+        let refused = try match("feats-sift.h5", ["--matcher", "lightglue"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("ALIKED and DISK"), refused.stderr)
+        let noWeights = try TestSupport.run(reloc, ["match", "--pairs", folder + "/pairs.txt", "--features", folder + "/feats-aliked-n16.h5",
+                                                    "--output", folder + "/x.h5", "--matcher", "lightglue", "--weights", folder + "/nothing"])
+        XCTAssertNotEqual(noWeights.status, 0)
+        XCTAssertTrue(noWeights.stderr.contains(folder + "/nothing/aliked_lightglue.pth"), noWeights.stderr)
+    }
+
     /// The goldens' fountain crop (float16 values 0…255) as images/crop.png in a new folder.
     func writeCrop(_ goldens: SafeTensors) throws -> String {
         let shape = try XCTUnwrap(goldens.shape("input.fountain"))
