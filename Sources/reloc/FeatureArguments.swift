@@ -12,6 +12,9 @@ struct FeatureArguments: ParsableArguments {
     @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints (default 8192 for SIFT, 4096 for SuperPoint, 2048 for ALIKED).")
     var maxKeypoints: Int?
 
+    @Option(name: .customLong("detection-threshold"), help: "ALIKED: keypoint score threshold (the published 0.2; the strongest --max-keypoints are kept).")
+    var detectionThreshold: Float?
+
     @Flag(help: "Double the image before the first SIFT octave (OpenCV's default: more small features, about 3× slower).")
     var upsample = false
 

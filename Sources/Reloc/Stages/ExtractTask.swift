@@ -52,6 +52,9 @@ public struct ExtractTask: Sendable {
     public var overwrite: Bool
     /// Double the image before the first octave (OpenCV's default; 4× the work).
     public var upsample: Bool
+    /// ALIKED: the score a keypoint must exceed (nil: the published 0.2). A lower one gives more
+    /// keypoints only to images with fewer than `maxKeypoints` above 0.2, as the strongest are kept.
+    public var detectionThreshold: Float?
     /// DoG contrast threshold (OpenCV's 0.04).
     public var contrastThreshold = Self.defaultContrastThreshold
     public var contrast: Contrast = .off
@@ -93,7 +96,7 @@ public struct ExtractTask: Sendable {
     /// floor) and `-l<lowest threshold>` (not the default).
     public var featuresName: String {
         let base = "feats-\(kind.rawValue)-n\(maxKeypoints)-r\(maxEdge)"
-        guard !kind.isLearned else { return base }
+        guard !kind.isLearned else { return base + (kind.aliked != nil ? detectionThreshold.map { "-th\($0)" } ?? "" : "") }
         let floor = resolvedMinimumKeypoints
         return base + contrast.nameSuffix
             + (contrastThreshold == Self.defaultContrastThreshold ? "" : "-t\(contrastThreshold)")
@@ -106,6 +109,9 @@ public struct ExtractTask: Sendable {
     public func validate() throws {
         guard maxEdge > 0 else { throw RelocError.invalidOption(option: "max-edge", message: "must be positive") }
         guard maxKeypoints > 0 else { throw RelocError.invalidOption(option: "max-keypoints", message: "must be positive") }
+        if let detectionThreshold, !(detectionThreshold >= 0 && detectionThreshold < 1) {
+            throw RelocError.invalidOption(option: "detection-threshold", message: "must be in [0, 1)")
+        }
         guard contrastThreshold >= 0 else { throw RelocError.invalidOption(option: "contrast-threshold", message: "must be ≥ 0") }
         guard (minimumKeypoints ?? 0) >= 0 else { throw RelocError.invalidOption(option: "min-keypoints", message: "must be ≥ 0") }
         guard lowestContrastThreshold >= 0 else {
@@ -129,6 +135,7 @@ public struct ExtractTask: Sendable {
             if let variant = kind.aliked {
                 let extractor = try ALIKEDExtractor(weightsFolder: weightsFolder, variant: variant)
                 extractor.detection.maxKeypoints = maxKeypoints
+                if let detectionThreshold { extractor.detection.threshold = detectionThreshold }
                 extractor.maxEdge = maxEdge
                 return extractor
             }

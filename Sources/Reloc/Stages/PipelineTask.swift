@@ -22,6 +22,8 @@ public struct PipelineTask: Sendable {
         features.isLearned ? 0 : ExtractTask.minimumKeypoints(minimumKeypoints, maxKeypoints: maxKeypoints)
     }
     public var upsample = false
+    /// ALIKED's keypoint score threshold (`ExtractTask.detectionThreshold`).
+    public var detectionThreshold: Float?
     /// SIFT without orientations: on, off, or auto — on when the reference images look upright
     /// (`ColmapModel.imagesLookUpright`).
     public var upright: UprightMode = .auto
@@ -186,6 +188,7 @@ public struct PipelineTask: Sendable {
         task.lowestContrastThreshold = lowestContrastThreshold
         task.upsample = upsample
         task.upright = upright
+        task.detectionThreshold = detectionThreshold
         task.weightsFolder = weightsFolder
         return task
     }
@@ -289,6 +292,7 @@ public struct PipelineTask: Sendable {
                        "--contrast", contrast.rawValue, "--contrast-threshold", "\(contrastThreshold)",
                        "--min-keypoints", "\(resolvedMinimumKeypoints)", "--lowest-contrast-threshold", "\(lowestContrastThreshold)"]
         if upsample { options.append("--upsample") }
+        if let detectionThreshold { options += ["--detection-threshold", "\(detectionThreshold)"] }
         if upright { options.append("--upright") }
         if features.isLearned, let weightsFolder { options += ["--weights", URL(fileURLWithPath: weightsFolder).standardizedFileURL.path] }
         return options
