@@ -56,7 +56,7 @@ struct ExtractCommand: ParsableCommand {
         task.minimumKeypoints = extraction.minKeypoints
         task.lowestContrastThreshold = extraction.lowestContrastThreshold
         task.upright = upright
-        task.detectionThreshold = extraction.detectionThreshold
+        task.detectionThreshold = extraction.detectionThreshold(for: features)
         if let contrast { task.contrast = contrast }
         return task
     }

@@ -12,7 +12,7 @@ struct FeatureArguments: ParsableArguments {
     @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints (default 8192 for SIFT, 4096 for SuperPoint, 2048 for ALIKED).")
     var maxKeypoints: Int?
 
-    @Option(name: .customLong("detection-threshold"), help: "ALIKED: keypoint score threshold (the published 0.2; the strongest --max-keypoints are kept).")
+    @Option(name: .customLong("detection-threshold"), help: "ALIKED: keypoint score threshold (default 0.05; the published 0.2; the strongest --max-keypoints are kept either way).")
     var detectionThreshold: Float?
 
     @Flag(help: "Double the image before the first SIFT octave (OpenCV's default: more small features, about 3× slower).")
@@ -29,6 +29,8 @@ struct FeatureArguments: ParsableArguments {
 
     /// --max-keypoints, or the features' default.
     func maxKeypoints(for kind: ExtractTask.Kind) -> Int { maxKeypoints ?? kind.defaultMaxKeypoints }
+    /// --detection-threshold, or the features' default.
+    func detectionThreshold(for kind: ExtractTask.Kind) -> Float? { detectionThreshold ?? kind.defaultDetectionThreshold }
     /// --max-edge, or the features' default.
     func maxEdge(for kind: ExtractTask.Kind) -> Int { maxEdge ?? kind.defaultMaxEdge }
 }

@@ -57,7 +57,7 @@ struct PipelineCommand: ParsableCommand {
         task.minimumKeypoints = extraction.minKeypoints
         task.lowestContrastThreshold = extraction.lowestContrastThreshold
         task.upsample = extraction.upsample
-        task.detectionThreshold = extraction.detectionThreshold
+        task.detectionThreshold = extraction.detectionThreshold(for: features)
         task.upright = upright
         task.retrieval = retrieval
         task.topK = topK

@@ -63,14 +63,22 @@ final class LearnedFeaturesCLITests: XCTestCase {
 
     /// `reloc extract --features aliked-n16` on a crop of a real photograph (the golden's input,
     /// written losslessly) at its own size: the published implementation's keypoints in the same
-    /// order (in COLMAP's convention: + 0.5) and its descriptors (stored as float16).
+    /// order (in COLMAP's convention: + 0.5) and its descriptors (stored as float16), at the
+    /// published threshold; reloc's default (0.05) keeps those and adds weaker ones.
     func testALIKEDExtractionEqualsThePublishedImplementation() throws {
         guard let weights = TestSupport.publishedWeights("aliked-n16.pth") else { throw XCTSkip("aliked-n16.pth is not in weights/ (reloc weights fetch)") }
         let goldens = try SafeTensors(path: TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/aliked_goldens.safetensors")
         let folder = try writeCrop(goldens)
         let result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/f.h5", "--features", "aliked-n16",
-                                                 "--weights", (weights as NSString).deletingLastPathComponent])
+                                                 "--weights", (weights as NSString).deletingLastPathComponent, "--detection-threshold", "0.2"])
         XCTAssertEqual(result.status, 0, result.stderr)
+        let byDefault = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", folder + "/default.h5", "--features", "aliked-n16",
+                                                    "--weights", (weights as NSString).deletingLastPathComponent])
+        XCTAssertEqual(byDefault.status, 0, byDefault.stderr)
+        let published = Set(try FeatureStore(path: folder + "/f.h5", mode: .read).read("crop.png").keypoints.map { [$0.x, $0.y] })
+        let more = Set(try FeatureStore(path: folder + "/default.h5", mode: .read).read("crop.png").keypoints.map { [$0.x, $0.y] })
+        XCTAssertTrue(published.isSubset(of: more))
+        XCTAssertGreaterThan(more.count, published.count)
         let features = try FeatureStore(path: folder + "/f.h5", mode: .read).read("crop.png")
         let keypoints = try goldens.floats("aliked-n16.fountain.keypoints")
         XCTAssertEqual(features.count * 2, keypoints.count)

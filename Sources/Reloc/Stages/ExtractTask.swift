@@ -26,6 +26,11 @@ public struct ExtractTask: Sendable {
         public var defaultRatio: Float { self == .disk ? 0.95 : 0.8 }
         /// The longer edge when none is given: ALIKED's and DISK's published preprocessing (1024), hloc's 1600 otherwise.
         public var defaultMaxEdge: Int { isPublished ? 1024 : 1600 }
+        /// ALIKED's keypoint score threshold when none is given: 0.05, below the published 0.2.
+        /// The strongest `maxKeypoints` are kept either way, so only images with few keypoints above
+        /// 0.2 gain any; with LightGlue on the synthetic preset that took day / night within
+        /// (0.25 m, 2°) from 80 / 70 to 85 / 80 % (database images had as few as 75 keypoints).
+        public var defaultDetectionThreshold: Float? { aliked != nil ? 0.05 : nil }
     }
 
     /// Contrast handling before detection.
@@ -52,9 +57,12 @@ public struct ExtractTask: Sendable {
     public var overwrite: Bool
     /// Double the image before the first octave (OpenCV's default; 4× the work).
     public var upsample: Bool
-    /// ALIKED: the score a keypoint must exceed (nil: the published 0.2). A lower one gives more
-    /// keypoints only to images with fewer than `maxKeypoints` above 0.2, as the strongest are kept.
+    /// ALIKED: the score a keypoint must exceed (nil: the published 0.2; the CLI's default is
+    /// `Kind.defaultDetectionThreshold`). A lower one gives more keypoints only to images with fewer
+    /// than `maxKeypoints` above 0.2, as the strongest are kept.
     public var detectionThreshold: Float?
+    /// The published ALIKED threshold.
+    public static let publishedDetectionThreshold: Float = 0.2
     /// DoG contrast threshold (OpenCV's 0.04).
     public var contrastThreshold = Self.defaultContrastThreshold
     public var contrast: Contrast = .off
@@ -96,7 +104,10 @@ public struct ExtractTask: Sendable {
     /// floor) and `-l<lowest threshold>` (not the default).
     public var featuresName: String {
         let base = "feats-\(kind.rawValue)-n\(maxKeypoints)-r\(maxEdge)"
-        guard !kind.isLearned else { return base + (kind.aliked != nil ? detectionThreshold.map { "-th\($0)" } ?? "" : "") }
+        guard !kind.isLearned else {
+            let threshold = detectionThreshold ?? Self.publishedDetectionThreshold
+            return base + (kind.aliked != nil && threshold != Self.publishedDetectionThreshold ? "-th\(threshold)" : "")
+        }
         let floor = resolvedMinimumKeypoints
         return base + contrast.nameSuffix
             + (contrastThreshold == Self.defaultContrastThreshold ? "" : "-t\(contrastThreshold)")

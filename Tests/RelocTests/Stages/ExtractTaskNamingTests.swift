@@ -7,7 +7,9 @@ final class ExtractTaskNamingTests: XCTestCase {
         var task = ExtractTask(imageFolder: "images", lists: [], output: "", kind: .alikedN16, maxEdge: 1024, maxKeypoints: 2048)
         task.weightsFolder = "weights"
         XCTAssertEqual(task.featuresName, "feats-aliked-n16-n2048-r1024")
-        task.detectionThreshold = 0.05
+        task.detectionThreshold = 0.2  // the published threshold: the name without a suffix
+        XCTAssertEqual(task.featuresName, "feats-aliked-n16-n2048-r1024")
+        task.detectionThreshold = ExtractTask.Kind.alikedN16.defaultDetectionThreshold
         XCTAssertEqual(task.featuresName, "feats-aliked-n16-n2048-r1024-th0.05")
         XCTAssertNoThrow(try task.validate())
         task.detectionThreshold = 1.5
