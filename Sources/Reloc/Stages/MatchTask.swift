@@ -99,7 +99,8 @@ public struct MatchTask: Sendable {
         }
         let lightGlueModel: LightGlue?
         do { lightGlueModel = try lightGlue.map { try LightGlue(path: $0.weights) } } catch let error as FeaturesError {
-            throw RelocError.file(file: lightGlue!.weights, message: "\(error)")
+            // Its message already names the weights file.
+            throw RelocError.invalidArgument("\(error)")
         }
         let features = try FeatureSources(paths: [featuresFile] + moreFeatureFiles)
         let absent = Set(pairs.flatMap { [$0.first, $0.second] }.filter { !features.contains($0) })

@@ -192,4 +192,20 @@ final class LightGlueTests: XCTestCase {
         guard let path = TestSupport.publishedWeights("aliked-n16.pth") else { throw XCTSkip("aliked-n16.pth is not in weights/") }
         XCTAssertThrowsError(try LightGlue(path: path)) { XCTAssertTrue("\($0)".contains("aliked-n16.pth"), "\($0)") }
     }
+
+    /// A missing, empty, garbage or truncated weights file: an error naming it, never a crash.
+    func testBadWeightsFilesAreRefusedByName() throws {
+        let folder = NSTemporaryDirectory() + "lightglue-bad-\(ProcessInfo.processInfo.processIdentifier)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var files = [folder + "/missing.pth": Data?.none, folder + "/empty.pth": Data(), folder + "/garbage.pth": Data("garbage".utf8),
+                     folder + "/garbage.safetensors": Data(repeating: 0xFF, count: 64)]
+        if let path = TestSupport.publishedWeights("aliked_lightglue.pth") {
+            files[folder + "/truncated.pth"] = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(100_000)
+        }
+        for (path, data) in files {
+            if let data { try data.write(to: URL(fileURLWithPath: path)) }
+            XCTAssertThrowsError(try LightGlue(path: path), path) { XCTAssertTrue("\($0)".contains(path), "\($0)") }
+        }
+    }
 }
