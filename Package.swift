@@ -1,8 +1,10 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // reloc — camera relocalization toolkit.
 //
 // Module graph (one way, see CONTRIBUTING.md): CCeresShim <- Geometry <- Reloc -> Features.
-// The `reloc` executable calls only Reloc; RelocBench times Geometry and Features directly too.
+// RelocServer puts Reloc's LocalizationService behind HTTP (Hummingbird); it is a module of its
+// own so that the library and its tests do not build SwiftNIO. The `reloc` executable calls Reloc
+// and RelocServer; RelocBench times Geometry and Features directly too.
 import Foundation
 import PackageDescription
 
@@ -36,6 +38,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `reloc serve`. Hummingbird's default traits pull in swift-configuration, which reloc does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // System libraries (Debian packages, installed by scripts/bootstrap).
@@ -76,9 +84,23 @@ let package = Package(
         .target(name: "Features", dependencies: ["CJPEG", "CPNG", "COpenBLAS", "CZlib"], swiftSettings: vectorUnit),
         .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim", "COpenBLAS", "CMalloc"], swiftSettings: vectorUnit),
 
+        // HTTP in front of Reloc.LocalizationService (`reloc serve`).
+        .target(
+            name: "RelocServer",
+            dependencies: [
+                "Reloc",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "RelocCLI",
-            dependencies: ["Reloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Reloc", "RelocServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/reloc",
             swiftSettings: vectorUnit
         ),

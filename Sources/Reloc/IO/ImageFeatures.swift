@@ -22,3 +22,16 @@ public struct ImageFeatures: Equatable, Sendable {
 
     public var count: Int { keypoints.count }
 }
+
+extension ImageFeatures {
+    /// The features as a `FeatureStore` gives them back after `write(_:_:halfDescriptors:)`:
+    /// keypoints through hloc's convention (− 0.5, float32, + 0.5) and descriptors through float16
+    /// when `halfDescriptors`. What `reloc serve` matches a posted image with, so that its
+    /// matches are those of the same image extracted to a store and read back.
+    public func roundedAsStored(halfDescriptors: Bool) -> ImageFeatures {
+        var copy = self
+        copy.keypoints = keypoints.map { ($0 - 0.5) + 0.5 }
+        if halfDescriptors { copy.descriptors = descriptors.map { Float(Float16($0)) } }
+        return copy
+    }
+}

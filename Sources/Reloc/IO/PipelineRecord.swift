@@ -21,6 +21,8 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
     public var mutual: Bool
     /// The matcher of both matching stages (`MatchTask.matcherName`: `lightglue`, `NN-mutual-ratio0.8`).
     public var matcher: String = ""
+    /// Re-ranking's global candidates per query (`PairsTask.rerankCandidates`); nil: off.
+    public var rerank: Int?
     /// Retrieval recall by condition (`RetrievalRecall`), when the dataset has ground truth.
     public var retrievalRecall: [String: Double]?
     public var thresholdPixels: Double
@@ -32,7 +34,7 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
     public var stages: [Stage]
 
     enum CodingKeys: String, CodingKey {
-        case reloc, dataset, features, retrieval, ratio, mutual, matcher, localized, queries, files, stages
+        case reloc, dataset, features, retrieval, rerank, ratio, mutual, matcher, localized, queries, files, stages
         case retrievalRecall = "retrieval_recall"
         case uprightSIFT = "upright_sift", topK = "top_k", databaseTopK = "db_top_k"
         case databaseEpipolarThresholdPixels = "db_epipolar_threshold_px", thresholdPixels = "threshold_px"
@@ -47,6 +49,7 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
         try c.encode(retrieval, forKey: .retrieval)
         try c.encode(uprightSIFT, forKey: .uprightSIFT)
         try c.encode(topK, forKey: .topK)
+        try c.encode(rerank, forKey: .rerank)  // null when off
         try c.encode(databaseTopK, forKey: .databaseTopK)
         try c.encode(databaseEpipolarThresholdPixels, forKey: .databaseEpipolarThresholdPixels)  // null when off
         try c.encode(ratio, forKey: .ratio)

@@ -189,17 +189,7 @@ public struct ExtractTask: Sendable {
             }
         }
         if let shard { names = names.filter { shard.contains($0) } }
-        var options = SIFTOptions()
-        options.maxKeypoints = maxKeypoints
-        options.rootSIFT = kind == .rootsift
-        options.upsample = upsample
-        options.upright = upright
-        options.contrastThreshold = contrastThreshold
-        options.normalizeContrast = contrast == .on
-        options.minimumKeypoints = resolvedMinimumKeypoints
-        options.lowestContrastThreshold = lowestContrastThreshold
-        try options.validate()
-        let learned = try learnedExtractor()
+        let extractor = try ImageExtractor(self)
         let (store, journal) = try openForUpdateOrRebuild(output, warn: warn) { try FeatureStore(path: output, mode: $0) }
         defer { journal.close(flushing: store.flush) }
         var summary = Summary()
@@ -209,46 +199,20 @@ public struct ExtractTask: Sendable {
             let path = (imageFolder as NSString).appendingPathComponent(name)
             let image: Image8
             do {
-                image = try ImageFile.read(path: path, channels: learned == nil ? 1 : 3)
+                image = try ImageFile.read(path: path, channels: extractor.channels)
             } catch {
                 warn("warning: \(error); skipped")
                 summary.failed.append(name)
                 continue
             }
-            if let learned {
-                let found = learned.extract(image)
-                let scale = Double(max(image.width, image.height)) / Double(min(maxEdge, max(image.width, image.height)))
-                try store.write(name, ImageFeatures(keypoints: found.keypoints, descriptors: found.descriptors, descriptorDimension: learned.dimension,
-                                                    scores: found.scores, imageSize: SIMD2(image.width, image.height), uncertainty: scale),
-                                halfDescriptors: true)
-                journal.wrote(name)
-                summary.extracted += 1
-                summary.keypoints += found.keypoints.count
-                try store.flush()
-                try journal.flushed()
-                FailPoint.reached(.extract)
-                continue
-            }
-            let resized = GrayImage(image).resized(maxEdge: maxEdge)
-            var sift = SIFT.extract(resized.image, options: options)
-            // Dark or flat: few keypoints at the nominal threshold (before the keypoint floor).
-            if contrast == .adaptive && sift.locationsAboveThreshold < maxKeypoints / 8 {
-                var stretched = options
-                stretched.normalizeContrast = true
-                let second = SIFT.extract(resized.image, options: stretched)
-                if second.count > sift.count { sift = second; summary.contrastNormalized += 1 }
-            }
-            // Back to the original image's pixels (continuous coordinates scale exactly).
-            let sx = Float(resized.scale.x), sy = Float(resized.scale.y)
-            let features = ImageFeatures(keypoints: sift.keypoints.map { SIMD2($0.x / sx, $0.y / sy) },
-                                         descriptors: sift.descriptors, descriptorDimension: SIFTFeatures.dimension,
-                                         scores: sift.responses, imageSize: SIMD2(image.width, image.height),
-                                         uncertainty: Double(1 / sx + 1 / sy) / 2)
+            let (features, stretched) = extractor.extract(image)
             try store.write(name, features, halfDescriptors: true)
             journal.wrote(name)
             summary.extracted += 1
-            summary.keypoints += sift.count
-            if summary.extracted % 20 == 0 {
+            summary.keypoints += features.count
+            if stretched { summary.contrastNormalized += 1 }
+            // A network's image takes long: each one is flushed; SIFT's every 20.
+            if extractor.learned != nil || summary.extracted % 20 == 0 {
                 try store.flush()
                 try journal.flushed()
             }

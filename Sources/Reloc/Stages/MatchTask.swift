@@ -133,34 +133,17 @@ public struct MatchTask: Sendable {
             let results = ResultSlots<(matches0: [Int32], scores0: [Float])>(count: slice.count)
             let options = self.options
             let (poses, threshold) = (posed, epipolarThreshold)
-            let lightGlueOptions = lightGlue?.options
+            let lightGlueRun = lightGlueModel.flatMap { model in lightGlue.map { (model, $0.options) } }
             DispatchQueue.concurrentPerform(iterations: slice.count) { k in
                 let a = loaded[slice[k].first]!, b = loaded[slice[k].second]!
-                if let model = lightGlueModel, let lightGlueOptions {
-                    guard a.descriptorDimension == model.inputDimension, b.descriptorDimension == model.inputDimension else {
-                        return results.set(k, ([], []))
-                    }
-                    let result = model.match(a.lightGlueInput, b.lightGlueInput, options: lightGlueOptions)
-                    return results.set(k, (result.matches0.map(Int32.init), result.scores0))
-                }
-                var matches0 = [Int32](repeating: -1, count: a.count)
-                var scores0 = [Float](repeating: 0, count: a.count)
                 var guide: EpipolarGuide?
-                if let first = poses[slice[k].first], let second = poses[slice[k].second] {
+                if lightGlueRun == nil, let first = poses[slice[k].first], let second = poses[slice[k].second] {
                     guide = EpipolarCheck(cam0FromWorld: first.camFromWorld, camera0: first.camera,
                                           cam1FromWorld: second.camFromWorld, camera1: second.camera)
                         .guide(keypoints0: a.keypoints(inPixelsOf: first.camera), camera0: first.camera,
                                keypoints1: b.keypoints(inPixelsOf: second.camera), camera1: second.camera, thresholdPixels: threshold)
                 }
-                if a.descriptorDimension == b.descriptorDimension {
-                    for m in DescriptorMatcher.match(a.descriptors, b.descriptors, dimension: a.descriptorDimension, options: options,
-                                                     guide: guide) {
-                        matches0[m.index0] = Int32(m.index1)
-                        // hloc's score for unit descriptors: (similarity + 1) / 2 = 1 − d²/4.
-                        scores0[m.index0] = max(0, 1 - m.distance * m.distance / 4)
-                    }
-                }
-                results.set(k, (matches0, scores0))
+                results.set(k, Self.match(a, b, options: options, lightGlue: lightGlueRun, guide: guide))
             }
             for (k, pair) in slice.enumerated() {
                 let (a, b) = (loaded[pair.first]!, loaded[pair.second]!)
@@ -185,6 +168,34 @@ public struct MatchTask: Sendable {
         try journal.complete(flushing: store.flush)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
+    }
+}
+
+extension MatchTask {
+    /// One pair's matches as `reloc match` stores them: for each keypoint of `a`, its match in
+    /// `b` (−1: none) and the match's score — LightGlue's, or for nearest neighbours hloc's
+    /// (similarity + 1) / 2 of unit descriptors. Descriptors of other dimensions (than each
+    /// other's, or than LightGlue's input) give no matches; `run` reports them.
+    static func match(_ a: ImageFeatures, _ b: ImageFeatures, options: MatchingOptions,
+                      lightGlue: (model: LightGlue, options: LightGlue.Options)?, guide: EpipolarGuide? = nil)
+        -> (matches0: [Int32], scores0: [Float]) {
+        if let lightGlue {
+            guard a.descriptorDimension == lightGlue.model.inputDimension, b.descriptorDimension == lightGlue.model.inputDimension else {
+                return ([], [])
+            }
+            let result = lightGlue.model.match(a.lightGlueInput, b.lightGlueInput, options: lightGlue.options)
+            return (result.matches0.map(Int32.init), result.scores0)
+        }
+        var matches0 = [Int32](repeating: -1, count: a.count)
+        var scores0 = [Float](repeating: 0, count: a.count)
+        if a.descriptorDimension == b.descriptorDimension {
+            for m in DescriptorMatcher.match(a.descriptors, b.descriptors, dimension: a.descriptorDimension, options: options, guide: guide) {
+                matches0[m.index0] = Int32(m.index1)
+                // hloc's score for unit descriptors: (similarity + 1) / 2 = 1 − d²/4.
+                scores0[m.index0] = max(0, 1 - m.distance * m.distance / 4)
+            }
+        }
+        return (matches0, scores0)
     }
 }
 

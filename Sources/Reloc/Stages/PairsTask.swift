@@ -199,21 +199,28 @@ public struct PairsTask: Sendable {
         for name in Set(candidates.map(\.second)) where features.contains(name) { cache[name] = try features.read(name) }
         let database = cache
         let queryFeatures = try byQuery.map { features.contains($0.0) ? try features.read($0.0) : nil }
-        let options = MatchingOptions(mutual: true, ratio: 0.9)
         let counts = ResultSlots<[Int]>(count: byQuery.count)
         let queries = byQuery, k = topK
         BLASThreads.set(1)
         DispatchQueue.concurrentPerform(iterations: queries.count) { q in
-            counts.set(q, queries[q].1.map { name in
-                guard let query = queryFeatures[q], let other = database[name], query.descriptorDimension == other.descriptorDimension else { return -1 }
-                return DescriptorMatcher.match(query.descriptors, other.descriptors, dimension: query.descriptorDimension, options: options).count
-            })
+            counts.set(q, queries[q].1.map { Self.rerankScore(queryFeatures[q], database[$0]) })
         }
         return queries.indices.flatMap { q -> [ImagePair] in
-            let matches = counts.get(q)
-            let order = queries[q].1.indices.sorted { (matches[$0], -$0) > (matches[$1], -$1) }
-            return order.prefix(k).map { ImagePair(queries[q].0, queries[q].1[$0]) }
+            Self.rerankOrder(counts.get(q)).prefix(k).map { ImagePair(queries[q].0, queries[q].1[$0]) }
         }
+    }
+
+    /// Re-ranking's score of a candidate: its mutual nearest-neighbour matches with the query
+    /// (ratio 0.9); −1 when either has no features or their descriptors differ in dimension.
+    static func rerankScore(_ query: ImageFeatures?, _ candidate: ImageFeatures?) -> Int {
+        guard let query, let candidate, query.descriptorDimension == candidate.descriptorDimension else { return -1 }
+        return DescriptorMatcher.match(query.descriptors, candidate.descriptors, dimension: query.descriptorDimension,
+                                       options: MatchingOptions(mutual: true, ratio: 0.9)).count
+    }
+
+    /// Candidate positions by score, best first; ties keep the global order.
+    static func rerankOrder(_ scores: [Int]) -> [Int] {
+        scores.indices.sorted { (scores[$0], -$0) > (scores[$1], -$1) }
     }
 
     /// VLAD descriptors for the names missing from `store` (all of them share one vocabulary,
@@ -223,8 +230,27 @@ public struct PairsTask: Sendable {
         var seen = Set<String>()
         let missing = names.filter { seen.insert($0).inserted && !store.contains($0) }
         guard !missing.isEmpty else { return }
+        let vocabulary = try Self.vladVocabulary(database: database, features: features, clusters: vladClusters,
+                                                 samples: vladSamples, seed: seed)
         let featuresFile = features.path
-        // Sample evenly: the same share of every database image's descriptors.
+        let dimension = vocabulary.dimension
+        for name in missing {
+            let f = try features.read(name)
+            guard f.count == 0 || f.descriptorDimension == dimension else {
+                throw RelocError.file(file: featuresFile, message: "'\(name)' has \(f.descriptorDimension)-D descriptors, the database \(dimension)-D")
+            }
+            try store.write(name, vocabulary.encode(f.descriptors))
+            journal.wrote(name)
+        }
+    }
+
+    /// The VLAD vocabulary of a database: k-means of an even sample of its images' descriptors
+    /// (the same share of each image's, in the database's order), deterministic for a seed.
+    /// It is not stored: `reloc serve` learns it again from the same features and checks it
+    /// against the stored database descriptors.
+    static func vladVocabulary(database: [String], features: FeatureStore, clusters: Int, samples wanted: Int,
+                               seed: UInt64) throws -> VLADVocabulary {
+        let featuresFile = features.path
         var counts: [Int] = []
         var dimension = 0
         for name in database {
@@ -234,7 +260,7 @@ public struct PairsTask: Sendable {
         }
         let total = counts.reduce(0, +)
         guard total > 0 else { throw RelocError.file(file: featuresFile, message: "the database images have no features") }
-        let stride = max(1, (total + vladSamples - 1) / vladSamples)
+        let stride = max(1, (total + wanted - 1) / wanted)
         var samples: [Float] = []
         for name in database {
             let f = try features.read(name)
@@ -243,15 +269,6 @@ public struct PairsTask: Sendable {
             }
             for i in Swift.stride(from: 0, to: f.count, by: stride) { samples += f.descriptors[(i * dimension)..<((i + 1) * dimension)] }
         }
-        let clusters = min(vladClusters, samples.count / dimension)
-        let vocabulary = try VLADVocabulary.train(samples: samples, dimension: dimension, clusterCount: clusters, seed: seed)
-        for name in missing {
-            let f = try features.read(name)
-            guard f.count == 0 || f.descriptorDimension == dimension else {
-                throw RelocError.file(file: featuresFile, message: "'\(name)' has \(f.descriptorDimension)-D descriptors, the database \(dimension)-D")
-            }
-            try store.write(name, vocabulary.encode(f.descriptors))
-            journal.wrote(name)
-        }
+        return try VLADVocabulary.train(samples: samples, dimension: dimension, clusterCount: min(clusters, samples.count / dimension), seed: seed)
     }
 }

@@ -323,6 +323,7 @@ public struct PipelineTask: Sendable {
         record.retrievalRecall = summary.retrievalRecall.map { recall in
             Dictionary(uniqueKeysWithValues: recall.conditions.map { ($0.condition, $0.recall) })
         }
+        record.rerank = rerankCandidates
         record.matcher = lightGlue?.name ?? MatchTask.matcherName(MatchingOptions(mutual: mutual, ratio: ratio), epipolarThreshold: nil)
         return record
     }

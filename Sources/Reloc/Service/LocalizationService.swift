@@ -1,0 +1,125 @@
+import Dispatch
+import Features
+import Foundation
+import Geometry
+
+/// Localizes one image at a time against a `ServedMap`, with the run's own settings and code
+/// path: the features are extracted as `reloc extract` does and rounded as the store keeps
+/// them, retrieved as `reloc pairs` does, matched as `reloc match` does and localized by
+/// `LocalizeTask`'s estimator, so an image gives the pose `reloc localize` gives it after those
+/// stages. Safe to call from several threads at once.
+public final class LocalizationService: Sendable {
+    public let map: ServedMap
+    private let extractors: ExtractorPool
+
+    /// Sets OpenBLAS to one thread per call: pairs are matched in parallel, one sgemm per
+    /// thread, as `reloc match` does.
+    public init(map: ServedMap) {
+        BLASThreads.set(1)
+        self.map = map
+        extractors = ExtractorPool(task: map.settings.extract)
+    }
+
+    /// Parses a camera in the query lists' syntax without the name: `MODEL WIDTH HEIGHT PARAMS...`.
+    /// - Throws: `RelocError.invalidArgument` saying what is wrong, prefixed `camera: `.
+    public static func camera(parsing text: String) throws -> Camera {
+        try parseCameraArgument(text, option: "camera")
+    }
+
+    /// - Throws: `RelocError.invalidArgument` for what the request got wrong: an image that
+    ///   cannot be decoded, a name that is not a plain image name. Other errors are the server's.
+    public func localize(_ request: LocalizationRequest) throws -> LocalizationAnswer {
+        let start = DispatchTime.now()
+        var timing = LocalizationAnswer.Timing()
+        var mark = start
+        func lap() -> Double {
+            let now = DispatchTime.now()
+            defer { mark = now }
+            return Double(now.uptimeNanoseconds - mark.uptimeNanoseconds) / 1e6
+        }
+        if let problem = imageNameProblem(request.name) { throw RelocError.invalidArgument("name: \(problem)") }
+        let settings = map.settings
+        let extractor = try extractors.take()
+        defer { extractors.give(extractor) }
+        let image: Image8
+        do { image = try ImageFile.decode(request.image, channels: extractor.channels, name: "the body") } catch let error as FeaturesError {
+            throw RelocError.invalidArgument("\(error)")
+        }
+        timing.decode = lap()
+        let query = extractor.extract(image).features.roundedAsStored(halfDescriptors: true)
+        timing.extract = lap()
+
+        let candidates = try retrieve(query, name: request.name)
+        timing.retrieval = lap()
+
+        let lightGlueRun = map.lightGlue.flatMap { model in settings.lightGlue.map { (model, $0.options) } }
+        let matches = ResultSlots<[(Int, Int)]>(count: candidates.count)
+        let options = settings.matching
+        DispatchQueue.concurrentPerform(iterations: candidates.count) { k in
+            guard let other = map.features[candidates[k]] else { return matches.set(k, []) }
+            let matches0 = MatchTask.match(query, other.expanded(), options: options, lightGlue: lightGlueRun).matches0
+            var list: [(Int, Int)] = []
+            for (i, j) in matches0.enumerated() where j >= 0 { list.append((i, Int(j))) }
+            matches.set(k, list)
+        }
+        // As `LocalizeTask.readInput`: retrieved images in the map, each once, with their matches.
+        var input = LocalizeTask.QueryInput(entry: QueryEntry(name: request.name, camera: request.camera),
+                                            keypoints: query.keypoints(inPixelsOf: request.camera), retrieved: [], matches: [])
+        var seen = Set<Int>()
+        for (k, name) in candidates.enumerated() {
+            guard let i = map.map.index[name], seen.insert(i).inserted else { continue }
+            input.retrieved.append(i)
+            input.matches.append(matches.get(k))
+        }
+        timing.matching = lap()
+        let entry = LocalizeTask.localize(input, map: map.map, options: settings.localization,
+                                          clustering: settings.covisibilityClustering, minInliers: settings.minInliers)
+        timing.pose = lap()
+        timing.total = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+        return LocalizationAnswer(name: request.name, localized: entry.localized, camFromWorld: formatPose(LocalizeTask.pose(entry.pose)),
+                                  inliers: entry.inliers, correspondences: entry.correspondences, matches: entry.matches,
+                                  keypoints: query.count, ransacIterations: entry.ransacIterations,
+                                  retrieved: input.retrieved.map { map.map.images[$0].name }, fallback: entry.fallback, timingMs: timing)
+    }
+
+    /// The database images to match, best first, as `reloc pairs` ranks them for the run's retrieval.
+    func retrieve(_ query: ImageFeatures, name: String) throws -> [String] {
+        let settings = map.settings
+        guard let vocabulary = map.vocabulary else { return map.database.filter { $0 != name } }
+        let database = map.database
+        let k = max(settings.topK, settings.rerank ?? 0)
+        let hits = try GlobalRetrieval.topK(queries: [vocabulary.encode(query.descriptors)], database: map.globalDescriptors, k: k) { _, j in
+            database[j] == name
+        }[0]
+        let candidates = hits.map { database[$0.index] }
+        guard settings.rerank != nil else { return candidates }
+        let scores = ResultSlots<Int>(count: candidates.count)
+        DispatchQueue.concurrentPerform(iterations: candidates.count) { c in
+            scores.set(c, PairsTask.rerankScore(query, map.features[candidates[c]]?.expanded()))
+        }
+        return PairsTask.rerankOrder(candidates.indices.map { scores.get($0) }).prefix(settings.topK).map { candidates[$0] }
+    }
+}
+
+/// Extractors for concurrent requests: a learned network keeps work buffers, so each request
+/// takes one of its own and gives it back; as many exist as requests ever ran at once.
+private final class ExtractorPool: @unchecked Sendable {
+    private let task: ExtractTask
+    private var idle: [ImageExtractor] = []
+    private let lock = NSLock()
+
+    init(task: ExtractTask) { self.task = task }
+
+    func take() throws -> ImageExtractor {
+        lock.lock()
+        if let extractor = idle.popLast() { lock.unlock(); return extractor }
+        lock.unlock()
+        return try ImageExtractor(task)
+    }
+
+    func give(_ extractor: ImageExtractor) {
+        lock.lock()
+        idle.append(extractor)
+        lock.unlock()
+    }
+}

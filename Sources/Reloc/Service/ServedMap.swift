@@ -1,0 +1,188 @@
+import Features
+import Foundation
+import Geometry
+
+/// A finished `reloc pipeline` output folder, loaded once for localizing images one at a time
+/// (`LocalizationService`): the triangulated map, the database images' local features (float16
+/// descriptors, as the store keeps them), their VLAD descriptors with the vocabulary learned
+/// again from the same features, and LightGlue when the run matched with it. Immutable once loaded.
+public final class ServedMap: Sendable {
+    public let folder: String
+    public let record: PipelineRecord
+    let settings: ServedSettings
+    let map: MapIndex
+    /// The retrieval database: the reference model's images that have features, in its order
+    /// (as `reloc pairs` ranked them).
+    let database: [String]
+    /// Local features of every database and map image.
+    let features: [String: StoredFeatures]
+    /// VLAD of each `database` image (empty for exhaustive retrieval).
+    let globalDescriptors: [[Float]]
+    let vocabulary: VLADVocabulary?
+    let lightGlue: LightGlue?
+    /// Seconds the loading took.
+    public let loadSeconds: Double
+
+    /// Loads a pipeline output folder.
+    /// - Parameters:
+    ///   - weightsFolder: where the learned features' (and LightGlue's) weights are, when not
+    ///     where the run had them.
+    ///   - say: a line of narration per step.
+    /// - Throws: `RelocError.file` naming what is missing or inconsistent: `pipeline.json`, the
+    ///   map, the feature store, the global descriptors, weights.
+    public init(folder: String, weightsFolder: String? = nil, say: (String) -> Void = { _ in }) throws {
+        let start = Date()
+        self.folder = folder
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RelocError.file(file: folder, message: "no such folder: --map takes a finished reloc pipeline output folder")
+        }
+        let recordPath = (folder as NSString).appendingPathComponent("pipeline.json")
+        guard let data = FileManager.default.contents(atPath: recordPath) else {
+            throw RelocError.file(file: recordPath, message: "missing: the map folder must be a finished reloc pipeline output (pipeline.json is written last)")
+        }
+        do { record = try JSONDecoder().decode(PipelineRecord.self, from: data) } catch {
+            throw RelocError.file(file: recordPath, message: "not a pipeline record reloc serve can read (\(error)); run reloc pipeline on the dataset again (finished stages are reused)")
+        }
+        settings = try ServedSettings(record: record, recordPath: recordPath, weightsFolder: weightsFolder)
+
+        let mapFolder = try Self.locate(record.files.map, in: folder, what: "the triangulated map")
+        map = try MapIndex(folder: mapFolder)
+        let featuresPath = try Self.locate(record.files.features, in: folder, what: "the feature store")
+        let store = try FeatureStore(path: featuresPath, mode: .read)
+        // The database as `reloc pairs` read it: the reference model's images, else the map's (the same names).
+        let model = record.files.model
+        let names = FileManager.default.fileExists(atPath: model) ? try ImageList.read(list: model) : map.images.map(\.name)
+        database = names.filter { store.contains($0) }
+        var features: [String: StoredFeatures] = [:]
+        for name in Set(database + map.images.map(\.name)) where store.contains(name) {
+            features[name] = StoredFeatures(try store.read(name))
+        }
+        self.features = features
+        say("map \(mapFolder): \(map.images.count) images, \(map.points.count) points; features \(featuresPath): \(features.count) images")
+
+        switch settings.retrieval {
+        case .vlad:
+            let globalPath = try Self.locate((folder as NSString).appendingPathComponent("global-vlad_\(record.features).h5"), in: folder,
+                                             what: "the VLAD descriptors")
+            let globalStore = try GlobalDescriptorStore(path: globalPath, mode: .read)
+            var task = PairsTask(retrieval: .vlad, queryLists: [], database: "", output: "")
+            task.seed = settings.localization.seed
+            let vocabulary = try PairsTask.vladVocabulary(database: database, features: store, clusters: task.vladClusters,
+                                                          samples: task.vladSamples, seed: task.seed)
+            var descriptors: [[Float]] = []
+            for name in database {
+                let stored = try globalStore.read(name)
+                // The vocabulary is learned again: it must give the run's own descriptors.
+                let again = vocabulary.encode(features[name]!.expanded().descriptors)
+                let difference = again.count == stored.count ? zip(again, stored).map { abs($0 - $1) }.max() ?? 0 : .infinity
+                guard difference <= 1e-6 else {
+                    throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' differs by up to \(difference) from the one the vocabulary learned again gives: the features or the store changed after the run; run reloc pipeline again")
+                }
+                descriptors.append(stored)
+            }
+            globalDescriptors = descriptors
+            self.vocabulary = vocabulary
+            say("retrieval: VLAD of \(database.count) images (\(vocabulary.clusterCount) clusters), top \(settings.topK)"
+                + (settings.rerank.map { ", re-ranked from \($0)" } ?? ""))
+        default:
+            globalDescriptors = []
+            vocabulary = nil
+            say("retrieval: exhaustive over \(database.count) images")
+        }
+
+        if let settings = settings.lightGlue {
+            guard FileManager.default.fileExists(atPath: settings.weights) else {
+                throw RelocError.file(file: settings.weights, message: "missing: the run matched with LightGlue (reloc weights fetch, or --weights FOLDER)")
+            }
+            do { lightGlue = try LightGlue(path: settings.weights) } catch let error as FeaturesError {
+                throw RelocError.invalidArgument("\(error)")
+            }
+        } else {
+            lightGlue = nil
+        }
+        // The extractor's weights are checked now, not at the first request.
+        _ = try ImageExtractor(settings.extract)
+        loadSeconds = Date().timeIntervalSince(start)
+    }
+
+    /// A file the record names: where it was, or in `folder` when the folder has moved.
+    static func locate(_ recorded: String, in folder: String, what: String) throws -> String {
+        if FileManager.default.fileExists(atPath: recorded) { return recorded }
+        let moved = (folder as NSString).appendingPathComponent((recorded as NSString).lastPathComponent)
+        if FileManager.default.fileExists(atPath: moved) { return moved }
+        throw RelocError.file(file: moved, message: "missing: \(what) of the run (pipeline.json names \(recorded))")
+    }
+
+    /// What `GET /v1/map` tells: sizes and the settings localization runs with.
+    public var summary: MapSummary {
+        MapSummary(folder: folder, reloc: record.reloc, dataset: record.dataset, images: map.images.count, points: map.points.count,
+                   featureImages: features.count, databaseImages: database.count, features: record.features,
+                   retrieval: settings.retrieval.description, topK: settings.topK, rerank: settings.rerank,
+                   matcher: settings.lightGlue?.name ?? MatchTask.matcherName(settings.matching, epipolarThreshold: nil),
+                   thresholdPixels: settings.localization.thresholdPixels, minInliers: settings.minInliers,
+                   covisibilityClustering: settings.covisibilityClustering, seed: settings.localization.seed)
+    }
+}
+
+/// A map's sizes and settings (`GET /v1/map`).
+public struct MapSummary: Codable, Equatable, Sendable {
+    public var folder: String
+    public var reloc: String
+    public var dataset: String
+    public var images: Int
+    public var points: Int
+    public var featureImages: Int
+    public var databaseImages: Int
+    public var features: String
+    public var retrieval: String
+    public var topK: Int
+    public var rerank: Int?
+    public var matcher: String
+    public var thresholdPixels: Double
+    public var minInliers: Int
+    public var covisibilityClustering: Bool
+    public var seed: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case folder, reloc, dataset, images, points, features, retrieval, rerank, matcher, seed
+        case featureImages = "feature_images", databaseImages = "database_images", topK = "top_k"
+        case thresholdPixels = "threshold_px", minInliers = "min_inliers", covisibilityClustering = "covisibility_clustering"
+    }
+}
+
+/// One image's features as a store keeps them: descriptors that are float16 values (reloc
+/// writes them so, as hloc does) kept as float16 — half the memory of a map's features — and
+/// expanded to float32 when matched; others kept as they are.
+struct StoredFeatures: Sendable {
+    var keypoints: [SIMD2<Float>]
+    var halfDescriptors: [Float16]
+    var fullDescriptors: [Float]
+    var descriptorDimension: Int
+    var scores: [Float]
+    var imageSize: SIMD2<Int>
+    var uncertainty: Double?
+
+    init(_ features: ImageFeatures) {
+        keypoints = features.keypoints
+        let half = features.descriptors.map { Float16($0) }
+        if zip(half, features.descriptors).allSatisfy({ Float($0) == $1 }) {
+            halfDescriptors = half
+            fullDescriptors = []
+        } else {
+            halfDescriptors = []
+            fullDescriptors = features.descriptors
+        }
+        descriptorDimension = features.descriptorDimension
+        scores = features.scores
+        imageSize = features.imageSize
+        uncertainty = features.uncertainty
+    }
+
+    var count: Int { keypoints.count }
+
+    func expanded() -> ImageFeatures {
+        ImageFeatures(keypoints: keypoints, descriptors: halfDescriptors.isEmpty ? fullDescriptors : halfDescriptors.map { Float($0) },
+                      descriptorDimension: descriptorDimension, scores: scores, imageSize: imageSize, uncertainty: uncertainty)
+    }
+}
