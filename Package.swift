@@ -114,6 +114,8 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Geometry", "_TestSupport"], exclude: ["Fixtures"]),
         // Fixtures are read by path (#filePath), not bundled.
         .testTarget(name: "RelocTests", dependencies: ["Reloc", "Geometry", "Features", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RelocServerTests", dependencies: ["RelocServer", "Reloc", "Geometry", "_TestSupport",
+                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "Geometry", "Features", "_TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -79,7 +79,8 @@ final class WorkQueue: @unchecked Sendable {
                 continuation.resume(throwing: Refusal.closed)
                 return
             }
-            guard waiting.count - waitingStart < capacity else {
+            // At most `workers` computing and `capacity` waiting: a free worker takes a job at once.
+            guard waiting.count - waitingStart + running < workers + capacity else {
                 condition.unlock()
                 continuation.resume(throwing: Refusal.full)
                 return
