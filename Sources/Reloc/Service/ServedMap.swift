@@ -106,12 +106,13 @@ public final class ServedMap: Sendable {
         loadSeconds = Date().timeIntervalSince(start)
     }
 
-    /// A file the record names: where it was, or in `folder` when the folder has moved.
+    /// A file the record names, in `folder` (the run's outputs stay together, so a copied or
+    /// moved folder serves its own files), else where the record says it was.
     static func locate(_ recorded: String, in folder: String, what: String) throws -> String {
+        let inFolder = (folder as NSString).appendingPathComponent((recorded as NSString).lastPathComponent)
+        if FileManager.default.fileExists(atPath: inFolder) { return inFolder }
         if FileManager.default.fileExists(atPath: recorded) { return recorded }
-        let moved = (folder as NSString).appendingPathComponent((recorded as NSString).lastPathComponent)
-        if FileManager.default.fileExists(atPath: moved) { return moved }
-        throw RelocError.file(file: moved, message: "missing: \(what) of the run (pipeline.json names \(recorded))")
+        throw RelocError.file(file: inFolder, message: "missing: \(what) of the run (pipeline.json names \(recorded))")
     }
 
     /// What `GET /v1/map` tells: sizes and the settings localization runs with.

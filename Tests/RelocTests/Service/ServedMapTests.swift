@@ -1,0 +1,99 @@
+import Features
+import Foundation
+import Geometry
+@testable import Reloc
+import XCTest
+import _TestSupport
+
+/// Loading a pipeline output folder for `reloc serve`: what is missing or inconsistent is
+/// refused by name; features rounded as a store keeps them equal a store's round trip.
+final class ServedMapTests: XCTestCase {
+    nonisolated(unsafe) static var output: String?
+
+    func finishedRun() throws -> String {
+        if let output = Self.output { return output }
+        let root = TestSupport.temporaryFolder()
+        _ = try SyntheticDataset.generate(folder: root + "/tiny", preset: .tiny, seed: 3)
+        var pipeline = PipelineTask(dataset: root + "/tiny", output: root + "/out")
+        pipeline.report = false
+        _ = try pipeline.run()
+        Self.output = root + "/out"
+        return root + "/out"
+    }
+
+    /// A private copy of the finished run (tests damage it).
+    func copy() throws -> String {
+        let copy = TestSupport.temporaryFolder(self) + "/out"
+        try FileManager.default.copyItem(atPath: try finishedRun(), toPath: copy)
+        return copy
+    }
+
+    func assertRefused(_ folder: String, saying words: String, line: UInt = #line) {
+        XCTAssertThrowsError(try ServedMap(folder: folder), line: line) { error in
+            XCTAssertTrue("\(error)".contains(words), "'\(error)' does not say '\(words)'", line: line)
+        }
+    }
+
+    func testLoadsTheRunsSettings() throws {
+        let map = try ServedMap(folder: try finishedRun())
+        let summary = map.summary
+        XCTAssertEqual(summary.retrieval, "vlad")
+        XCTAssertEqual(summary.matcher, "NN-mutual-ratio0.8")
+        XCTAssertEqual(summary.topK, 20)
+        XCTAssertNil(summary.rerank)
+        XCTAssertEqual(summary.thresholdPixels, 12)
+        XCTAssertEqual(summary.minInliers, 6)
+        XCTAssertEqual(summary.images, 12)
+        XCTAssertEqual(map.settings.extract.featuresName, map.record.features)
+    }
+
+    func testMissingOrInconsistentPartsAreNamed() throws {
+        let folder = try copy()
+        let record = folder + "/pipeline.json"
+        // As if the run had been made in the copy: its record names the copy's files.
+        let original = try String(contentsOfFile: record, encoding: .utf8).replacingOccurrences(of: try finishedRun(), with: folder)
+        try original.write(toFile: record, atomically: true, encoding: .utf8)
+
+        let map = try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("sfm_") }!
+        try FileManager.default.moveItem(atPath: folder + "/" + map, toPath: folder + "/moved")
+        assertRefused(folder, saying: "missing: the triangulated map")
+        try FileManager.default.moveItem(atPath: folder + "/moved", toPath: folder + "/" + map)
+
+        try FileManager.default.removeItem(atPath: folder + "/" + (try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("global-vlad_") })!)
+        assertRefused(folder, saying: "missing: the VLAD descriptors")
+
+        try original.replacingOccurrences(of: "\"2048\"", with: "\"1024\"").write(toFile: record, atomically: true, encoding: .utf8)
+        assertRefused(folder, saying: "extract_options give features")
+        try original.replacingOccurrences(of: "\"retrieval\" : \"vlad\"", with: "\"retrieval\" : \"pairs:x.txt\"")
+            .write(toFile: record, atomically: true, encoding: .utf8)
+        assertRefused(folder, saying: "reloc serve needs a map made with --retrieval vlad or exhaustive")
+        try "{".write(toFile: record, atomically: true, encoding: .utf8)
+        assertRefused(folder, saying: "not a pipeline record")
+        try FileManager.default.removeItem(atPath: record)
+        assertRefused(folder, saying: "pipeline.json: missing")
+    }
+
+    /// Older records without `rerank` read it from the query pairs' name.
+    func testRerankFromThePairsFileName() {
+        XCTAssertEqual(ServedSettings.rerankCandidates(queryPairs: "/x/pairs-query-vlad60-rerank20.txt"), 60)
+        XCTAssertNil(ServedSettings.rerankCandidates(queryPairs: "/x/pairs-query-vlad20.txt"))
+    }
+
+    /// `roundedAsStored` is what a FeatureStore gives back: the service matches exactly what
+    /// `reloc match` read from the store. Values include float16 ties and keypoints whose − 0.5
+    /// rounds.
+    func testRoundedAsStoredEqualsAStoreRoundTrip() throws {
+        var rng = SeededGenerator(seed: 4)
+        let n = 500, d = 128
+        var descriptors = (0..<(n * d)).map { _ in Float.random(in: -1...1, using: &rng) }
+        for i in 0..<64 { descriptors[i] = Float(Float16(Float(i) / 64)) + Float(Float16(Float(i) / 64).ulp) / 2 }  // ties
+        let keypoints = (0..<n).map { _ in SIMD2(Float.random(in: 0..<5000, using: &rng), Float.random(in: 0..<5000, using: &rng)) }
+        let features = ImageFeatures(keypoints: keypoints, descriptors: descriptors, descriptorDimension: d,
+                                     scores: (0..<n).map { Float($0) }, imageSize: SIMD2(5000, 5000), uncertainty: 1.25)
+        let path = TestSupport.temporaryFolder(self) + "/f.h5"
+        let store = try FeatureStore(path: path, mode: .create)
+        try store.write("a.jpg", features, halfDescriptors: true)
+        try store.flush()
+        XCTAssertEqual(try store.read("a.jpg"), features.roundedAsStored(halfDescriptors: true))
+    }
+}
