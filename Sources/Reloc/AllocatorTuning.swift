@@ -21,4 +21,15 @@ public enum AllocatorTuning {
         _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
         #endif
     }
+
+    /// At most `count` malloc arenas (glibc's default: 8 per core). A long-running process whose
+    /// requests run on whichever of Dispatch's threads is free (`reloc serve`) otherwise spreads
+    /// its buffers over many arenas, each kept at its own high-water mark, so its resident memory
+    /// creeps up for hundreds of requests before it levels off; with one arena per core it levels
+    /// off within the warm-up, at no cost in latency (docs/benchmarks.md).
+    public static func limitArenas(to count: Int) {
+        #if canImport(Glibc)
+        _ = mallopt(M_ARENA_MAX, Int32(max(1, count)))
+        #endif
+    }
 }

@@ -44,6 +44,7 @@ struct ServeCommand: ParsableCommand {
         options.token = try tokenFile.map { try ServeOptions.token(file: $0) }
         try options.validate()
 
+        AllocatorTuning.limitArenas(to: ProcessInfo.processInfo.activeProcessorCount)
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "reloc.serve")
         let map = try ServedMap(folder: self.map, weightsFolder: weights) { logger.info("\($0)") }
