@@ -51,6 +51,15 @@ public final class LocalizationServer: Sendable {
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(queue: queue))))
         }
         router.post("/v1/localize") { [self] request, context in try await localize(request, context: context) }
+        // Another method on a known path: 405 with the allowed one, not 404.
+        let routes: [(String, HTTPRequest.Method)] = [("/healthz", .get), ("/v1/map", .get), ("/metrics", .get), ("/v1/localize", .post)]
+        for (path, allowed) in routes {
+            for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch, .options, .trace] where method != allowed {
+                router.on(RouterPath(path), method: method) { _, _ in
+                    jsonError(.methodNotAllowed, message: "\(path) takes \(allowed.rawValue) only", headers: [.allow: allowed.rawValue])
+                }
+            }
+        }
 
         let app = Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "reloc"),
                               onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)

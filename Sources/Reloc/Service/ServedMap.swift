@@ -150,6 +150,27 @@ public struct MapSummary: Codable, Equatable, Sendable {
         case featureImages = "feature_images", databaseImages = "database_images", topK = "top_k"
         case thresholdPixels = "threshold_px", minInliers = "min_inliers", covisibilityClustering = "covisibility_clustering"
     }
+
+    /// Every key, `rerank` null when off.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(folder, forKey: .folder)
+        try c.encode(reloc, forKey: .reloc)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(images, forKey: .images)
+        try c.encode(points, forKey: .points)
+        try c.encode(featureImages, forKey: .featureImages)
+        try c.encode(databaseImages, forKey: .databaseImages)
+        try c.encode(features, forKey: .features)
+        try c.encode(retrieval, forKey: .retrieval)
+        try c.encode(topK, forKey: .topK)
+        try c.encode(rerank, forKey: .rerank)
+        try c.encode(matcher, forKey: .matcher)
+        try c.encode(thresholdPixels, forKey: .thresholdPixels)
+        try c.encode(minInliers, forKey: .minInliers)
+        try c.encode(covisibilityClustering, forKey: .covisibilityClustering)
+        try c.encode(seed, forKey: .seed)
+    }
 }
 
 /// One image's features as a store keeps them: descriptors that are float16 values (reloc
