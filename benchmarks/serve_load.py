@@ -115,7 +115,7 @@ def main():
     parser.add_argument("--clients", default="1,2,4,8")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--queue", type=int, default=64)
-    parser.add_argument("--warmup", type=int, default=40)
+    parser.add_argument("--warmup", type=int, default=300, help="requests before the RSS baseline (the allocator fills its arenas first)")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
 
