@@ -4,8 +4,8 @@ import Geometry
 
 /// A finished `reloc pipeline` output folder, loaded once for localizing images one at a time
 /// (`LocalizationService`): the triangulated map, the database images' local features (float16
-/// descriptors, as the store keeps them), their VLAD descriptors with the vocabulary learned
-/// again from the same features, and LightGlue when the run matched with it. Immutable once loaded.
+/// descriptors, as the store keeps them), their VLAD descriptors with the vocabulary the run
+/// stored beside them (learned again for stores made before it was kept), and LightGlue when the run matched with it. Immutable once loaded.
 public final class ServedMap: Sendable {
     public let folder: String
     public let record: PipelineRecord
@@ -66,20 +66,38 @@ public final class ServedMap: Sendable {
             let globalPath = try Self.locate((folder as NSString).appendingPathComponent("global-vlad_\(record.features).h5"), in: folder,
                                              what: "the VLAD descriptors")
             let globalStore = try GlobalDescriptorStore(path: globalPath, mode: .read)
-            var task = PairsTask(retrieval: .vlad, queryLists: [], database: "", output: "")
-            task.seed = settings.localization.seed
-            let vocabulary = try PairsTask.vladVocabulary(database: database, features: store, clusters: task.vladClusters,
+            let stored = try globalStore.readVocabulary()
+            let vocabulary: VLADVocabulary
+            if let stored {
+                vocabulary = stored
+            } else {
+                // A store made before reloc kept its vocabulary: learn it again, as `reloc pairs` did.
+                var task = PairsTask(retrieval: .vlad, queryLists: [], database: "", output: "")
+                task.seed = settings.localization.seed
+                vocabulary = try PairsTask.vladVocabulary(database: database, features: store, clusters: task.vladClusters,
                                                           samples: task.vladSamples, seed: task.seed)
+            }
             var descriptors: [[Float]] = []
             for name in database {
-                let stored = try globalStore.read(name)
-                // The vocabulary is learned again: it must give the run's own descriptors.
+                let descriptor = try globalStore.read(name)
                 let again = vocabulary.encode(features[name]!.expanded().descriptors)
-                let difference = again.count == stored.count ? zip(again, stored).map { abs($0 - $1) }.max() ?? 0 : .infinity
-                guard difference <= 1e-6 else {
-                    throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' differs by up to \(difference) from the one the vocabulary learned again gives: the features or the store changed after the run; run reloc pipeline again")
+                guard again.count == descriptor.count else {
+                    throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' has \(descriptor.count) values, the vocabulary gives \(again.count)")
                 }
-                descriptors.append(stored)
+                if stored != nil {
+                    // The run's vocabulary: the descriptors it gives are the run's, but for near ties
+                    // of a keypoint between two words where this machine's BLAS kernels round otherwise.
+                    let cosine = zip(again, descriptor).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                    guard cosine >= 0.99 else {
+                        throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' does not come from its features (cosine \(cosine)): the feature store changed after the run; run reloc pipeline again")
+                    }
+                } else {
+                    let difference = zip(again, descriptor).map { abs($0 - $1) }.max() ?? 0
+                    guard difference <= 1e-6 else {
+                        throw RelocError.file(file: globalPath, message: "the store keeps no VLAD vocabulary (made by an older reloc), and the one learned again here gives '\(name)' a descriptor up to \(difference) away from the run's (another reloc or other BLAS kernels): remove this file and run reloc pipeline again (only retrieval is redone)")
+                    }
+                }
+                descriptors.append(descriptor)
             }
             globalDescriptors = descriptors
             self.vocabulary = vocabulary

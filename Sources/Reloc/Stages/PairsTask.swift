@@ -230,8 +230,17 @@ public struct PairsTask: Sendable {
         var seen = Set<String>()
         let missing = names.filter { seen.insert($0).inserted && !store.contains($0) }
         guard !missing.isEmpty else { return }
-        let vocabulary = try Self.vladVocabulary(database: database, features: features, clusters: vladClusters,
+        // The store's own vocabulary when it has one: descriptors added later (new queries, a
+        // resumed run) share it, even where learning it again would give other bits (other BLAS kernels).
+        let vocabulary: VLADVocabulary
+        if let stored = try store.readVocabulary() {
+            vocabulary = stored
+        } else {
+            vocabulary = try Self.vladVocabulary(database: database, features: features, clusters: vladClusters,
                                                  samples: vladSamples, seed: seed)
+            try store.writeVocabulary(vocabulary)
+            journal.wrote(GlobalDescriptorStore.vocabularyGroup)
+        }
         let featuresFile = features.path
         let dimension = vocabulary.dimension
         for name in missing {
@@ -246,8 +255,7 @@ public struct PairsTask: Sendable {
 
     /// The VLAD vocabulary of a database: k-means of an even sample of its images' descriptors
     /// (the same share of each image's, in the database's order), deterministic for a seed.
-    /// It is not stored: `reloc serve` learns it again from the same features and checks it
-    /// against the stored database descriptors.
+    /// `encodeVLAD` keeps it in the global store (`writeVocabulary`), where `reloc serve` reads it.
     static func vladVocabulary(database: [String], features: FeatureStore, clusters: Int, samples wanted: Int,
                                seed: UInt64) throws -> VLADVocabulary {
         let featuresFile = features.path

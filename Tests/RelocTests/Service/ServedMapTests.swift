@@ -21,10 +21,14 @@ final class ServedMapTests: XCTestCase {
         return root + "/out"
     }
 
-    /// A private copy of the finished run (tests damage it).
+    /// A private copy of the finished run (tests damage it), its record naming the copy's files
+    /// as if the run had been made there.
     func copy() throws -> String {
         let copy = TestSupport.temporaryFolder(self) + "/out"
         try FileManager.default.copyItem(atPath: try finishedRun(), toPath: copy)
+        let record = copy + "/pipeline.json"
+        try String(contentsOfFile: record, encoding: .utf8).replacingOccurrences(of: try finishedRun(), with: copy)
+            .write(toFile: record, atomically: true, encoding: .utf8)
         return copy
     }
 
@@ -50,9 +54,7 @@ final class ServedMapTests: XCTestCase {
     func testMissingOrInconsistentPartsAreNamed() throws {
         let folder = try copy()
         let record = folder + "/pipeline.json"
-        // As if the run had been made in the copy: its record names the copy's files.
-        let original = try String(contentsOfFile: record, encoding: .utf8).replacingOccurrences(of: try finishedRun(), with: folder)
-        try original.write(toFile: record, atomically: true, encoding: .utf8)
+        let original = try String(contentsOfFile: record, encoding: .utf8)
 
         let map = try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("sfm_") }!
         try FileManager.default.moveItem(atPath: folder + "/" + map, toPath: folder + "/moved")
@@ -71,6 +73,33 @@ final class ServedMapTests: XCTestCase {
         assertRefused(folder, saying: "not a pipeline record")
         try FileManager.default.removeItem(atPath: record)
         assertRefused(folder, saying: "pipeline.json: missing")
+    }
+
+    /// The pipeline keeps its VLAD vocabulary in the global store, and the map is served with
+    /// it; a store without one (an older run) gets the same vocabulary learned again.
+    func testTheRunsVocabularyIsStoredAndAnOlderStoreLearnsItAgain() throws {
+        let folder = try copy()
+        let name = try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("global-vlad_") }!
+        let features = try FeatureStore(path: folder + "/" + (try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("feats-") })!,
+                                        mode: .read)
+        let path = folder + "/" + name
+        var vocabulary: VLADVocabulary?
+        do {
+            let store = try GlobalDescriptorStore(path: path, mode: .read)
+            vocabulary = try XCTUnwrap(store.readVocabulary())
+            XCTAssertFalse(try store.names().contains(GlobalDescriptorStore.vocabularyGroup))
+            for image in try store.names() {
+                XCTAssertEqual(vocabulary!.encode(try features.read(image).descriptors), try store.read(image), image)
+            }
+        }
+        XCTAssertEqual(try ServedMap(folder: folder).vocabulary?.centroids, vocabulary!.centroids)
+        do {
+            let store = try GlobalDescriptorStore(path: path, mode: .update)
+            try store.file.remove(GlobalDescriptorStore.vocabularyGroup)
+            try store.flush()
+            XCTAssertNil(try store.readVocabulary())
+        }
+        XCTAssertEqual(try ServedMap(folder: folder).vocabulary?.centroids, vocabulary!.centroids)
     }
 
     /// Older records without `rerank` read it from the query pairs' name.
