@@ -94,7 +94,7 @@ public final class ServedMap: Sendable {
                 } else {
                     let difference = zip(again, descriptor).map { abs($0 - $1) }.max() ?? 0
                     guard difference <= 1e-6 else {
-                        throw RelocError.file(file: globalPath, message: "the store keeps no VLAD vocabulary (made by an older reloc), and the one learned again here gives '\(name)' a descriptor up to \(difference) away from the run's (another reloc or other BLAS kernels): remove this file and run reloc pipeline again (only retrieval is redone)")
+                        throw RelocError.file(file: globalPath, message: "the store keeps no VLAD vocabulary (made by an older reloc), and the one learned again here gives '\(name)' a descriptor up to \(difference) away from the run's (another reloc or other BLAS kernels): remove this file and \((folder as NSString).appendingPathComponent("results.txt_logs.jsonl")) and run reloc pipeline again (retrieval and localization are redone, features, map and matches reused)")
                     }
                 }
                 descriptors.append(descriptor)
