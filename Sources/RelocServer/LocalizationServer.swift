@@ -156,7 +156,7 @@ public final class LocalizationServer: Sendable {
 /// A value behind a lock.
 final class LockedBox<T>: @unchecked Sendable {
     private var stored: T
-    private let lock = NSLockShim()
+    private let lock = NSLock()
 
     init(_ value: T) { stored = value }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// The request context of `reloc serve`: Hummingbird's core context, and a slot in which the
@@ -13,7 +14,7 @@ struct ServeContext: RequestContext {
 
 /// What a route tells the request log about the request (set once, by the route's task).
 final class RequestReport: @unchecked Sendable {
-    private let lock = NSLockShim()
+    private let lock = NSLock()
     private var _outcome: ServerMetrics.Outcome?
     private var _fields: [String: String] = [:]
 

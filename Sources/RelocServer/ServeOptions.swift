@@ -35,8 +35,11 @@ public struct ServeOptions: Sendable {
     /// The token of a token file: its content without surrounding white space.
     /// - Throws: `ServeError.file` naming the file when it cannot be read or holds no token.
     public static func token(file path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw ServeError.file(file: path, message: "cannot read the token file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ServeError.file(file: path, message: "the token file is not UTF-8 text")
         }
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else { throw ServeError.file(file: path, message: "the token file is empty") }

@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import Foundation
 
@@ -28,8 +29,7 @@ final class WorkQueue: @unchecked Sendable {
     let workers: Int
     let capacity: Int
     private let condition = NSCondition()
-    private var waiting: [Job] = []
-    private var waitingStart = 0
+    private var waiting = Deque<Job>()
     private var running = 0
     private var closed = false
     private var threads: [Thread] = []
@@ -52,7 +52,7 @@ final class WorkQueue: @unchecked Sendable {
     var depth: Int {
         condition.lock()
         defer { condition.unlock() }
-        return waiting.count - waitingStart
+        return waiting.count
     }
 
     /// Jobs being computed.
@@ -80,7 +80,7 @@ final class WorkQueue: @unchecked Sendable {
                 return
             }
             // At most `workers` computing and `capacity` waiting: a free worker takes a job at once.
-            guard waiting.count - waitingStart + running < workers + capacity else {
+            guard waiting.count + running < workers + capacity else {
                 condition.unlock()
                 continuation.resume(throwing: Refusal.full)
                 return
@@ -96,9 +96,8 @@ final class WorkQueue: @unchecked Sendable {
     func shutdown() {
         condition.lock()
         closed = true
-        let refused = waiting[waitingStart...]
-        waiting = []
-        waitingStart = 0
+        let refused = waiting
+        waiting.removeAll()
         condition.broadcast()
         condition.unlock()
         for job in refused { job.expire() }
@@ -107,14 +106,8 @@ final class WorkQueue: @unchecked Sendable {
     private func work() {
         while true {
             condition.lock()
-            while waiting.count == waitingStart && !closed { condition.wait() }
-            if closed && waiting.count == waitingStart { condition.unlock(); return }
-            let job = waiting[waitingStart]
-            waitingStart += 1
-            if waitingStart > 64 && waitingStart * 2 > waiting.count {
-                waiting.removeFirst(waitingStart)
-                waitingStart = 0
-            }
+            while waiting.isEmpty && !closed { condition.wait() }
+            guard let job = waiting.popFirst() else { condition.unlock(); return }
             running += 1
             condition.unlock()
             job.run()

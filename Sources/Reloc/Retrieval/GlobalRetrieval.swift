@@ -35,12 +35,36 @@ public enum GlobalRetrieval {
     /// - Throws: `RelocError.invalidArgument` when descriptor dimensions differ.
     public static func topK(queries: [[Float]], database: [[Float]], k: Int,
                             excluded: ((Int, Int) -> Bool)? = nil) throws -> [[RetrievalHit]] {
-        guard let dimension = database.first?.count, !queries.isEmpty else { return queries.map { _ in [] } }
-        for v in queries + database where v.count != dimension {
+        try topK(queries: queries, database: try Database(database), k: k, excluded: excluded)
+    }
+
+    /// A database prepared once for many calls (`reloc serve`): its descriptors as unit rows.
+    public struct Database: Sendable {
+        let matrix: [Float]
+        let dimension: Int
+        let count: Int
+
+        /// - Throws: `RelocError.invalidArgument` when descriptor dimensions differ.
+        public init(_ descriptors: [[Float]]) throws {
+            dimension = descriptors.first?.count ?? 0
+            count = descriptors.count
+            for v in descriptors where v.count != dimension {
+                throw RelocError.invalidArgument("global descriptors of different dimensions (\(v.count) and \(dimension))")
+            }
+            matrix = unitRows(descriptors, dimension: dimension)
+        }
+    }
+
+    /// `topK(queries:database:k:excluded:)` against a prepared database.
+    public static func topK(queries: [[Float]], database prepared: Database, k: Int,
+                            excluded: ((Int, Int) -> Bool)? = nil) throws -> [[RetrievalHit]] {
+        let dimension = prepared.dimension
+        guard prepared.count > 0, !queries.isEmpty else { return queries.map { _ in [] } }
+        for v in queries where v.count != dimension {
             throw RelocError.invalidArgument("global descriptors of different dimensions (\(v.count) and \(dimension))")
         }
-        let m = database.count
-        let databaseMatrix = unitRows(database, dimension: dimension)
+        let m = prepared.count
+        let databaseMatrix = prepared.matrix
         var results: [[RetrievalHit]] = []
         results.reserveCapacity(queries.count)
         var similarities = [Float](repeating: 0, count: block * m)

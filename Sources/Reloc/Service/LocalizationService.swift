@@ -49,15 +49,17 @@ public final class LocalizationService: Sendable {
         let query = extractor.extract(image).features.roundedAsStored(halfDescriptors: true)
         timing.extract = lap()
 
-        let candidates = try retrieve(query, name: request.name)
+        // Each candidate's features expanded to float32 once, for re-ranking and matching.
+        let expanded = ExpandedFeatures(map)
+        let candidates = try retrieve(query, name: request.name, expanded: expanded)
         timing.retrieval = lap()
 
         let lightGlueRun = map.lightGlue.flatMap { model in settings.lightGlue.map { (model, $0.options) } }
         let matches = ResultSlots<[(Int, Int)]>(count: candidates.count)
         let options = settings.matching
         DispatchQueue.concurrentPerform(iterations: candidates.count) { k in
-            guard let other = map.features[candidates[k]] else { return matches.set(k, []) }
-            let matches0 = MatchTask.match(query, other.expanded(), options: options, lightGlue: lightGlueRun).matches0
+            guard let other = expanded[candidates[k]] else { return matches.set(k, []) }
+            let matches0 = MatchTask.match(query, other, options: options, lightGlue: lightGlueRun).matches0
             var list: [(Int, Int)] = []
             for (i, j) in matches0.enumerated() where j >= 0 { list.append((i, Int(j))) }
             matches.set(k, list)
@@ -83,21 +85,43 @@ public final class LocalizationService: Sendable {
     }
 
     /// The database images to match, best first, as `reloc pairs` ranks them for the run's retrieval.
-    func retrieve(_ query: ImageFeatures, name: String) throws -> [String] {
+    func retrieve(_ query: ImageFeatures, name: String, expanded: ExpandedFeatures) throws -> [String] {
         let settings = map.settings
-        guard let vocabulary = map.vocabulary else { return map.database.filter { $0 != name } }
+        guard let vocabulary = map.vocabulary, let index = map.globalIndex else { return map.database.filter { $0 != name } }
         let database = map.database
         let k = max(settings.topK, settings.rerank ?? 0)
-        let hits = try GlobalRetrieval.topK(queries: [vocabulary.encode(query.descriptors)], database: map.globalDescriptors, k: k) { _, j in
+        let hits = try GlobalRetrieval.topK(queries: [vocabulary.encode(query.descriptors)], database: index, k: k) { _, j in
             database[j] == name
         }[0]
         let candidates = hits.map { database[$0.index] }
         guard settings.rerank != nil else { return candidates }
         let scores = ResultSlots<Int>(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { c in
-            scores.set(c, PairsTask.rerankScore(query, map.features[candidates[c]]?.expanded()))
+            scores.set(c, PairsTask.rerankScore(query, expanded[candidates[c]]))
         }
         return PairsTask.rerankOrder(candidates.indices.map { scores.get($0) }).prefix(settings.topK).map { candidates[$0] }
+    }
+}
+
+/// One request's float32 copies of database features (the map keeps float16), each made once,
+/// by whichever thread first needs it.
+final class ExpandedFeatures: @unchecked Sendable {
+    private let map: ServedMap
+    private var copies: [String: ImageFeatures] = [:]
+    private let lock = NSLock()
+
+    init(_ map: ServedMap) { self.map = map }
+
+    subscript(_ name: String) -> ImageFeatures? {
+        lock.lock()
+        if let copy = copies[name] { lock.unlock(); return copy }
+        lock.unlock()
+        guard let stored = map.features[name] else { return nil }
+        let copy = stored.expanded()
+        lock.lock()
+        copies[name] = copy
+        lock.unlock()
+        return copy
     }
 }
 

@@ -16,8 +16,8 @@ public final class ServedMap: Sendable {
     let database: [String]
     /// Local features of every database and map image.
     let features: [String: StoredFeatures]
-    /// VLAD of each `database` image (empty for exhaustive retrieval).
-    let globalDescriptors: [[Float]]
+    /// VLAD of each `database` image, as unit rows (nil for exhaustive retrieval).
+    let globalIndex: GlobalRetrieval.Database?
     let vocabulary: VLADVocabulary?
     let lightGlue: LightGlue?
     /// Seconds the loading took.
@@ -40,6 +40,9 @@ public final class ServedMap: Sendable {
         let recordPath = (folder as NSString).appendingPathComponent("pipeline.json")
         guard let data = FileManager.default.contents(atPath: recordPath) else {
             throw RelocError.file(file: recordPath, message: "missing: the map folder must be a finished reloc pipeline output (pipeline.json is written last)")
+        }
+        guard !data.isEmpty else {
+            throw RelocError.file(file: recordPath, message: "empty file (a run killed while writing it?); run reloc pipeline on the dataset again (finished stages are reused)")
         }
         do { record = try JSONDecoder().decode(PipelineRecord.self, from: data) } catch {
             throw RelocError.file(file: recordPath, message: "not a pipeline record reloc serve can read (\(error)); run reloc pipeline on the dataset again (finished stages are reused)")
@@ -99,12 +102,12 @@ public final class ServedMap: Sendable {
                 }
                 descriptors.append(descriptor)
             }
-            globalDescriptors = descriptors
+            globalIndex = try GlobalRetrieval.Database(descriptors)
             self.vocabulary = vocabulary
             say("retrieval: VLAD of \(database.count) images (\(vocabulary.clusterCount) clusters), top \(settings.topK)"
                 + (settings.rerank.map { ", re-ranked from \($0)" } ?? ""))
         default:
-            globalDescriptors = []
+            globalIndex = nil
             vocabulary = nil
             say("retrieval: exhaustive over \(database.count) images")
         }

@@ -5,7 +5,6 @@ import Foundation
 /// image read from a folder, and what `reloc serve` computes for an image posted to it, so that
 /// both give the same features. A learned network keeps work buffers: one extractor per thread.
 final class ImageExtractor: @unchecked Sendable {
-    let kind: ExtractTask.Kind
     let maxEdge: Int
     let maxKeypoints: Int
     let contrast: ExtractTask.Contrast
@@ -16,7 +15,6 @@ final class ImageExtractor: @unchecked Sendable {
     ///   their weights; `RelocError.invalidArgument` naming the weights that cannot be read.
     init(_ task: ExtractTask) throws {
         try task.validate()
-        kind = task.kind
         maxEdge = task.maxEdge
         maxKeypoints = task.maxKeypoints
         contrast = task.contrast
