@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 extern "C" void cceres_get_versions(cceres_versions *out) {
     if (out == nullptr) return;
@@ -105,6 +106,36 @@ void RotatePoint(const double *q, const double *X, double *out, double *jacobian
     }
 }
 
+// R = exp(ω) R0 and J_l(ω) = I + (1 − cos θ)/θ² [ω]× + (θ − sin θ)/θ³ [ω]×² (row-major).
+void ExpRotationAndLeftJacobian(const double *omega, const double *rotation0, double *R, double *Jl) {
+    const double theta2 = omega[0] * omega[0] + omega[1] * omega[1] + omega[2] * omega[2];
+    double a, b, c;  // exp(ω) = I + a [ω]× + b [ω]×²;  J_l = I + b [ω]× + c [ω]×²
+    if (theta2 < 1e-8) {
+        a = 1.0 - theta2 / 6.0;
+        b = 0.5 - theta2 / 24.0;
+        c = 1.0 / 6.0 - theta2 / 120.0;
+    } else {
+        const double theta = std::sqrt(theta2);
+        a = std::sin(theta) / theta;
+        b = (1.0 - std::cos(theta)) / theta2;
+        c = (theta - std::sin(theta)) / (theta2 * theta);
+    }
+    double K[9], K2[9], E[9];
+    for (int r = 0; r < 3; ++r)
+        for (int col = 0; col < 3; ++col) K[3 * r + col] = SkewEntry(omega, r, col);
+    for (int r = 0; r < 3; ++r)
+        for (int col = 0; col < 3; ++col)
+            K2[3 * r + col] = omega[r] * omega[col] - (r == col ? theta2 : 0.0);  // [ω]×² = ωωᵀ − θ² I
+    for (int k = 0; k < 9; ++k) {
+        const double eye = (k % 4 == 0) ? 1.0 : 0.0;
+        E[k] = eye + a * K[k] + b * K2[k];
+        Jl[k] = eye + b * K[k] + c * K2[k];
+    }
+    for (int r = 0; r < 3; ++r)
+        for (int col = 0; col < 3; ++col)
+            R[3 * r + col] = E[3 * r] * rotation0[col] + E[3 * r + 1] * rotation0[3 + col] + E[3 * r + 2] * rotation0[6 + col];
+}
+
 // Every observation in one residual block, each robustified by the Cauchy loss inside the cost:
 // point i contributes e_i = g(s_i) r_i with s_i = |r_i|², g(s) = sqrt(ρ(s)/s), ρ(s) = a² log(1 + s/a²),
 // so that ½ Σ |e_i|² = ½ Σ ρ(s_i) — exactly the Cauchy-robustified reprojection error. One block
@@ -195,34 +226,8 @@ class RobustPoseCost final : public ceres::CostFunction {
         return true;
     }
 
-    // R = exp(ω) R0 and J_l(ω) = I + (1 − cos θ)/θ² [ω]× + (θ − sin θ)/θ³ [ω]×² (row-major).
     void RotationAndLeftJacobian(const double *omega, double *R, double *Jl) const {
-        const double theta2 = omega[0] * omega[0] + omega[1] * omega[1] + omega[2] * omega[2];
-        double a, b, c;  // exp(ω) = I + a [ω]× + b [ω]×²;  J_l = I + b [ω]× + c [ω]×²
-        if (theta2 < 1e-8) {
-            a = 1.0 - theta2 / 6.0;
-            b = 0.5 - theta2 / 24.0;
-            c = 1.0 / 6.0 - theta2 / 120.0;
-        } else {
-            const double theta = std::sqrt(theta2);
-            a = std::sin(theta) / theta;
-            b = (1.0 - std::cos(theta)) / theta2;
-            c = (theta - std::sin(theta)) / (theta2 * theta);
-        }
-        double K[9], K2[9], E[9];
-        for (int r = 0; r < 3; ++r)
-            for (int col = 0; col < 3; ++col) K[3 * r + col] = SkewEntry(omega, r, col);
-        for (int r = 0; r < 3; ++r)
-            for (int col = 0; col < 3; ++col)
-                K2[3 * r + col] = omega[r] * omega[col] - (r == col ? theta2 : 0.0);  // [ω]×² = ωωᵀ − θ² I
-        for (int k = 0; k < 9; ++k) {
-            const double eye = (k % 4 == 0) ? 1.0 : 0.0;
-            E[k] = eye + a * K[k] + b * K2[k];
-            Jl[k] = eye + b * K[k] + c * K2[k];
-        }
-        for (int r = 0; r < 3; ++r)
-            for (int col = 0; col < 3; ++col)
-                R[3 * r + col] = E[3 * r] * rotation0_[col] + E[3 * r + 1] * rotation0_[3 + col] + E[3 * r + 2] * rotation0_[6 + col];
+        ExpRotationAndLeftJacobian(omega, rotation0_, R, Jl);
     }
 
   private:
@@ -251,6 +256,134 @@ bool UnitQuaternion(const double *in, double *q) {
     for (int k = 0; k < 4; ++k) q[k] = in[k] / n;
     return true;
 }
+
+
+// out = q(exp(ω)) ⊗ q, normalized (w x y z): the quaternion of R = exp(ω) R(q).
+void ComposeRotationUpdate(const double *omega, const double *q, double *out) {
+    const double theta = std::sqrt(omega[0] * omega[0] + omega[1] * omega[1] + omega[2] * omega[2]);
+    const double half = 0.5 * theta;
+    const double sinc = theta < 1e-8 ? 0.5 - theta * theta / 48.0 : std::sin(half) / theta;  // sin(θ/2)/θ
+    const double dq[4] = {std::cos(half), sinc * omega[0], sinc * omega[1], sinc * omega[2]};
+    const double r[4] = {dq[0] * q[0] - dq[1] * q[1] - dq[2] * q[2] - dq[3] * q[3],
+                         dq[0] * q[1] + dq[1] * q[0] + dq[2] * q[3] - dq[3] * q[2],
+                         dq[0] * q[2] - dq[1] * q[3] + dq[2] * q[0] + dq[3] * q[1],
+                         dq[0] * q[3] + dq[1] * q[2] - dq[2] * q[1] + dq[3] * q[0]};
+    const double norm = std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2] + r[3] * r[3]);
+    for (int k = 0; k < 4; ++k) out[k] = r[k] / norm;
+}
+
+
+// The robust cost of RobustPoseCost generalized (same robustification, same curvature-corrected
+// Jacobians): each observation is seen by its own camera with fixed cam_from_rig (R_k, t_k), so the
+// point in camera k is p = R_k (R X + t) + t_k and the pose is rig_from_world; optionally a third
+// parameter block [s, k1] scales camera 0's focal length(s) by s and sets its k1.
+class GeneralizedPoseCost final : public ceres::CostFunction {
+  public:
+    GeneralizedPoseCost(const std::vector<Intrinsics> *cameras, const double *camFromRig, const double *points2D,
+                        const double *points3D, const int *cameraIndices, int count, double scale, const double *rotation0,
+                        bool withIntrinsics, bool refineK1)
+        : cameras_(cameras), camFromRig_(camFromRig), points2D_(points2D), points3D_(points3D), cameraIndices_(cameraIndices),
+          count_(count), a2_(scale * scale), withIntrinsics_(withIntrinsics), refineK1_(refineK1) {
+        for (int k = 0; k < 9; ++k) rotation0_[k] = rotation0[k];
+        set_num_residuals(2 * count);
+        mutable_parameter_block_sizes()->push_back(3);
+        mutable_parameter_block_sizes()->push_back(3);
+        if (withIntrinsics) mutable_parameter_block_sizes()->push_back(2);
+    }
+
+    bool Evaluate(double const *const *parameters, double *residuals, double **jacobians) const override {
+        const double *omega = parameters[0];
+        const double *t = parameters[1];
+        const bool wantW = jacobians != nullptr && jacobians[0] != nullptr;
+        const bool wantT = jacobians != nullptr && jacobians[1] != nullptr;
+        const bool wantI = withIntrinsics_ && jacobians != nullptr && jacobians[2] != nullptr;
+        double R[9], Jl[9];
+        ExpRotationAndLeftJacobian(omega, rotation0_, R, Jl);
+        std::vector<Intrinsics> local(*cameras_);
+        if (withIntrinsics_) {
+            const double s = parameters[2][0];
+            local[0].fx *= s;
+            local[0].fy *= s;
+            if (refineK1_) local[0].k1 = parameters[2][1];
+        }
+        const double inverseA2 = 1.0 / a2_;
+        double y[3], q[3], p[3], pixel[2], dpix[6], M[6];
+        for (int i = 0; i < count_; ++i) {
+            const int k = cameraIndices_[i];
+            const double *X = points3D_ + 3 * i;
+            const double *e = camFromRig_ + 12 * k;  // R_k row-major, then t_k
+            for (int r = 0; r < 3; ++r) {
+                y[r] = R[3 * r] * X[0] + R[3 * r + 1] * X[1] + R[3 * r + 2] * X[2];
+                q[r] = y[r] + t[r];
+            }
+            for (int r = 0; r < 3; ++r) p[r] = e[3 * r] * q[0] + e[3 * r + 1] * q[1] + e[3 * r + 2] * q[2] + e[9 + r];
+            const Intrinsics &camera = local[k];
+            const bool wantAny = wantW || wantT || wantI;
+            camera.Project(p, pixel, wantAny ? dpix : nullptr);
+            const double rx = pixel[0] - points2D_[2 * i], ry = pixel[1] - points2D_[2 * i + 1];
+            const double s = rx * rx + ry * ry;
+            double g, scale, radial;
+            const double x = s * inverseA2;
+            if (x < 1e-6) {
+                g = 1.0 - x / 4.0;
+                scale = 1.0 - x / 2.0;
+                radial = inverseA2 / 4.0;
+            } else {
+                const double logTerm = x < 1e-3 ? std::log1p(x) : std::log(1.0 + x);
+                g = std::sqrt(logTerm / x);
+                scale = std::sqrt(1.0 / (1.0 + x));
+                radial = (1.0 - scale / g) / s;
+            }
+            residuals[2 * i] = g * rx;
+            residuals[2 * i + 1] = g * ry;
+            if (!wantAny) continue;
+            auto chain = [&](const double *jx, const double *jy, double *out, int columns) {
+                for (int c = 0; c < columns; ++c) {
+                    const double common = radial * (rx * jx[c] + ry * jy[c]);
+                    out[c] = scale * (jx[c] - rx * common);
+                    out[columns + c] = scale * (jy[c] - ry * common);
+                }
+            };
+            // d pixel / d q = dpix R_k.
+            for (int r = 0; r < 2; ++r)
+                for (int c = 0; c < 3; ++c)
+                    M[3 * r + c] = dpix[3 * r] * e[c] + dpix[3 * r + 1] * e[3 + c] + dpix[3 * r + 2] * e[6 + c];
+            if (wantW) {
+                double jx[3], jy[3];
+                const double *a = M, *b = M + 3;
+                const double ca[3] = {y[1] * a[2] - y[2] * a[1], y[2] * a[0] - y[0] * a[2], y[0] * a[1] - y[1] * a[0]};
+                const double cb[3] = {y[1] * b[2] - y[2] * b[1], y[2] * b[0] - y[0] * b[2], y[0] * b[1] - y[1] * b[0]};
+                for (int c = 0; c < 3; ++c) {
+                    jx[c] = ca[0] * Jl[c] + ca[1] * Jl[3 + c] + ca[2] * Jl[6 + c];
+                    jy[c] = cb[0] * Jl[c] + cb[1] * Jl[3 + c] + cb[2] * Jl[6 + c];
+                }
+                chain(jx, jy, jacobians[0] + 6 * i, 3);
+            }
+            if (wantT) chain(M, M + 3, jacobians[1] + 6 * i, 3);
+            if (wantI) {
+                // pixel = f (u + du) + c: d/ds = (pixel − c)/s; d/dk1 = f (u, v) r².
+                const double s0 = parameters[2][0];
+                const double iz = 1.0 / p[2], u = p[0] * iz, v = p[1] * iz, r2 = u * u + v * v;
+                const double jx[2] = {(pixel[0] - camera.cx) / s0, refineK1_ ? camera.fx * u * r2 : 0.0};
+                const double jy[2] = {(pixel[1] - camera.cy) / s0, refineK1_ ? camera.fy * v * r2 : 0.0};
+                chain(jx, jy, jacobians[2] + 4 * i, 2);
+            }
+        }
+        return true;
+    }
+
+  private:
+    const std::vector<Intrinsics> *cameras_;
+    const double *camFromRig_;
+    const double *points2D_;
+    const double *points3D_;
+    const int *cameraIndices_;
+    int count_;
+    double a2_;
+    bool withIntrinsics_;
+    bool refineK1_;
+    double rotation0_[9];
+};
 
 }  // namespace
 
@@ -323,17 +456,82 @@ extern "C" int cceres_refine_absolute_pose(const double *points2D, const double 
         default: summary->termination = CCERES_FAILURE; break;
     }
     if (!ceres_summary.IsSolutionUsable()) return -1;
-    // q ← q(exp(ω)) ⊗ q.
-    const double theta = std::sqrt(omega[0] * omega[0] + omega[1] * omega[1] + omega[2] * omega[2]);
-    const double half = 0.5 * theta;
-    const double sinc = theta < 1e-8 ? 0.5 - theta * theta / 48.0 : std::sin(half) / theta;  // sin(θ/2)/θ
-    const double dq[4] = {std::cos(half), sinc * omega[0], sinc * omega[1], sinc * omega[2]};
-    const double out[4] = {dq[0] * q[0] - dq[1] * q[1] - dq[2] * q[2] - dq[3] * q[3],
-                           dq[0] * q[1] + dq[1] * q[0] + dq[2] * q[3] - dq[3] * q[2],
-                           dq[0] * q[2] - dq[1] * q[3] + dq[2] * q[0] + dq[3] * q[1],
-                           dq[0] * q[3] + dq[1] * q[2] - dq[2] * q[1] + dq[3] * q[0]};
-    const double norm = std::sqrt(out[0] * out[0] + out[1] * out[1] + out[2] * out[2] + out[3] * out[3]);
-    for (int k = 0; k < 4; ++k) quaternion_wxyz[k] = out[k] / norm;
+    ComposeRotationUpdate(omega, q, quaternion_wxyz);
     for (int k = 0; k < 3; ++k) translation[k] = t[k];
+    return 0;
+}
+
+extern "C" int cceres_refine_generalized_pose(const double *points2D, const double *points3D, const int *camera_indices,
+                                              int count, int camera_count, const int *camera_models,
+                                              const double *camera_params, const double *cam_from_rig,
+                                              double *quaternion_wxyz, double *translation, int refine_focal, int refine_k1,
+                                              double *intrinsics, const cceres_refine_options *options,
+                                              cceres_refine_summary *summary) {
+    summary->initial_cost = summary->final_cost = 0;
+    summary->iterations = 0;
+    summary->termination = CCERES_INVALID_INPUT;
+    if (count < 3 || camera_count < 1 || options == nullptr) return -1;
+    if (refine_focal && (camera_count != 1 || intrinsics == nullptr || !(intrinsics[0] > 0))) return -1;
+    if (refine_k1 && (!refine_focal || camera_models[0] == CCERES_SIMPLE_PINHOLE || camera_models[0] == CCERES_PINHOLE)) return -1;
+    std::vector<Intrinsics> cameras;
+    std::vector<double> extrinsics(12 * camera_count);
+    for (int k = 0; k < camera_count; ++k) {
+        if (ParameterCount(camera_models[k]) < 0) return -1;
+        cameras.emplace_back(camera_models[k], camera_params + CCERES_MAX_PARAMS * k);
+        double qk[4];
+        if (!UnitQuaternion(cam_from_rig + 7 * k, qk)) return -1;
+        RotationMatrix(qk, extrinsics.data() + 12 * k);
+        for (int r = 0; r < 3; ++r) extrinsics[12 * k + 9 + r] = cam_from_rig[7 * k + 4 + r];
+    }
+    for (int i = 0; i < count; ++i)
+        if (camera_indices[i] < 0 || camera_indices[i] >= camera_count) return -1;
+
+    double q[4];
+    if (!UnitQuaternion(quaternion_wxyz, q)) return -1;
+    double t[3] = {translation[0], translation[1], translation[2]};
+    double R0[9];
+    RotationMatrix(q, R0);
+    double omega[3] = {0, 0, 0};
+    double focalAndK1[2] = {1.0, refine_k1 ? intrinsics[1] : cameras[0].k1};
+    GeneralizedPoseCost cost(&cameras, extrinsics.data(), points2D, points3D, camera_indices, count, options->loss_scale, R0,
+                             refine_focal != 0, refine_k1 != 0);
+    ceres::Problem::Options problem_options;
+    problem_options.cost_function_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
+    ceres::Problem problem(problem_options);
+    if (refine_focal) {
+        problem.AddResidualBlock(&cost, nullptr, omega, t, focalAndK1);
+        problem.SetParameterLowerBound(focalAndK1, 0, 1e-3);
+        if (!refine_k1) problem.SetManifold(focalAndK1, new ceres::SubsetManifold(2, {1}));
+    } else {
+        problem.AddResidualBlock(&cost, nullptr, omega, t);
+    }
+
+    ceres::Solver::Options solver_options;
+    solver_options.linear_solver_type = ceres::DENSE_NORMAL_CHOLESKY;
+    solver_options.max_num_iterations = options->max_iterations;
+    solver_options.gradient_tolerance = options->gradient_tolerance;
+    solver_options.function_tolerance = options->function_tolerance;
+    solver_options.parameter_tolerance = options->parameter_tolerance;
+    solver_options.num_threads = 1;
+    solver_options.logging_type = getenv("RELOC_CERES_PROGRESS") != nullptr ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
+    solver_options.minimizer_progress_to_stdout = getenv("RELOC_CERES_PROGRESS") != nullptr;
+    ceres::Solver::Summary ceres_summary;
+    ceres::Solve(solver_options, &problem, &ceres_summary);
+
+    summary->initial_cost = ceres_summary.initial_cost;
+    summary->final_cost = ceres_summary.final_cost;
+    summary->iterations = static_cast<int>(ceres_summary.iterations.size());
+    switch (ceres_summary.termination_type) {
+        case ceres::CONVERGENCE: summary->termination = CCERES_CONVERGED; break;
+        case ceres::NO_CONVERGENCE: summary->termination = CCERES_NO_CONVERGENCE; break;
+        default: summary->termination = CCERES_FAILURE; break;
+    }
+    if (!ceres_summary.IsSolutionUsable()) return -1;
+    ComposeRotationUpdate(omega, q, quaternion_wxyz);
+    for (int k = 0; k < 3; ++k) translation[k] = t[k];
+    if (refine_focal) {
+        intrinsics[0] = focalAndK1[0];
+        if (refine_k1) intrinsics[1] = focalAndK1[1];
+    }
     return 0;
 }

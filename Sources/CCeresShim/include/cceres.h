@@ -92,6 +92,27 @@ int cceres_evaluate_pose_cost(const double *points2D, const double *points3D, in
                               const double *quaternion_wxyz, const double *omega, const double *translation,
                               double loss_scale, double *residuals, double *jacobian_omega, double *jacobian_translation);
 
+
+/*
+ * Generalized pose refinement: refines rig_from_world (quaternion w,x,y,z and translation,
+ * updated in place) over the observations of several cameras with fixed cam_from_rig, minimizing
+ * the Cauchy-robustified pixel reprojection error of each observation in its own camera.
+ * camera_indices[i] names observation i's camera (0 ..< camera_count); camera_models and
+ * camera_params (stride CCERES_MAX_PARAMS per camera, COLMAP's order) give each camera's
+ * intrinsics; cam_from_rig holds 7 numbers per camera (qw qx qy qz tx ty tz).
+ * With refine_focal (one camera only), the focal length(s) of camera 0 are scaled by a refined
+ * factor: intrinsics[0] (in: 1, out: the factor), and with refine_k1 (a model with k1) its k1 is
+ * refined too: intrinsics[1] (in: the starting k1, out: the refined one).
+ * Returns 0 when a usable solution was produced, -1 otherwise (nothing changed).
+ */
+enum { CCERES_MAX_PARAMS = 12 };
+
+int cceres_refine_generalized_pose(const double *points2D, const double *points3D, const int *camera_indices, int count,
+                                   int camera_count, const int *camera_models, const double *camera_params,
+                                   const double *cam_from_rig, double *quaternion_wxyz, double *translation,
+                                   int refine_focal, int refine_k1, double *intrinsics,
+                                   const cceres_refine_options *options, cceres_refine_summary *summary);
+
 #ifdef __cplusplus
 }
 #endif

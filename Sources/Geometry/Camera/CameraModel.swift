@@ -65,6 +65,15 @@ public enum CameraModel: Int32, CaseIterable, Sendable {
         }
     }
 
+    /// Index of the first radial coefficient k1 (SIMPLE_RADIAL's k), nil for the pinhole models.
+    var k1Index: Int? {
+        switch self {
+        case .simplePinhole, .pinhole: return nil
+        case .simpleRadial, .radial: return 3
+        case .opencv: return 4
+        }
+    }
+
     /// Whether the model has distortion parameters.
     public var hasDistortion: Bool {
         switch self {

@@ -1,0 +1,90 @@
+/// Options of `estimateAbsolutePoseWithUnknownFocal`: those of `estimateAbsolutePose` plus k1.
+public struct FocalAbsolutePoseOptions: Equatable, Sendable {
+    public var pose = AbsolutePoseOptions()
+    /// Refine the camera's k1 with pose and focal (models with k1 only).
+    public var refineK1 = false
+
+    public init(pose: AbsolutePoseOptions = AbsolutePoseOptions(), refineK1: Bool = false) {
+        self.pose = pose
+        self.refineK1 = refineK1
+    }
+
+    public func validate() throws { try pose.validate() }
+}
+
+/// An estimated pose with the camera's estimated focal length.
+public struct FocalAbsolutePoseResult: Sendable {
+    public var camFromWorld: Rigid3
+    /// The given camera with the estimated focal length(s) (and k1 when refined).
+    public var camera: Camera
+    public var inlierMask: [Bool]
+    public var inlierCount: Int
+    public var ransacIterations: Int
+    public var ransacInlierCount: Int
+    public var localOptimizations: Int
+    public var refinement: RefinementSummary?
+}
+
+/// Absolute pose and focal length from 2D-3D correspondences: the pixels are centred on the
+/// camera's principal point (undistorted with the given camera's distortion, scaled by its focal,
+/// i.e. exact for a camera without distortion whatever focal it holds) and divided by the image's
+/// larger side; LO-RANSAC with P4Pf (threshold = pixels / that side), then Ceres refines pose and
+/// a factor on the focal length(s) (plus k1 when asked) on the inliers.
+/// - Parameters:
+///   - camera: model, size, principal point and distortion of the camera; its focal length is
+///     only a scale for the undistortion and is replaced by the estimate.
+/// - Returns: nil when no pose is found (fewer than 4 correspondences, or no model with 4 inliers).
+/// - Throws: `GeometryError.invalidInput` for mismatched counts, non-finite values or bad options.
+public func estimateAbsolutePoseWithUnknownFocal(points2D: [Vector2], points3D: [Vector3], camera: Camera,
+                                                 options: FocalAbsolutePoseOptions = FocalAbsolutePoseOptions()) throws -> FocalAbsolutePoseResult? {
+    try options.validate()
+    try validateCorrespondences(points2D: points2D, points3D: points3D)
+    if options.refineK1 && camera.model.k1Index == nil {
+        throw GeometryError.invalidInput("k1 refinement needs a model with k1 (SIMPLE_RADIAL, RADIAL, OPENCV), not \(camera.model.name)")
+    }
+    guard points2D.count >= 4 else { return nil }
+    let imageScale = Double(max(camera.width, camera.height))
+    let listedFocal = camera.meanFocal
+    let centred = points2D.map { camera.normalizedFromImage($0) * (listedFocal / imageScale) }
+    let estimator = FocalAbsolutePoseEstimator(imagePoints: centred, worldPoints: points3D)
+    let o = options.pose
+    let ransacOptions = RansacOptions(threshold: o.thresholdPixels / imageScale, confidence: o.confidence, minIterations: o.minIterations,
+                                      maxIterations: o.maxIterations, localOptimization: true, seed: o.seed)
+    guard let report = loRansac(estimator, options: ransacOptions) else { return nil }
+    var pose = report.model.camFromWorld.rigid3
+    var focal = report.model.focal * imageScale
+    var summary: RefinementSummary?
+    func scaled(_ camera: Camera, focal: Double) throws -> Camera {
+        var params = camera.params
+        for index in camera.model.focalIndices { params[index] *= focal / listedFocal }
+        return try Camera(model: camera.model, width: camera.width, height: camera.height, params: params)
+    }
+    var estimated = try scaled(camera, focal: focal)
+    if o.refine {
+        let inliers = report.inlierMask.indices.filter { report.inlierMask[$0] }
+        if let start = estimator.refineFocalPoseLeastSquares(report.model, indices: inliers,
+                                                             loss: .cauchy(scale: o.refinement.lossScale / imageScale), maxIterations: 10) {
+            pose = start.pose.camFromWorld.rigid3
+            focal = start.pose.focal * imageScale
+            estimated = try scaled(camera, focal: focal)
+        }
+        if let refined = try refineAbsolutePoseAndFocal(pose, points2D: inliers.map { points2D[$0] }, points3D: inliers.map { points3D[$0] },
+                                                        camera: estimated, refineK1: options.refineK1, options: o.refinement) {
+            pose = refined.camFromWorld
+            estimated = refined.camera
+            summary = refined.summary
+        }
+    }
+    let threshold2 = o.thresholdPixels * o.thresholdPixels
+    var mask = [Bool](repeating: false, count: points2D.count)
+    var count = 0
+    for i in points2D.indices {
+        if let projected = estimated.imageFromCamera(pose.apply(points3D[i])) {
+            let d = projected - points2D[i]
+            if (d * d).sum() < threshold2 { mask[i] = true; count += 1 }
+        }
+    }
+    return FocalAbsolutePoseResult(camFromWorld: pose, camera: estimated, inlierMask: mask, inlierCount: count,
+                                   ransacIterations: report.iterations, ransacInlierCount: report.inlierCount,
+                                   localOptimizations: report.localOptimizations, refinement: summary)
+}
