@@ -11,6 +11,8 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "model-io": ModelIOBenchmark.run,
     "p3p": P3PBenchmark.run,
     "pnp": PnPBenchmark.run,
+    "gpnp": GeneralizedPnPBenchmark.run,
+    "minimal": MinimalSolverBenchmark.run,
     "refine": RefineBenchmark.run,
     "match": MatchBenchmark.run,
     "sift": SIFTBenchmark.run,

@@ -27,12 +27,20 @@ struct LocalizeCommand: ParsableCommand {
     @Option(help: "Log file (default: OUTPUT_logs.jsonl).") var log: String?
     @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
     @Flag(help: "Ignore poses logged by an earlier run.") var overwrite = false
+    @Option(name: .customLong("rig-config"), help: "Rig configuration (COLMAP's rig_config.json): localize each frame's images together as one rig pose; also writes rig_poses.txt beside OUTPUT.")
+    var rigConfig: String?
+    @Option(name: .customLong("rig-poses"), help: "Where the rig poses go (default: rig_poses.txt beside OUTPUT).") var rigPoses: String?
+    @Flag(name: .customLong("estimate-focal"), help: "Estimate every query's focal length (P4Pf, then pose and focal refined); queries listed as 'NAME UNKNOWN W H' always are.")
+    var estimateFocal = false
+    @Flag(name: .customLong("estimate-k1"), help: "With an estimated focal length, refine k1 too (an UNKNOWN camera becomes SIMPLE_RADIAL).")
+    var estimateK1 = false
     @Option(help: "Only shard i of n of the queries (0-based, split by a hash of the query's name, as `reloc extract --shard`); join with `reloc merge`.") var shard: String?
 
     func validate() throws {
         guard threshold > 0 else { throw ValidationError("--threshold must be positive") }
         guard !queries.isEmpty else { throw ValidationError("--queries needs at least one query list") }
         if let shard { _ = try Shard(parsing: shard) }
+        if rigConfig != nil && shard != nil { throw ValidationError("--rig-config and --shard: a shard would split the rig frames") }
     }
 
     func run() throws {
@@ -44,6 +52,10 @@ struct LocalizeCommand: ParsableCommand {
         task.threads = threads
         task.overwrite = overwrite
         task.shard = try shard.map { try Shard(parsing: $0) }
+        task.estimateFocal = estimateFocal
+        task.refineK1 = estimateK1
+        task.rig = try rigConfig.map { try RigConfig.read(path: $0) }
+        task.rigPosesPath = rigPoses
         let progress = Progress(label: "localize")
         let s = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()

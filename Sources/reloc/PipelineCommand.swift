@@ -36,6 +36,11 @@ struct PipelineCommand: ParsableCommand {
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
     var covisibilityClustering = false
     @Option(name: .customLong("min-inliers"), help: "Fewer inliers than this: the fallback pose instead.") var minInliers: Int = 6
+    @Option(name: .customLong("rig-config"), help: "Rig configuration (COLMAP's rig_config.json): localize each frame's images together as one rig pose; also writes rig_poses.txt.")
+    var rigConfig: String?
+    @Flag(name: .customLong("estimate-focal"), help: "Estimate every query's focal length; queries listed as 'NAME UNKNOWN W H' always are.")
+    var estimateFocal = false
+    @Flag(name: .customLong("estimate-k1"), help: "With an estimated focal length, refine k1 too.") var estimateK1 = false
     @Option(help: "Worker threads (0: one per core).") var threads: Int = 0
     @Option(help: "RANSAC / vocabulary seed.") var seed: UInt64 = 0
     @Flag(name: .customLong("no-report"), help: "Do not write OUT/report.html.") var noReport = false
@@ -73,6 +78,9 @@ struct PipelineCommand: ParsableCommand {
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
         task.minInliers = minInliers
+        task.rigConfig = rigConfig
+        task.estimateFocal = estimateFocal
+        task.refineK1 = estimateK1
         task.threads = threads
         task.overwrite = overwrite
         task.report = !noReport

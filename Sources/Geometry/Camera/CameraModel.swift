@@ -50,7 +50,7 @@ public enum CameraModel: Int32, CaseIterable, Sendable {
     public var parameterCount: Int { parameterNames.count }
 
     /// Indices of the focal length parameters (one or two).
-    var focalIndices: [Int] {
+    public var focalIndices: [Int] {
         switch self {
         case .simplePinhole, .simpleRadial, .radial: return [0]
         case .pinhole, .opencv: return [0, 1]
@@ -66,7 +66,7 @@ public enum CameraModel: Int32, CaseIterable, Sendable {
     }
 
     /// Index of the first radial coefficient k1 (SIMPLE_RADIAL's k), nil for the pinhole models.
-    var k1Index: Int? {
+    public var k1Index: Int? {
         switch self {
         case .simplePinhole, .pinhole: return nil
         case .simpleRadial, .radial: return 3

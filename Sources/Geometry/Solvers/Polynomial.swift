@@ -35,27 +35,44 @@ struct Polynomial {
     /// - Precondition: `a.degree + b.degree ≤ 15`.
     static func * (a: Polynomial, b: Polynomial) -> Polynomial {
         var out = SIMD16<Double>.zero
-        for i in 0...a.degree where a.c[i] != 0 {
-            for j in 0...b.degree { out[i + j] += a.c[i] * b.c[j] }
+        let (da, db) = (a.degree, b.degree)
+        withUnsafeMutableBytes(of: &out) { o in
+            let op = o.baseAddress!.assumingMemoryBound(to: Double.self)
+            withUnsafeBytes(of: a.c) { ab in
+                withUnsafeBytes(of: b.c) { bb in
+                    let ap = ab.baseAddress!.assumingMemoryBound(to: Double.self)
+                    let bp = bb.baseAddress!.assumingMemoryBound(to: Double.self)
+                    for i in 0...da {
+                        let ai = ap[i]
+                        for j in 0...db { op[i + j] += ai * bp[j] }
+                    }
+                }
+            }
         }
-        return Polynomial(storage: out, degree: a.degree + b.degree)
+        return Polynomial(storage: out, degree: da + db)
     }
 
     @inline(__always)
     func callAsFunction(_ x: Double) -> Double {
-        var value = c[degree]
-        var k = degree - 1
-        while k >= 0 { value = value * x + c[k]; k -= 1 }
-        return value
+        withUnsafeBytes(of: c) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            var value = p[degree]
+            var k = degree - 1
+            while k >= 0 { value = value * x + p[k]; k -= 1 }
+            return value
+        }
     }
 
     /// Value and first derivative at x (Horner).
     @inline(__always)
     func valueAndSlope(_ x: Double) -> (Double, Double) {
-        var value = c[degree], slope = 0.0
-        var k = degree - 1
-        while k >= 0 { slope = slope * x + value; value = value * x + c[k]; k -= 1 }
-        return (value, slope)
+        withUnsafeBytes(of: c) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            var value = p[degree], slope = 0.0
+            var k = degree - 1
+            while k >= 0 { slope = slope * x + value; value = value * x + p[k]; k -= 1 }
+            return (value, slope)
+        }
     }
 
     var derivative: Polynomial {
@@ -79,112 +96,122 @@ struct Polynomial {
 
 /// Real roots of `p` found by Sturm-sequence isolation and safeguarded Newton polishing,
 /// appended to `roots` in increasing order. Roots closer together than ~1e-12 of the root bound
-/// may be reported once. Works for degree ≤ 15; a zero polynomial has no reported roots.
+/// may be reported once. Works for degree ≤ 15; a zero polynomial has no reported roots. The
+/// variable is first scaled by the geometric mean of the roots' magnitudes (|c₀/c_n|^(1/n)) so that
+/// the chain works on coefficients of similar size; roots lie within Fujiwara's bound
+/// 2 max |c_{n−k}/c_n|^(1/k) (the last term halved). No heap allocation.
 func realPolynomialRoots(_ input: Polynomial, into roots: inout [Double]) {
     let trimmed = input.trimmed()
     let n = trimmed.degree
     guard n > 0, trimmed.c[n] != 0, trimmed.c[n].isFinite else { return }
-    // Balance: z = σ z' with σ = |c₀/c_n|^(1/n), the geometric mean of the roots' magnitudes, so
-    // that the Sturm chain works on coefficients of similar size.
     var sigma = 1.0
     if trimmed.c[0] != 0 {
         let candidate = pow(abs(trimmed.c[0] / trimmed.c[n]), 1 / Double(n))
         if candidate.isFinite && candidate > 0 { sigma = candidate }
     }
-    var p = trimmed
+    var scaled = trimmed.c
     var power = 1.0
-    for k in 0...n { p.c[k] *= power; power *= sigma }
-    let start = roots.count
-    defer {
-        for k in start..<roots.count { roots[k] *= sigma }
-    }
-    // Monic, for a scale-free sequence and the Cauchy bound 1 + max |c_k / c_n|.
-    let monic = Polynomial(storage: p.c / p.c[n], degree: n)
+    for k in 0...n { scaled[k] *= power; power *= sigma }
+    let monic = Polynomial(storage: scaled / scaled[n], degree: n)
     var bound = 0.0
-    for k in 0..<n { bound = max(bound, abs(monic.c[k])) }
-    guard bound.isFinite else { return }
-    bound += 1
-    if n == 1 { roots.append(-monic.c[0]); return }
-
-    // Sturm chain p0 = p, p1 = p', p_{k+1} = −rem(p_{k−1}, p_k).
-    var chain: [Polynomial] = [monic, monic.derivative]
-    chain.reserveCapacity(n + 1)
-    while chain.count <= n {
-        let a = chain[chain.count - 2], b = chain[chain.count - 1]
-        guard b.degree > 0 else { break }
-        var r = a.c
-        var rd = a.degree
-        let lead = b.c[b.degree]
-        while rd >= b.degree {
-            let factor = r[rd] / lead
-            for k in 0...b.degree { r[rd - b.degree + k] -= factor * b.c[k] }
-            r[rd] = 0
-            rd -= 1
-        }
-        var rem = Polynomial(storage: -r, degree: max(rd, 0))
-        // Negligible remainder: p and p' share roots (a multiple root); stop the chain there.
-        var scaleA = 0.0
-        for k in 0...a.degree { scaleA = max(scaleA, abs(a.c[k])) }
-        rem = rem.trimmed(relativeTolerance: 0)
-        var remScale = 0.0
-        for k in 0...rem.degree { remScale = max(remScale, abs(rem.c[k])) }
-        if remScale <= 1e-13 * scaleA { break }
-        // Rescale to keep the chain's magnitudes near one (signs are what count).
-        chain.append(Polynomial(storage: rem.c / remScale, degree: rem.degree))
+    for k in 1...n {
+        var term = pow(abs(monic.c[n - k]), 1 / Double(k))
+        if k == n { term = pow(abs(monic.c[0]) / 2, 1 / Double(n)) }
+        bound = max(bound, term)
     }
+    bound = 2 * bound
+    guard bound.isFinite, bound > 0 else { return }
+    if n == 1 { roots.append(-monic.c[0] * sigma); return }
 
-    func signChanges(_ x: Double) -> Int {
-        var changes = 0
-        var previous = 0.0
-        for q in chain {
-            let v = q(x)
-            if v == 0 { continue }
-            if previous != 0 && (v < 0) != (previous < 0) { changes += 1 }
-            previous = v
+    withUnsafeTemporaryAllocation(of: Polynomial.self, capacity: 17) { chain in
+        // Sturm chain p0 = p, p1 = p', p_{k+1} = −rem(p_{k−1}, p_k), each rescaled to max |c| = 1.
+        chain.initialize(repeating: .zero)
+        chain[0] = monic
+        chain[1] = monic.derivative
+        var length = 2
+        while length <= n {
+            let a = chain[length - 2], b = chain[length - 1]
+            guard b.degree > 0 else { break }
+            var r = a.c
+            var rd = a.degree
+            let lead = b.c[b.degree]
+            while rd >= b.degree {
+                let factor = r[rd] / lead
+                for k in 0...b.degree { r[rd - b.degree + k] -= factor * b.c[k] }
+                r[rd] = 0
+                rd -= 1
+            }
+            var scaleA = 0.0
+            for k in 0...a.degree { scaleA = max(scaleA, abs(a.c[k])) }
+            var remScale = 0.0
+            var top = 0
+            for k in 0...max(rd, 0) where r[k] != 0 { remScale = max(remScale, abs(r[k])); top = k }
+            // Negligible remainder: p and p' share roots (a multiple root); the chain ends there.
+            if remScale <= 1e-13 * scaleA { break }
+            chain[length] = Polynomial(storage: -r / remScale, degree: top)
+            length += 1
         }
-        return changes
-    }
 
-    // Polishes the single root in (lo, hi) where p changes sign; bisection guards Newton.
-    func polish(_ loIn: Double, _ hiIn: Double) -> Double? {
-        var lo = loIn, hi = hiIn
-        var flo = monic(lo), fhi = monic(hi)
-        if flo == 0 { return lo }
-        if fhi == 0 { return hi }
-        guard (flo < 0) != (fhi < 0) else { return nil }
-        var x = 0.5 * (lo + hi)
-        for _ in 0..<100 {
-            let (f, df) = monic.valueAndSlope(x)
-            if f == 0 { return x }
-            if (f < 0) == (flo < 0) { lo = x; flo = f } else { hi = x; fhi = f }
-            var next = df != 0 ? x - f / df : 0.5 * (lo + hi)
-            if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
-            if abs(next - x) <= 1e-15 * max(1, abs(x)) { return next }
-            x = next
-            if hi - lo <= 1e-15 * max(1, abs(x)) { return x }
+        func signChanges(_ x: Double) -> Int {
+            var changes = 0
+            var previous = 0.0
+            for k in 0..<length {
+                let v = chain[k](x)
+                if v == 0 { continue }
+                if previous != 0 && (v < 0) != (previous < 0) { changes += 1 }
+                previous = v
+            }
+            return changes
         }
-        return x
-    }
 
-    // Isolation by bisection on the count of roots in (a, b].
-    var stack: [(Double, Double, Int, Int, Int)] = [(-bound, bound, signChanges(-bound), signChanges(bound), 0)]
-    var found: [Double] = []
-    while let (a, b, sa, sb, depth) = stack.popLast() {
-        let count = sa - sb
-        if count <= 0 { continue }
-        if count == 1 {
-            if let r = polish(a, b) { found.append(r); continue }
-            // No sign change of p itself (a root touching zero): keep splitting.
+        // The single root in (lo, hi) where p changes sign; Newton guarded by bisection.
+        func polish(_ loIn: Double, _ hiIn: Double) -> Double? {
+            var lo = loIn, hi = hiIn
+            var flo = monic(lo)
+            let fhi = monic(hi)
+            if flo == 0 { return lo }
+            if fhi == 0 { return hi }
+            guard (flo < 0) != (fhi < 0) else { return nil }
+            var x = 0.5 * (lo + hi)
+            for _ in 0..<100 {
+                let (f, df) = monic.valueAndSlope(x)
+                if f == 0 { return x }
+                if (f < 0) == (flo < 0) { lo = x; flo = f } else { hi = x }
+                var next = df != 0 ? x - f / df : 0.5 * (lo + hi)
+                if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
+                if abs(next - x) <= 1e-15 * max(1, abs(x)) { return next }
+                x = next
+                if hi - lo <= 1e-15 * max(1, abs(x)) { return x }
+            }
+            return x
         }
-        if depth > 80 || b - a <= 1e-13 * bound {
-            found.append(0.5 * (a + b))
-            continue
+
+        // Isolation by bisection on the count of roots in (a, b], depth-first, left half first.
+        withUnsafeTemporaryAllocation(of: (Double, Double, Int, Int, Int).self, capacity: 128) { stack in
+            var top = 0
+            stack[0] = (-bound, bound, signChanges(-bound), signChanges(bound), 0)
+            top = 1
+            let first = roots.count
+            while top > 0 {
+                top -= 1
+                let (a, b, sa, sb, depth) = stack[top]
+                let count = sa - sb
+                if count <= 0 { continue }
+                if count == 1, let r = polish(a, b) {
+                    roots.append(r * sigma)
+                    continue
+                }
+                if depth > 60 || b - a <= 1e-13 * bound || top + 2 > 128 {
+                    roots.append(0.5 * (a + b) * sigma)
+                    continue
+                }
+                let m = 0.5 * (a + b)
+                let sm = signChanges(m)
+                stack[top] = (m, b, sm, sb, depth + 1)
+                stack[top + 1] = (a, m, sa, sm, depth + 1)
+                top += 2
+            }
+            if sigma < 0 { roots[first...].sort() } else { roots[first...].sort() }
         }
-        let m = 0.5 * (a + b)
-        let sm = signChanges(m)
-        stack.append((m, b, sm, sb, depth + 1))
-        stack.append((a, m, sa, sm, depth + 1))
     }
-    found.sort()
-    roots.append(contentsOf: found)
 }

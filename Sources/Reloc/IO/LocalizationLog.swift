@@ -20,10 +20,24 @@ public struct LocalizationLogEntry: Codable, Equatable, Sendable {
     public var seconds: Double
     /// World-to-camera pose: qw qx qy qz tx ty tz.
     public var pose: [Double]
+    /// The estimated focal length in pixels (unknown-focal queries only).
+    public var focal: Double? = nil
+    /// The estimated k1 (when it was refined).
+    public var k1: Double? = nil
+    /// For an image of a rig: its frame (the name after the camera's prefix, `rigN/` first when
+    /// the configuration has several rigs), the frame's rig_from_world, the frame's cameras with
+    /// correspondences and the inliers over all of them.
+    public var frame: String? = nil
+    public var rigFromWorld: [Double]? = nil
+    public var rigCameras: Int? = nil
+    public var rigInliers: Int? = nil
 
     enum CodingKeys: String, CodingKey {
-        case query, localized, fallback, retrieved, clusters, matches, correspondences, inliers, seconds, pose
+        case query, localized, fallback, retrieved, clusters, matches, correspondences, inliers, seconds, pose, focal, k1, frame
         case ransacIterations = "ransac_iterations"
+        case rigFromWorld = "rig_from_world"
+        case rigCameras = "rig_cameras"
+        case rigInliers = "rig_inliers"
     }
 }
 

@@ -74,8 +74,9 @@ public final class LocalizationService: Sendable {
             input.matches.append(matches.get(k))
         }
         timing.matching = lap()
-        let entry = LocalizeTask.localize(input, map: map.map, options: settings.localization,
-                                          clustering: settings.covisibilityClustering, minInliers: settings.minInliers)
+        let entry = LocalizeTask.localize(input, map: map.map,
+                                          settings: .init(options: settings.localization, clustering: settings.covisibilityClustering,
+                                                          minInliers: settings.minInliers, estimateFocal: settings.estimateFocal, refineK1: settings.refineK1))
         timing.pose = lap()
         timing.total = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
         return LocalizationAnswer(name: request.name, localized: entry.localized, camFromWorld: formatPose(LocalizeTask.pose(entry.pose)),

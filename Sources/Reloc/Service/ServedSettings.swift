@@ -17,6 +17,9 @@ struct ServedSettings: Sendable {
     var localization: AbsolutePoseOptions
     var minInliers: Int
     var covisibilityClustering: Bool
+    /// The run estimated every query's focal length (`--estimate-focal`), and k1 (`--estimate-k1`).
+    var estimateFocal = false
+    var refineK1 = false
 
     /// - Parameters:
     ///   - record: the run's `pipeline.json` (read from `recordPath`, named in errors).
@@ -27,7 +30,7 @@ struct ServedSettings: Sendable {
               let localizeOptions = record.files.localizeOptions else {
             throw fail("no extract_options, match_options or localize_options: the run predates them; run reloc pipeline on the dataset again (finished stages are reused)")
         }
-        let flags: Set<String> = ["--upsample", "--upright", "--mutual", "--covisibility-clustering"]
+        let flags: Set<String> = ["--upsample", "--upright", "--mutual", "--covisibility-clustering", "--estimate-focal", "--estimate-k1"]
         let e = try OptionValues(extractOptions, flags: flags, key: "extract_options", fail: fail)
         guard let kind = ExtractTask.Kind(rawValue: try e.string("--features")) else {
             throw fail("extract_options: unknown features '\(try e.string("--features"))'")
@@ -74,6 +77,9 @@ struct ServedSettings: Sendable {
         localization.seed = try l.unsigned("--seed")
         minInliers = try l.int("--min-inliers")
         covisibilityClustering = l.has("--covisibility-clustering")
+        // A posted image is one camera: --rig-config (a run's rig frames) does not apply to it.
+        estimateFocal = l.has("--estimate-focal")
+        refineK1 = l.has("--estimate-k1")
 
         switch record.retrieval {
         case "vlad": retrieval = .vlad

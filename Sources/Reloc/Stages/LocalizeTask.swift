@@ -31,6 +31,17 @@ public struct LocalizeTask: Sendable {
     /// Only the queries of one shard (`Shard.contains`, by name). `reloc merge` joins the shards'
     /// results.
     public var shard: Shard?
+    /// Estimate every query's focal length (P4Pf + pose-and-focal refinement), keeping the rest of
+    /// its camera; queries listed as `UNKNOWN W H` always have it estimated.
+    public var estimateFocal = false
+    /// With an estimated focal length, refine k1 too (models with k1; an `UNKNOWN` camera then
+    /// becomes SIMPLE_RADIAL).
+    public var refineK1 = false
+    /// Localize the images of each rig frame together as one rig pose (`RigConfig`); images that
+    /// belong to no rig are localized alone.
+    public var rig: RigConfig?
+    /// Where the rig poses go (frame, rig_from_world); default: `rig_poses.txt` beside `output`.
+    public var rigPosesPath: String?
 
     public init(model: String, queryLists: [String], featuresFile: String, matchesFile: String, pairsFile: String, output: String) {
         self.model = model; self.queryLists = queryLists; self.featuresFile = featuresFile
@@ -78,8 +89,13 @@ public struct LocalizeTask: Sendable {
 
         let log = logPath ?? output + "_logs.jsonl"
         // Logged poses are reused only when they came from the same inputs and settings.
-        let settings = [model, featuresFile, matchesFile, pairsFile, "threshold \(options.thresholdPixels)",
-                        "seed \(options.seed)", "clustering \(covisibilityClustering)", "refine \(options.refine)", "min inliers \(minInliers)"].joined(separator: " | ")
+        if rig != nil, refineK1 || estimateFocal || queries.contains(where: \.focalUnknown) {
+            throw RelocError.invalidArgument("rigs need known intrinsics: --rig-config cannot be combined with --estimate-focal, --estimate-k1 or UNKNOWN cameras")
+        }
+        let settings = ([model, featuresFile, matchesFile, pairsFile, "threshold \(options.thresholdPixels)",
+                        "seed \(options.seed)", "clustering \(covisibilityClustering)", "refine \(options.refine)", "min inliers \(minInliers)"]
+            + (estimateFocal || refineK1 || queries.contains(where: \.focalUnknown) ? ["focal \(estimateFocal) k1 \(refineK1)"] : [])
+            + (rig.map { ["rig \($0.json())"] } ?? [])).joined(separator: " | ")
         var done: [String: LocalizationLogEntry] = overwrite ? [:] : LocalizationLog.read(path: log, settings: settings)
         done = done.filter { seenQueries.contains($0.key) }
         let appender = try LineAppender(path: log, keeping: [LocalizationLog.header(settings: settings)]
@@ -87,32 +103,52 @@ public struct LocalizeTask: Sendable {
         var summary = Summary()
         summary.queries = queries.count
         summary.resumed = done.count
-        let todo = queries.filter { done[$0.name] == nil }
-        var finished = done.count
+        // Units of work: a rig frame (all its images, redone together unless all are logged) or one query.
+        let units = Self.units(queries, rig: rig).filter { unit in unit.contains { done[$0.entry.name] == nil } }
+        var finished = done.count - units.reduce(0) { $0 + $1.filter { done[$0.entry.name] != nil }.count }
         progress?(finished, queries.count)
 
         let batch = 32
-        for batchStart in stride(from: 0, to: todo.count, by: batch) {
-            let slice = Array(todo[batchStart..<min(todo.count, batchStart + batch)])
-            var inputs: [QueryInput] = []
-            for entry in slice {
-                inputs.append(try readInput(entry, retrievedNames: retrievedNames[entry.name] ?? [], map: map,
-                                            features: features, matches: matchStore, warn: warn))
+        var unitStart = 0
+        while unitStart < units.count {
+            // About `batch` images per batch.
+            var unitEnd = unitStart
+            var images = 0
+            while unitEnd < units.count && (images == 0 || images + units[unitEnd].count <= batch) { images += units[unitEnd].count; unitEnd += 1 }
+            let slice = Array(units[unitStart..<unitEnd])
+            unitStart = unitEnd
+            var inputs: [[(sensor: Int?, input: QueryInput)]] = []
+            for unit in slice {
+                var unitInputs: [(sensor: Int?, input: QueryInput)] = []
+                for member in unit {
+                    unitInputs.append((member.sensor, try readInput(member.entry, retrievedNames: retrievedNames[member.entry.name] ?? [], map: map,
+                                                                    features: features, matches: matchStore, warn: warn)))
+                }
+                inputs.append(unitInputs)
             }
-            let results = ResultSlots<LocalizationLogEntry>(count: inputs.count)
-            let (options, clustering, minInliers, frozenInputs) = (self.options, covisibilityClustering, self.minInliers, inputs)
+            let results = ResultSlots<[LocalizationLogEntry]>(count: inputs.count)
+            let settings = UnitSettings(options: options, clustering: covisibilityClustering, minInliers: minInliers,
+                                        estimateFocal: estimateFocal, refineK1: refineK1)
+            let (frozenInputs, frozenSlice, rig) = (inputs, slice, self.rig)
             parallelFor(inputs.count, threads: threads) { k in
-                results.set(k, Self.localize(frozenInputs[k], map: map, options: options, clustering: clustering, minInliers: minInliers))
+                if let first = frozenSlice[k].first, let membership = first.membership, let rig {
+                    results.set(k, Self.localizeFrame(frozenInputs[k].map { ($0.sensor!, $0.input) }, rig: rig.rigs[membership.rig],
+                                                      frame: Self.frameName(membership, rigCount: rig.rigs.count), map: map, settings: settings))
+                } else {
+                    results.set(k, frozenInputs[k].map { Self.localize($0.input, map: map, settings: settings) })
+                }
             }
             for k in 0..<inputs.count {
-                let entry = results.get(k)
-                done[entry.query] = entry
-                try appender.append(LocalizationLog.line(entry))
-                FailPoint.reached(.localize)
-                finished += 1
-                progress?(finished, queries.count)
+                for entry in results.get(k) {
+                    done[entry.query] = entry
+                    try appender.append(LocalizationLog.line(entry))
+                    FailPoint.reached(.localize)
+                    finished += 1
+                    progress?(finished, queries.count)
+                }
             }
         }
+        if rig != nil { try writeRigPoses(queries, done: done) }
         let poses = queries.map { PoseEntry(name: imageBasename($0.name), camFromWorld: Self.pose(done[$0.name]!.pose)) }
         try PoseFile.write(poses, to: output)
         summary.localized = queries.filter { done[$0.name]!.localized }.count
@@ -160,13 +196,51 @@ public struct LocalizeTask: Sendable {
         return input
     }
 
-    static func localize(_ input: QueryInput, map: MapIndex, options: AbsolutePoseOptions, clustering: Bool,
-                         minInliers: Int) -> LocalizationLogEntry {
-        let start = Date()
+    /// The per-query settings `localize` and `localizeFrame` share.
+    struct UnitSettings: Sendable {
+        var options: AbsolutePoseOptions
+        var clustering: Bool
+        var minInliers: Int
+        var estimateFocal: Bool
+        var refineK1: Bool
+    }
+
+    /// A fresh log entry for a query, its pose the fallback (the top retrieved image's).
+    static func fallbackEntry(_ input: QueryInput, map: MapIndex) -> LocalizationLogEntry {
         let fallbackPose = input.retrieved.first.map { map.images[$0].camFromWorld } ?? map.images[0].camFromWorld
-        var entry = LocalizationLogEntry(query: input.entry.name, localized: false, fallback: nil, retrieved: input.retrieved.count,
-                                         clusters: 0, matches: input.matches.reduce(0) { $0 + $1.count }, correspondences: 0,
-                                         inliers: 0, ransacIterations: 0, seconds: 0, pose: values(fallbackPose))
+        return LocalizationLogEntry(query: input.entry.name, localized: false, fallback: nil, retrieved: input.retrieved.count,
+                                    clusters: 0, matches: input.matches.reduce(0) { $0 + $1.count }, correspondences: 0,
+                                    inliers: 0, ransacIterations: 0, seconds: 0, pose: values(fallbackPose))
+    }
+
+    /// The query's 2D-3D correspondences through the retrieved images of `cluster`, each
+    /// (query keypoint, 3D point) once.
+    static func correspondences(_ input: QueryInput, keypoints: [Vector2], cluster: [Int], map: MapIndex) -> (points2D: [Vector2], points3D: [Vector3]) {
+        let position = Dictionary(uniqueKeysWithValues: input.retrieved.enumerated().map { ($1, $0) })
+        var seen = Set<SIMD2<UInt64>>()
+        var points2D: [Vector2] = [], points3D: [Vector3] = []
+        for image in cluster {
+            for (q, d) in input.matches[position[image]!] {
+                guard let id = map.pointIDs[image][d] else { continue }
+                guard seen.insert(SIMD2(UInt64(q), id)).inserted else { continue }
+                points2D.append(keypoints[q])
+                points3D.append(map.points[id]!)
+            }
+        }
+        return (points2D, points3D)
+    }
+
+    /// One estimate: the pose, its inliers and RANSAC iterations, and the camera when its focal was estimated.
+    struct Estimate {
+        var camFromWorld: Rigid3
+        var inliers: Int
+        var iterations: Int
+        var camera: Camera?
+    }
+
+    static func localize(_ input: QueryInput, map: MapIndex, settings: UnitSettings) -> LocalizationLogEntry {
+        let start = Date()
+        var entry = fallbackEntry(input, map: map)
         guard let keypoints = input.keypoints else {
             entry.fallback = "no features"
             entry.seconds = Date().timeIntervalSince(start)
@@ -177,39 +251,46 @@ public struct LocalizeTask: Sendable {
             entry.seconds = Date().timeIntervalSince(start)
             return entry
         }
-        let clusters = clustering ? map.covisibilityClusters(input.retrieved)
-                                  : [input.retrieved]
+        let clusters = settings.clustering ? map.covisibilityClusters(input.retrieved) : [input.retrieved]
         entry.clusters = clusters.count
-        let position = Dictionary(uniqueKeysWithValues: input.retrieved.enumerated().map { ($1, $0) })
-        var best: (result: AbsolutePoseResult, correspondences: Int)?
+        let withFocal = settings.estimateFocal || input.entry.focalUnknown
+        var best: (estimate: Estimate, correspondences: Int)?
         for cluster in clusters {
-            var seen = Set<SIMD2<UInt64>>()
-            var points2D: [Vector2] = [], points3D: [Vector3] = []
-            for image in cluster {
-                for (q, d) in input.matches[position[image]!] {
-                    guard let id = map.pointIDs[image][d] else { continue }
-                    // Each (query keypoint, 3D point) once.
-                    guard seen.insert(SIMD2(UInt64(q), id)).inserted else { continue }
-                    points2D.append(keypoints[q])
-                    points3D.append(map.points[id]!)
+            let (points2D, points3D) = correspondences(input, keypoints: keypoints, cluster: cluster, map: map)
+            let estimate: Estimate?
+            if withFocal {
+                var camera = input.entry.camera
+                if settings.refineK1 && camera.model == .simplePinhole, let radial = try? Camera(model: .simpleRadial, width: camera.width,
+                                                                                                height: camera.height, params: camera.params + [0]) {
+                    camera = radial
                 }
+                let options = FocalAbsolutePoseOptions(pose: settings.options, refineK1: settings.refineK1 && camera.model.hasDistortion)
+                estimate = (try? estimateAbsolutePoseWithUnknownFocal(points2D: points2D, points3D: points3D, camera: camera, options: options))
+                    .flatMap { $0 }
+                    .map { Estimate(camFromWorld: $0.camFromWorld, inliers: $0.inlierCount, iterations: $0.ransacIterations, camera: $0.camera) }
+            } else {
+                estimate = (try? estimateAbsolutePose(points2D: points2D, points3D: points3D, camera: input.entry.camera, options: settings.options))
+                    .flatMap { $0 }
+                    .map { Estimate(camFromWorld: $0.camFromWorld, inliers: $0.inlierCount, iterations: $0.ransacIterations, camera: nil) }
             }
-            guard points2D.count >= 3,
-                  let result = try? estimateAbsolutePose(points2D: points2D, points3D: points3D, camera: input.entry.camera, options: options)
-            else { continue }
-            if best == nil || result.inlierCount > best!.result.inlierCount { best = (result, points2D.count) }
-            if !clustering { break }
+            guard let estimate else { continue }
+            if best == nil || estimate.inliers > best!.estimate.inliers { best = (estimate, points2D.count) }
+            if !settings.clustering { break }
         }
         if let best {
-            entry.inliers = best.result.inlierCount
+            entry.inliers = best.estimate.inliers
             entry.correspondences = best.correspondences
-            entry.ransacIterations = best.result.ransacIterations
+            entry.ransacIterations = best.estimate.iterations
         }
-        if let best, best.result.inlierCount >= minInliers {
+        if let best, best.estimate.inliers >= settings.minInliers {
             entry.localized = true
-            entry.pose = values(best.result.camFromWorld)
+            entry.pose = values(best.estimate.camFromWorld)
+            if let camera = best.estimate.camera {
+                entry.focal = camera.meanFocal
+                if settings.refineK1, let k1 = camera.model.k1Index { entry.k1 = camera.params[k1] }
+            }
         } else if best != nil {
-            entry.fallback = "only \(entry.inliers) inliers, fewer than \(minInliers) (pose of the top retrieved image)"
+            entry.fallback = "only \(entry.inliers) inliers, fewer than \(settings.minInliers) (pose of the top retrieved image)"
         } else {
             entry.fallback = "no pose found (pose of the top retrieved image)"
         }

@@ -9,6 +9,7 @@ import Foundation
 ///     sfm_<feats>_<matcher>_db<k>/                          triangulated map (COLMAP binary)
 ///     global-vlad_<feats>.h5, pairs-query-<retrieval><k>.txt, matches-query_<feats>_<matcher>_<retrieval><k>.h5
 ///     results.txt (+ results.txt_logs.jsonl)                 Aachen v1.1 submission
+///     rig_poses.txt                                          with --rig-config: rig_from_world per frame
 ///     evaluation.txt, evaluation.json                        when the dataset has ground truth
 ///     pipeline.json                                          settings, files and time per stage (`PipelineRecord`)
 ///     files.env                                              the stage files as shell variables (deploy/slurm)
@@ -24,6 +25,7 @@ public struct PipelineFiles: Equatable, Sendable {
     public var queryMatches: String
     public var results: String
     public var log: String { results + "_logs.jsonl" }
+    public var rigPoses: String { path("rig_poses.txt") }
     public var evaluationText: String { path("evaluation.txt") }
     public var evaluationJSON: String { path("evaluation.json") }
     public var record: String { path("pipeline.json") }
@@ -51,6 +53,6 @@ public struct PipelineFiles: Equatable, Sendable {
 
     /// What `--overwrite` removes before a run: every stage's output.
     public var stageOutputs: [String] {
-        [features, databasePairs, databaseMatches, map, queryPairs, queryMatches, results, log, globalDescriptors]
+        [features, databasePairs, databaseMatches, map, queryPairs, queryMatches, results, log, rigPoses, globalDescriptors]
     }
 }

@@ -45,6 +45,11 @@ public struct PipelineTask: Sendable {
     public var localization = AbsolutePoseOptions()
     public var covisibilityClustering = false
     public var minInliers = 6
+    /// `reloc localize --rig-config`: localize each rig frame as one rig pose (`RigConfig`).
+    public var rigConfig: String?
+    /// `reloc localize --estimate-focal` / `--estimate-k1`.
+    public var estimateFocal = false
+    public var refineK1 = false
     public var threads = 0
     public var overwrite = false
     /// Write `report.html` at the end (`reloc report`).
@@ -86,6 +91,12 @@ public struct PipelineTask: Sendable {
             throw RelocError.invalidOption(option: "db-epipolar-threshold", message: "must be positive (or off)")
         }
         guard minInliers >= 0 else { throw RelocError.invalidOption(option: "min-inliers", message: "must be ≥ 0") }
+        if let rigConfig {
+            _ = try RigConfig.read(path: rigConfig)
+            if estimateFocal || refineK1 {
+                throw RelocError.invalidOption(option: "rig-config", message: "rigs need known intrinsics: not with --estimate-focal or --estimate-k1")
+            }
+        }
         guard threads >= 0 else { throw RelocError.invalidOption(option: "threads", message: "must be ≥ 0") }
     }
 
@@ -141,6 +152,7 @@ public struct PipelineTask: Sendable {
         summary.retrievalRecall = recall
         try stage("localization", progress: "localize") { update in
             let s = try localizeTask(layout, files).run(warn: warn, progress: update)
+            if rigConfig != nil { say("rig poses: \(files.rigPoses)") }
             (summary.localized, summary.queries) = (s.localized, s.queries)
             return String(format: "Localized %d / %d queries (%d fallbacks, %d from an earlier run), %.1f s",
                           s.localized, s.queries, s.fallbacks, s.resumed, s.seconds)
@@ -265,13 +277,17 @@ public struct PipelineTask: Sendable {
         return String(format: "query matching with %@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, s.matched, s.matches, s.skipped, s.seconds)
     }
 
-    func localizeTask(_ layout: DatasetLayout, _ files: PipelineFiles) -> LocalizeTask {
+    func localizeTask(_ layout: DatasetLayout, _ files: PipelineFiles) throws -> LocalizeTask {
         var task = LocalizeTask(model: files.map, queryLists: layout.queryLists, featuresFile: files.features, matchesFile: files.queryMatches,
                                 pairsFile: files.queryPairs, output: files.results)
         task.options = localization
         task.covisibilityClustering = covisibilityClustering
         task.minInliers = minInliers
         task.threads = threads
+        task.estimateFocal = estimateFocal
+        task.refineK1 = refineK1
+        task.rig = try rigConfig.map { try RigConfig.read(path: $0) }
+        task.rigPosesPath = files.rigPoses
         return task
     }
 
@@ -310,6 +326,8 @@ public struct PipelineTask: Sendable {
     var localizeOptions: [String] {
         ["--threshold", "\(localization.thresholdPixels)", "--seed", "\(localization.seed)", "--min-inliers", "\(minInliers)"]
             + (covisibilityClustering ? ["--covisibility-clustering"] : [])
+            + (estimateFocal ? ["--estimate-focal"] : []) + (refineK1 ? ["--estimate-k1"] : [])
+            + (rigConfig.map { ["--rig-config", URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? [])
     }
 
     /// Settings, versions and time per stage (`pipeline.json`).

@@ -10,12 +10,19 @@ public enum SyntheticPreset: String, CaseIterable, Sendable {
     case small
     /// 60 database images and 20 + 20 queries at 1024×768: `make demo`.
     case `default`
+    /// The default's database; the queries are 20 day + 20 night frames of a three-camera rig
+    /// (front, left and right at ±60°), `rig_config.json` and per-frame ground truth in the dataset.
+    case rig
+    /// The rig preset at the tiny preset's size (4 + 4 frames of 3 images): for tests.
+    case rigTiny = "rig-tiny"
 
-    var databaseCount: Int { self == .tiny ? 12 : (self == .small ? 30 : 60) }
-    var queryCount: Int { self == .tiny ? 4 : (self == .small ? 10 : 20) }
-    var size: (width: Int, height: Int) { self == .tiny ? (480, 360) : (self == .small ? (640, 480) : (1024, 768)) }
+    var isRig: Bool { self == .rig || self == .rigTiny }
+    private var isTiny: Bool { self == .tiny || self == .rigTiny }
+    var databaseCount: Int { isTiny ? 12 : (self == .small ? 30 : 60) }
+    var queryCount: Int { isTiny ? 4 : (self == .small ? 10 : 20) }
+    var size: (width: Int, height: Int) { isTiny ? (480, 360) : (self == .small ? (640, 480) : (1024, 768)) }
     /// The stretch of street the database cameras walk along.
-    var streetRange: ClosedRange<Double> { self == .tiny ? 14...40 : (self == .small ? 6...60 : 2...78) }
+    var streetRange: ClosedRange<Double> { isTiny ? 14...40 : (self == .small ? 6...60 : 2...78) }
 }
 
 /// One posed image of a synthetic dataset.
@@ -76,6 +83,23 @@ public enum SyntheticDataset {
             let turn = (5 + 25 * rng.nextUnit()) * (rng.nextUnit() < 0.5 ? -1 : 1) * .pi / 180
             let pitch = (-5 + 10 * rng.nextUnit()) * .pi / 180
             let pose = cameraPose(centre: centre, yaw: baseYaw + turn, pitch: pitch)
+            if preset.isRig {
+                // The rig's pose is its front camera's (the reference sensor).
+                let dayLighting = SyntheticLighting(kind: .day(sunDirection: sunDirection()), exposure: 0.6 + 0.8 * rng.nextUnit(), noise: 0.006)
+                let blurred = k % 3 == 1
+                let motion = blurred ? Vector3(rng.nextUnit() - 0.5, 0, rng.nextUnit() - 0.5) * 0.12 : .zero
+                let nightLighting = SyntheticLighting(kind: .night, exposure: 1.2 + 0.8 * rng.nextUnit(), noise: 0.035, motion: motion,
+                                                      colorCast: Color(1.0, 0.85 + 0.1 * rng.nextUnit(), 0.65 + 0.15 * rng.nextUnit()))
+                for (c, sensor) in syntheticRig.rigs[0].sensors.enumerated() {
+                    let camera = try Camera(model: .simpleRadial, width: width, height: height, params: [0.8 * w, w / 2, h / 2, [-0.04, 0.0, -0.02][c]])
+                    let camFromWorld = sensor.camFromRig * pose
+                    day.append(SyntheticView(name: sensor.imagePrefix + String(format: "day_%04d.jpg", k), camera: camera,
+                                             camFromWorld: camFromWorld, lighting: dayLighting, jpegQuality: 88))
+                    night.append(SyntheticView(name: sensor.imagePrefix + String(format: "night_%04d.jpg", k), camera: camera,
+                                               camFromWorld: camFromWorld, lighting: nightLighting, jpegQuality: 65))
+                }
+                continue
+            }
             let f = (0.75 + 0.2 * rng.nextUnit()) * w
             let camera = try Camera(model: .simpleRadial, width: width, height: height,
                                     params: [f, w / 2 + 4 * (rng.nextUnit() - 0.5), h / 2 + 4 * (rng.nextUnit() - 0.5),
@@ -93,6 +117,20 @@ public enum SyntheticDataset {
         }
         return (database, day, night)
     }
+
+    /// The rig of the `rig` preset: the front camera is the reference sensor; the left and right
+    /// cameras are turned by ∓60° about the vertical and sit 0.25 m to the side, 0.1 m behind.
+    /// Image names `query/rig/camK_{day,night}_NNNN.jpg`: frame `day_NNNN.jpg` (unique basenames,
+    /// as a submission needs).
+    public static let syntheticRig: RigConfig = {
+        func sensor(_ k: Int, yawDegrees: Double, x: Double) -> RigConfig.Sensor {
+            let rigFromCam = Rigid3(rotation: Quaternion(axis: Vector3(0, 1, 0), angle: yawDegrees * .pi / 180),
+                                    translation: Vector3(x, 0, k == 0 ? 0 : -0.1))
+            return RigConfig.Sensor(imagePrefix: "query/rig/cam\(k)_", isReference: k == 0, camFromRig: k == 0 ? .identity : rigFromCam.inverse)
+        }
+        return RigConfig(rigs: [RigConfig.Rig(sensors: [sensor(0, yawDegrees: 0, x: 0), sensor(1, yawDegrees: -60, x: -0.25),
+                                                        sensor(2, yawDegrees: 60, x: 0.25)])])
+    }()
 
     /// camFromWorld of a camera at `centre` turned by `yaw` about the world's vertical axis
     /// (0 = looking along +z) and tilted by `pitch` (positive = up; world y points down).
@@ -144,6 +182,14 @@ public enum SyntheticDataset {
                             to: (folder as NSString).appendingPathComponent("queries/night_time_queries_with_intrinsics.txt"))
         try PoseFile.write((day + night).map { PoseEntry(name: $0.name, camFromWorld: $0.camFromWorld) },
                            to: (folder as NSString).appendingPathComponent("ground_truth.txt"))
+        if preset.isRig {
+            try AtomicFile.write(syntheticRig.json(), to: (folder as NSString).appendingPathComponent("rig_config.json"))
+            // Per frame: rig_from_world, the reference (front) camera's pose.
+            let prefix = syntheticRig.rigs[0].sensors[0].imagePrefix
+            try PoseFile.write((day + night).filter { $0.name.hasPrefix(prefix) }.map {
+                PoseEntry(name: String($0.name.dropFirst(prefix.count)), camFromWorld: $0.camFromWorld)
+            }, to: (folder as NSString).appendingPathComponent("rig_ground_truth.txt"))
+        }
         return Summary(databaseImages: database.count, dayQueries: day.count, nightQueries: night.count,
                        seconds: Date().timeIntervalSince(start))
     }
