@@ -69,7 +69,9 @@ def generalized(args):
     for c in meta["cameras"]:
         cameras.append({"model": c["model"], "width": c["width"], "height": c["height"], "params": c["params"]})
         q, t = c["cam_from_rig"][:4], c["cam_from_rig"][4:]
-        extrinsics.append(poselib.CameraPose(np.array(q), np.array(t)))
+        pose = poselib.CameraPose()
+        pose.q, pose.t = np.array(q, dtype=float), np.array(t, dtype=float)
+        extrinsics.append(pose)
     ransac = {"max_reproj_error": meta["threshold"], "min_iterations": meta["min_iterations"],
               "max_iterations": meta["max_iterations"], "success_prob": meta["success_prob"], "dyn_num_trials_mult": 1.0}
     bundle = {"loss_type": "CAUCHY", "loss_scale": 1.0, "max_iterations": 100}

@@ -3,13 +3,22 @@ public struct FocalAbsolutePoseOptions: Equatable, Sendable {
     public var pose = AbsolutePoseOptions()
     /// Refine the camera's k1 with pose and focal (models with k1 only).
     public var refineK1 = false
+    /// Focal lengths believed possible, in units of the image's larger side: 0.1 (a 170° field
+    /// of view) to 20 (3°). Minimal solutions outside are dropped, and a final focal outside means
+    /// no pose.
+    public var focalRange: ClosedRange<Double> = 0.1...20
 
     public init(pose: AbsolutePoseOptions = AbsolutePoseOptions(), refineK1: Bool = false) {
         self.pose = pose
         self.refineK1 = refineK1
     }
 
-    public func validate() throws { try pose.validate() }
+    public func validate() throws {
+        try pose.validate()
+        guard focalRange.lowerBound > 0, focalRange.upperBound.isFinite else {
+            throw GeometryError.invalidInput("focal range must be positive and finite, got \(focalRange)")
+        }
+    }
 }
 
 /// An estimated pose with the camera's estimated focal length.
@@ -46,7 +55,7 @@ public func estimateAbsolutePoseWithUnknownFocal(points2D: [Vector2], points3D: 
     let imageScale = Double(max(camera.width, camera.height))
     let listedFocal = camera.meanFocal
     let centred = points2D.map { camera.normalizedFromImage($0) * (listedFocal / imageScale) }
-    let estimator = FocalAbsolutePoseEstimator(imagePoints: centred, worldPoints: points3D)
+    let estimator = FocalAbsolutePoseEstimator(imagePoints: centred, worldPoints: points3D, focalRange: options.focalRange)
     let o = options.pose
     let ransacOptions = RansacOptions(threshold: o.thresholdPixels / imageScale, confidence: o.confidence, minIterations: o.minIterations,
                                       maxIterations: o.maxIterations, localOptimization: true, seed: o.seed)
@@ -68,23 +77,43 @@ public func estimateAbsolutePoseWithUnknownFocal(points2D: [Vector2], points3D: 
             focal = start.pose.focal * imageScale
             estimated = try scaled(camera, focal: focal)
         }
-        if let refined = try refineAbsolutePoseAndFocal(pose, points2D: inliers.map { points2D[$0] }, points3D: inliers.map { points3D[$0] },
-                                                        camera: estimated, refineK1: options.refineK1, options: o.refinement) {
+        // Focal length and depth trade off along a shallow valley (for a nearly planar scene
+        // especially), where Levenberg–Marquardt's relative cost decrease falls below Ceres'
+        // default 1e-6 long before the minimum; a tighter tolerance lets it finish.
+        var refinement = o.refinement
+        refinement.functionTolerance = min(refinement.functionTolerance, 1e-12)
+        refinement.maxIterations = max(refinement.maxIterations, 200)
+        // RANSAC's inliers were chosen with the distortion undone at the given (wrong) focal, which
+        // can drop the points near the border, where the distortion is largest; with the refined
+        // camera they are chosen again, and the refinement rerun while the set changes (3 rounds at most).
+        var chosen = inliers
+        for _ in 0..<3 {
+            guard let refined = try refineAbsolutePoseAndFocal(pose, points2D: chosen.map { points2D[$0] }, points3D: chosen.map { points3D[$0] },
+                                                               camera: estimated, refineK1: options.refineK1, options: refinement) else { break }
             pose = refined.camFromWorld
             estimated = refined.camera
             summary = refined.summary
+            let again = inlierIndices(points2D: points2D, points3D: points3D, camera: estimated, camFromWorld: pose, thresholdPixels: o.thresholdPixels)
+            if again == chosen || again.count < 4 { break }
+            chosen = again
         }
     }
-    let threshold2 = o.thresholdPixels * o.thresholdPixels
+    guard options.focalRange.contains(estimated.meanFocal / imageScale) else { return nil }
+    let final = inlierIndices(points2D: points2D, points3D: points3D, camera: estimated, camFromWorld: pose, thresholdPixels: o.thresholdPixels)
     var mask = [Bool](repeating: false, count: points2D.count)
-    var count = 0
-    for i in points2D.indices {
-        if let projected = estimated.imageFromCamera(pose.apply(points3D[i])) {
-            let d = projected - points2D[i]
-            if (d * d).sum() < threshold2 { mask[i] = true; count += 1 }
-        }
-    }
+    for i in final { mask[i] = true }
+    let count = final.count
     return FocalAbsolutePoseResult(camFromWorld: pose, camera: estimated, inlierMask: mask, inlierCount: count,
                                    ransacIterations: report.iterations, ransacInlierCount: report.inlierCount,
                                    localOptimizations: report.localOptimizations, refinement: summary)
+}
+
+/// Indices of the correspondences whose pixel reprojection error is below the threshold.
+func inlierIndices(points2D: [Vector2], points3D: [Vector3], camera: Camera, camFromWorld: Rigid3, thresholdPixels: Double) -> [Int] {
+    let threshold2 = thresholdPixels * thresholdPixels
+    return points2D.indices.filter { i in
+        guard let projected = camera.imageFromCamera(camFromWorld.apply(points3D[i])) else { return false }
+        let d = projected - points2D[i]
+        return (d * d).sum() < threshold2
+    }
 }

@@ -8,19 +8,24 @@ public struct FocalAbsolutePoseEstimator: RobustEstimator {
 
     public let imagePoints: [Vector2]
     public let worldPoints: [Vector3]
+    /// Minimal solutions with a focal length outside are dropped (image-point units).
+    public let focalRange: ClosedRange<Double>
 
     /// - Precondition: the arrays have the same count.
-    public init(imagePoints: [Vector2], worldPoints: [Vector3]) {
+    public init(imagePoints: [Vector2], worldPoints: [Vector3], focalRange: ClosedRange<Double> = 0...Double.infinity) {
         precondition(imagePoints.count == worldPoints.count, "mismatched correspondence counts")
         self.imagePoints = imagePoints
         self.worldPoints = worldPoints
+        self.focalRange = focalRange
     }
 
     public var sampleSize: Int { 4 }
     public var dataCount: Int { worldPoints.count }
 
     public func minimalModels(sample: [Int], into models: inout [FocalPose]) {
-        solveP4Pf(imagePoints: sample.map { imagePoints[$0] }, worldPoints: sample.map { worldPoints[$0] }, into: &models)
+        solveP4Pf(imagePoints: (imagePoints[sample[0]], imagePoints[sample[1]], imagePoints[sample[2]], imagePoints[sample[3]]),
+                  worldPoints: (worldPoints[sample[0]], worldPoints[sample[1]], worldPoints[sample[2]], worldPoints[sample[3]]), into: &models)
+        models.removeAll { !focalRange.contains($0.focal) }
     }
 
     @inline(__always)

@@ -5,11 +5,16 @@ import Foundation
 /// `origin_i + λ_i · direction_i = R X_i + t` with λ_i > 0, rays in the rig frame.
 ///
 /// Formulation after Nistér and Stewénius, "A minimal solution to the generalised 3-point pose
-/// problem" (JMIV 2007), solved as in Kukelova, Heller and Fitzgibbon (CVPR 2016) as three
-/// quadrics in three unknowns: the depths λ_i, constrained by the world distances
-/// `|o_i + λ_i d_i − o_j − λ_j d_j|² = |X_i − X_j|²` (at most 8 solutions; `solveThreeQuadrics`).
-/// The pose then aligns the three rig-frame points with the world points. Coordinates are scaled
-/// by the world triangle's size first so that the quadrics are well conditioned.
+/// problem" (JMIV 2007): the depths λ_i satisfy the three distance constraints
+/// `E_ij: |o_i + λ_i d_i − o_j − λ_j d_j|² = |X_i − X_j|²`, three quadrics with at most 8 common
+/// solutions (Kukelova, Heller and Fitzgibbon, CVPR 2016, solve such systems in general). Here the
+/// structure is used directly, by our own elimination with λ₀ = s hidden: E₀₁ and E₀₂ are monic
+/// quadratics in λ₁ and λ₂; substituting λ₁², λ₂² from them makes E₁₂ bilinear, so λ₂ = −N/D
+/// with N, D linear in λ₁; E₀₂ times D² is then a quadratic in λ₁, reduced by E₀₁ to a linear
+/// equation λ₁ = −U(s)/V(s); and E₀₁ times V² is the octic U² − b₁ U V + c₁ V² = 0 in s alone.
+/// Its positive real roots (Sturm sequences) give λ₁, λ₂ back, Newton polishes the three depths on
+/// E_ij, and the pose aligns the three rig-frame points with the world points. Coordinates are
+/// scaled by the world triangle's size first.
 ///
 /// Preconditions: unit directions. Degenerate input (coincident or collinear world points,
 /// non-finite values) yields no solution. Rays through one centre are a central camera: still
@@ -23,32 +28,66 @@ public func solveGP3P(origins o: (Vector3, Vector3, Vector3), directions dIn: (V
     let normal = cross(a01, a02)
     guard scale2.isFinite, scale2 > 0, dot(normal, normal) > 1e-20 * scale2 * scale2 else { return }
     let inverseScale = 1 / scale2.squareRoot()
-    let origins = [o.0 * inverseScale, o.1 * inverseScale, o.2 * inverseScale]
-    let d = [dIn.0, dIn.1, dIn.2]
-    guard origins.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }),
-          d.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else { return }
-    let squaredDistances = [(0, 1, d01), (0, 2, d02), (1, 2, d12)]
+    let o0 = o.0 * inverseScale, o1 = o.1 * inverseScale, o2 = o.2 * inverseScale
+    let (d0, d1, d2) = dIn
+    let all = o0 + o1 + o2 + d0 + d1 + d2
+    guard all.x.isFinite, all.y.isFinite, all.z.isFinite else { return }
 
-    func quadric(_ i: Int, _ j: Int, _ distance2: Double) -> Quadric3 {
-        let oij = origins[i] - origins[j]
-        var g = Quadric3()
-        g[i, i] = 1
-        g[j, j] = 1
-        g[i, j] = -dot(d[i], d[j])
-        g[i, 3] = dot(d[i], oij)
-        g[j, 3] = -dot(d[j], oij)
-        g[3, 3] = dot(oij, oij) - distance2 / scale2
-        return g
+    // E_ij = λi² + λj² − 2 m λi λj + 2 p λi − 2 q λj + r.
+    @inline(__always) func terms(_ oi: Vector3, _ oj: Vector3, _ di: Vector3, _ dj: Vector3, _ distance2: Double)
+        -> (m: Double, p: Double, q: Double, r: Double) {
+        let oij = oi - oj
+        return (dot(di, dj), dot(di, oij), dot(dj, oij), dot(oij, oij) - distance2 / scale2)
     }
-    let q = squaredDistances.map { quadric($0.0, $0.1, $0.2) }
-    var depths: [Vector3] = []
-    depths.reserveCapacity(8)
-    solveThreeQuadrics((q[0], q[1], q[2]), into: &depths)
+    let e01 = terms(o0, o1, d0, d1, d01), e02 = terms(o0, o2, d0, d2, d02), e12 = terms(o1, o2, d1, d2, d12)
+    // With s = λ0: E01 = λ1² + b1 λ1 + c1, E02 = λ2² + b2 λ2 + c2.
+    let b1 = Polynomial(-2 * e01.q, -2 * e01.m), c1 = Polynomial(e01.r, 2 * e01.p, 1)
+    let b2 = Polynomial(-2 * e02.q, -2 * e02.m), c2 = Polynomial(e02.r, 2 * e02.p, 1)
+    // E12 with the squares substituted: λ2 (μ λ1 + h) = −(k λ1 + g).
+    let mu = -2 * e12.m
+    let h = Polynomial(-2 * e12.q) - b2
+    let k = Polynomial(2 * e12.p) - b1
+    let g = Polynomial(e12.r) - c1 - c2
+    // E02 · D², a quadratic A λ1² + B λ1 + C in λ1.
+    let a = k * k - mu * (b2 * k) + (mu * mu) * c2
+    let b = 2 * (k * g) - b2 * (k * h + mu * g) + (2 * mu) * (c2 * h)
+    let c = g * g - b2 * (g * h) + c2 * (h * h)
+    // Reduced by E01: V λ1 + U = 0.
+    let v = b - a * b1
+    let u = c - a * c1
+    let octic = u * u - b1 * (u * v) + c1 * (v * v)
+
+    let roots = realPolynomialRoots(octic, positiveOnly: true)
+    guard roots.count > 0 else { return }
+    @inline(__always) func quadric(_ i: Int, _ j: Int, _ e: (m: Double, p: Double, q: Double, r: Double)) -> Quadric3 {
+        var q = Quadric3()
+        q[i, i] = 1
+        q[j, j] = 1
+        q[i, j] = -e.m
+        q[i, 3] = e.p
+        q[j, 3] = -e.q
+        q[3, 3] = e.r
+        return q
+    }
+    let quadrics = (quadric(0, 1, e01), quadric(0, 2, e02), quadric(1, 2, e12))
     let scale = scale2.squareRoot()
-    for lambda in depths where lambda.x > 0 && lambda.y > 0 && lambda.z > 0 {
-        let p0 = (origins[0] + lambda.x * d[0]) * scale
-        let p1 = (origins[1] + lambda.y * d[1]) * scale
-        let p2 = (origins[2] + lambda.z * d[2]) * scale
+    for index in 0..<roots.count {
+        let s = roots[index]
+        let vs = v(s)
+        guard vs != 0 else { continue }
+        let l1 = -u(s) / vs
+        let ds = mu * l1 + h(s)
+        guard ds != 0 else { continue }
+        let l2 = -(k(s) * l1 + g(s)) / ds
+        var lambda = Vector3(s, l1, l2)
+        guard lambda.y > 0, lambda.z > 0, polishOnQuadrics(&lambda, quadrics),
+              lambda.x > 0, lambda.y > 0, lambda.z > 0 else { continue }
+        let size = 1 + dot(lambda, lambda)
+        guard abs(quadrics.0.value(lambda)) <= 1e-8 * size, abs(quadrics.1.value(lambda)) <= 1e-8 * size,
+              abs(quadrics.2.value(lambda)) <= 1e-8 * size else { continue }
+        let p0 = (o0 + lambda.x * d0) * scale
+        let p1 = (o1 + lambda.y * d1) * scale
+        let p2 = (o2 + lambda.z * d2) * scale
         if let pose = alignTriangles(from: X, to: (p0, p1, p2)) { poses.append(pose) }
     }
 }

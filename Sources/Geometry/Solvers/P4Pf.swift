@@ -32,87 +32,99 @@ public struct FocalPose: Equatable, Sendable {
 /// the linear system is well conditioned. Degenerate configurations (coplanar points through
 /// the camera centre, repeated points, non-finite values) yield no solution.
 /// - Returns: up to 8 solutions, appended to `solutions`.
-public func solveP4Pf(imagePoints u: [Vector2], worldPoints XIn: [Vector3], into solutions: inout [FocalPose]) {
-    guard u.count == 4, XIn.count == 4 else { return }
-    var centroid = Vector3.zero
-    for p in XIn { centroid += p }
-    centroid /= 4
-    var spread = 0.0
-    for p in XIn { spread = max(spread, norm(p - centroid)) }
-    guard spread > 0, spread.isFinite, u.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else { return }
-    let X = XIn.map { ($0 - centroid) / spread }
+public func solveP4Pf(imagePoints u: [Vector2], worldPoints X: [Vector3], into solutions: inout [FocalPose]) {
+    guard u.count == 4, X.count == 4 else { return }
+    solveP4Pf(imagePoints: (u[0], u[1], u[2], u[3]), worldPoints: (X[0], X[1], X[2], X[3]), into: &solutions)
+}
 
-    // Mᵀ (12 × 8), column c = equation c: rows 0..3 p₁, 4..7 p₂, 8..11 p₃.
-    var a = [Double](repeating: 0, count: 96)  // a[row * 8 + column]
-    for i in 0..<4 {
-        let h = [X[i].x, X[i].y, X[i].z, 1.0]
+/// `solveP4Pf` on four points given as tuples (no allocation in RANSAC loops).
+public func solveP4Pf(imagePoints u: (Vector2, Vector2, Vector2, Vector2), worldPoints XIn: (Vector3, Vector3, Vector3, Vector3),
+                      into solutions: inout [FocalPose]) {
+    let centroid = (XIn.0 + XIn.1 + XIn.2 + XIn.3) / 4
+    let spread = max(norm(XIn.0 - centroid), norm(XIn.1 - centroid), norm(XIn.2 - centroid), norm(XIn.3 - centroid))
+    let imageSum = u.0 + u.1 + u.2 + u.3
+    guard spread > 0, spread.isFinite, imageSum.x.isFinite, imageSum.y.isFinite else { return }
+    let X = ((XIn.0 - centroid) / spread, (XIn.1 - centroid) / spread, (XIn.2 - centroid) / spread, (XIn.3 - centroid) / spread)
+    @inline(__always) func point(_ i: Int) -> Vector3 { i == 0 ? X.0 : (i == 1 ? X.1 : (i == 2 ? X.2 : X.3)) }
+    @inline(__always) func pixel(_ i: Int) -> Vector2 { i == 0 ? u.0 : (i == 1 ? u.1 : (i == 2 ? u.2 : u.3)) }
+
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 96 + 96 + 48 + 48) { scratch in
+        let a = scratch.baseAddress!, vectors = a + 96, basis = vectors + 96, n = basis + 48
+        // Mᵀ (12 × 8), column c = equation c: rows 0..3 p₁, 4..7 p₂, 8..11 p₃.
+        for k in 0..<96 { a[k] = 0 }
+        for i in 0..<4 {
+            let p = point(i), x = pixel(i)
+            let h = SIMD4<Double>(p.x, p.y, p.z, 1)
+            for k in 0..<4 {
+                a[k * 8 + 2 * i] = -h[k]
+                a[(8 + k) * 8 + 2 * i] = x.x * h[k]
+                a[(4 + k) * 8 + 2 * i + 1] = -h[k]
+                a[(8 + k) * 8 + 2 * i + 1] = x.y * h[k]
+            }
+        }
+        guard nullSpace12x8(a, vectors: vectors, basis: basis) else { return }
+        // Mix the basis (a Hadamard rotation) so that fixing α₄ = 1 never meets a vanishing coordinate
+        // of the particular basis the QR happened to give.
+        let signs = (SIMD4<Double>(1, 1, 1, 1), SIMD4<Double>(1, -1, 1, -1), SIMD4<Double>(1, 1, -1, -1), SIMD4<Double>(1, -1, -1, 1))
         for k in 0..<4 {
-            a[k * 8 + 2 * i] = -h[k]
-            a[(8 + k) * 8 + 2 * i] = u[i].x * h[k]
-            a[(4 + k) * 8 + 2 * i + 1] = -h[k]
-            a[(8 + k) * 8 + 2 * i + 1] = u[i].y * h[k]
+            for e in 0..<12 {
+                let sign = k == 0 ? signs.0 : (k == 1 ? signs.1 : (k == 2 ? signs.2 : signs.3))
+                n[k * 12 + e] = 0.5 * (sign[0] * basis[e] + sign[1] * basis[12 + e] + sign[2] * basis[24 + e] + sign[3] * basis[36 + e])
+            }
         }
-    }
-    guard let basis = nullSpace12x8(&a) else { return }
-    // Mix the basis (a Hadamard rotation) so that fixing α₄ = 1 never meets a vanishing coordinate
-    // of the particular basis the QR happened to give.
-    let hadamard: [[Double]] = [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]]
-    var n = [[Double]](repeating: [Double](repeating: 0, count: 12), count: 4)
-    for k in 0..<4 { for l in 0..<4 { for e in 0..<12 { n[k][e] += 0.5 * hadamard[k][l] * basis[l][e] } } }
-    // Row r of M for basis vector k: n[k][4r ..< 4r + 3].
-    func row(_ k: Int, _ r: Int) -> Vector3 { Vector3(n[k][4 * r], n[k][4 * r + 1], n[k][4 * r + 2]) }
-    func form(_ r: Int, _ s: Int) -> [[Double]] {
-        (0..<4).map { k in (0..<4).map { l in 0.5 * (dot(row(k, r), row(l, s)) + dot(row(l, r), row(k, s))) } }
-    }
-    let g01 = form(0, 1), g00 = form(0, 0), g11 = form(1, 1), g02 = form(0, 2)
-    var q = (Quadric3(), Quadric3(), Quadric3())
-    for k in 0..<4 {
-        for l in k..<4 {
-            q.0[k, l] = g01[k][l]
-            q.1[k, l] = g00[k][l] - g11[k][l]
-            q.2[k, l] = g02[k][l]
+        // Row r of M for basis vector k: n[k][4r ..< 4r + 3].
+        @inline(__always) func row(_ k: Int, _ r: Int) -> Vector3 { Vector3(n[k * 12 + 4 * r], n[k * 12 + 4 * r + 1], n[k * 12 + 4 * r + 2]) }
+        var q = (Quadric3(), Quadric3(), Quadric3())
+        for k in 0..<4 {
+            let (k0, k1, k2) = (row(k, 0), row(k, 1), row(k, 2))
+            for l in k..<4 {
+                let (l0, l1, l2) = (row(l, 0), row(l, 1), row(l, 2))
+                q.0[k, l] = 0.5 * (dot(k0, l1) + dot(l0, k1))
+                q.1[k, l] = dot(k0, l0) - dot(k1, l1)
+                q.2[k, l] = 0.5 * (dot(k0, l2) + dot(l0, k2))
+            }
         }
-    }
-    var alphas: [Vector3] = []
-    alphas.reserveCapacity(8)
-    solveThreeQuadrics(q, into: &alphas)
-    for alpha in alphas {
-        let w = [alpha.x, alpha.y, alpha.z, 1.0]
-        var p = [Double](repeating: 0, count: 12)
-        for k in 0..<4 { for e in 0..<12 { p[e] += w[k] * n[k][e] } }
-        var m1 = Vector3(p[0], p[1], p[2]), m2 = Vector3(p[4], p[5], p[6]), m3 = Vector3(p[8], p[9], p[10])
-        var t = Vector3(p[3], p[7], p[11])
-        if dot(m3, cross(m1, m2)) < 0 { m1 = -m1; m2 = -m2; m3 = -m3; t = -t }
-        let s = 0.5 * (norm(m1) + norm(m2))
-        let w3 = norm(m3)
-        guard s > 0, w3 > 0, s.isFinite else { continue }
-        let focal = s / w3
-        let r1 = normalized(m1)
-        let r2 = normalized(m2 - dot(m2, r1) * r1)
-        let rotation = Matrix3x3(rows: r1, r2, cross(r1, r2))
-        // P = diag(1, 1, 1/f) s [R | t]: t = (p₁₄, p₂₄, f p₃₄) / s.
-        let translation = Vector3(t.x / s, t.y / s, t.z * focal / s)
-        let pose = Rigid3Matrix(rotation: rotation, translation: translation)
-        guard X.allSatisfy({ pose.apply($0).z > 0 }) else { continue }
-        // Back to the caller's world frame: R (X − c)/σ + t' = (R X + σ t' − R c)/σ.
-        let camFromWorld = Rigid3Matrix(rotation: rotation, translation: translation * spread - rotation * centroid)
-        solutions.append(FocalPose(camFromWorld: camFromWorld, focal: focal))
+        var alphas: [Vector3] = []
+        alphas.reserveCapacity(10)
+        solveThreeQuadrics(q, into: &alphas)
+        for alpha in alphas {
+            let w = SIMD4<Double>(alpha.x, alpha.y, alpha.z, 1)
+            var p = SIMD16<Double>.zero
+            for e in 0..<12 { p[e] = w[0] * n[e] + w[1] * n[12 + e] + w[2] * n[24 + e] + w[3] * n[36 + e] }
+            var m1 = Vector3(p[0], p[1], p[2]), m2 = Vector3(p[4], p[5], p[6]), m3 = Vector3(p[8], p[9], p[10])
+            var t = Vector3(p[3], p[7], p[11])
+            if dot(m3, cross(m1, m2)) < 0 { m1 = -m1; m2 = -m2; m3 = -m3; t = -t }
+            let s = 0.5 * (norm(m1) + norm(m2))
+            let w3 = norm(m3)
+            guard s > 0, w3 > 0, s.isFinite else { continue }
+            let focal = s / w3
+            let r1 = normalized(m1)
+            let r2 = normalized(m2 - dot(m2, r1) * r1)
+            let rotation = Matrix3x3(rows: r1, r2, cross(r1, r2))
+            // P = diag(1, 1, 1/f) s [R | t]: t = (p₁₄, p₂₄, f p₃₄) / s.
+            let translation = Vector3(t.x / s, t.y / s, t.z * focal / s)
+            let pose = Rigid3Matrix(rotation: rotation, translation: translation)
+            guard pose.apply(X.0).z > 0, pose.apply(X.1).z > 0, pose.apply(X.2).z > 0, pose.apply(X.3).z > 0 else { continue }
+            // Back to the caller's world frame: R (X − c)/σ + t' = (R X + σ t' − R c)/σ.
+            let camFromWorld = Rigid3Matrix(rotation: rotation, translation: translation * spread - rotation * centroid)
+            solutions.append(FocalPose(camFromWorld: camFromWorld, focal: focal))
+        }
     }
 }
 
 /// The 4-dimensional null space of the 8 × 12 matrix whose transpose is `a` (12 × 8, row-major),
-/// from a Householder QR of `a`: the last four columns of Q. `a` is overwritten. nil when the
-/// matrix has rank below 8 or non-finite entries.
-private func nullSpace12x8(_ a: inout [Double]) -> [[Double]]? {
-    var vectors = [[Double]]()
-    vectors.reserveCapacity(8)
+/// from a Householder QR of `a`: the last four columns of Q, written to `basis` (4 × 12). `a` is
+/// overwritten; `vectors` (8 × 12) holds the reflections. False when the matrix has rank below 8
+/// or non-finite entries.
+private func nullSpace12x8(_ a: UnsafeMutablePointer<Double>, vectors: UnsafeMutablePointer<Double>, basis: UnsafeMutablePointer<Double>) -> Bool {
     var maxDiagonal = 0.0, minDiagonal = Double.infinity
     for k in 0..<8 {
-        var v = [Double](repeating: 0, count: 12)
+        let v = vectors + 12 * k
         var normSquared = 0.0
-        for r in k..<12 { v[r] = a[r * 8 + k]; normSquared += v[r] * v[r] }
+        for r in 0..<12 { v[r] = r < k ? 0 : a[r * 8 + k] }
+        for r in k..<12 { normSquared += v[r] * v[r] }
         let length = normSquared.squareRoot()
-        guard length.isFinite else { return nil }
+        guard length.isFinite else { return false }
         maxDiagonal = max(maxDiagonal, length)
         minDiagonal = min(minDiagonal, length)
         let alpha = v[k] >= 0 ? -length : length
@@ -127,24 +139,22 @@ private func nullSpace12x8(_ a: inout [Double]) -> [[Double]]? {
                 let factor = 2 * dotValue / vv
                 for r in k..<12 { a[r * 8 + c] -= factor * v[r] }
             }
-            for r in k..<12 { v[r] /= vv.squareRoot() }
+            let inverse = 1 / vv.squareRoot()
+            for r in k..<12 { v[r] *= inverse }
         }
         a[k * 8 + k] = alpha
-        vectors.append(v)
     }
-    guard maxDiagonal > 0, minDiagonal > 1e-10 * maxDiagonal else { return nil }
+    guard maxDiagonal > 0, minDiagonal > 1e-10 * maxDiagonal else { return false }
     // Q e_j = H₀ H₁ … H₇ e_j for j = 8..11.
-    var basis: [[Double]] = []
     for j in 8..<12 {
-        var x = [Double](repeating: 0, count: 12)
-        x[j] = 1
+        let x = basis + 12 * (j - 8)
+        for r in 0..<12 { x[r] = r == j ? 1 : 0 }
         for k in stride(from: 7, through: 0, by: -1) {
-            let v = vectors[k]
+            let v = vectors + 12 * k
             var dotValue = 0.0
             for r in k..<12 { dotValue += v[r] * x[r] }
             for r in k..<12 { x[r] -= 2 * dotValue * v[r] }
         }
-        basis.append(x)
     }
-    return basis
+    return true
 }

@@ -99,11 +99,33 @@ struct Polynomial {
 /// may be reported once. Works for degree ≤ 15; a zero polynomial has no reported roots. The
 /// variable is first scaled by the geometric mean of the roots' magnitudes (|c₀/c_n|^(1/n)) so that
 /// the chain works on coefficients of similar size; roots lie within Fujiwara's bound
-/// 2 max |c_{n−k}/c_n|^(1/k) (the last term halved). No heap allocation.
+/// 2 max |c_{n−k}/c_n|^(1/k) (the last term halved).
 func realPolynomialRoots(_ input: Polynomial, into roots: inout [Double]) {
+    let found = realPolynomialRoots(input)
+    for k in 0..<found.count { roots.append(found[k]) }
+}
+
+/// Up to 16 real roots held inline.
+struct RootList {
+    var values = SIMD16<Double>.zero
+    var count = 0
+
+    subscript(index: Int) -> Double { values[index] }
+
+    mutating func append(_ value: Double) {
+        guard count < 16 else { return }
+        values[count] = value
+        count += 1
+    }
+}
+
+/// `realPolynomialRoots(_:into:)` returning the roots inline, in increasing order; no heap
+/// allocation. With `positiveOnly`, only the roots in (0, bound] are sought.
+func realPolynomialRoots(_ input: Polynomial, positiveOnly: Bool = false) -> RootList {
+    var roots = RootList()
     let trimmed = input.trimmed()
     let n = trimmed.degree
-    guard n > 0, trimmed.c[n] != 0, trimmed.c[n].isFinite else { return }
+    guard n > 0, trimmed.c[n] != 0, trimmed.c[n].isFinite else { return roots }
     var sigma = 1.0
     if trimmed.c[0] != 0 {
         let candidate = pow(abs(trimmed.c[0] / trimmed.c[n]), 1 / Double(n))
@@ -120,68 +142,105 @@ func realPolynomialRoots(_ input: Polynomial, into roots: inout [Double]) {
         bound = max(bound, term)
     }
     bound = 2 * bound
-    guard bound.isFinite, bound > 0 else { return }
-    if n == 1 { roots.append(-monic.c[0] * sigma); return }
+    guard bound.isFinite, bound > 0 else { return roots }
+    if n == 1 { roots.append(-monic.c[0] * sigma); return roots }
 
-    withUnsafeTemporaryAllocation(of: Polynomial.self, capacity: 17) { chain in
-        // Sturm chain p0 = p, p1 = p', p_{k+1} = −rem(p_{k−1}, p_k), each rescaled to max |c| = 1.
-        chain.initialize(repeating: .zero)
-        chain[0] = monic
-        chain[1] = monic.derivative
-        var length = 2
-        while length <= n {
-            let a = chain[length - 2], b = chain[length - 1]
-            guard b.degree > 0 else { break }
-            var r = a.c
-            var rd = a.degree
-            let lead = b.c[b.degree]
-            while rd >= b.degree {
-                let factor = r[rd] / lead
-                for k in 0...b.degree { r[rd - b.degree + k] -= factor * b.c[k] }
-                r[rd] = 0
-                rd -= 1
+    // The Sturm chain p0 = p, p1 = p', p_{k+1} = −rem(p_{k−1}, p_k), each rescaled to max |c| = 1,
+    // stored transposed: t[16 k + j] is chain polynomial j's coefficient of x^k, so that one Horner
+    // pass over SIMD vectors evaluates the whole chain.
+    var transposed = (SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero,
+                      SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero,
+                      SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero,
+                      SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero)
+    var length = 0
+    withUnsafeMutableBytes(of: &transposed) { raw in
+        let t = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 48) { rows in
+            // Three rolling rows of 16 coefficients: a = p_{k−1}, b = p_k, r = the remainder.
+            var a = rows.baseAddress!, b = a + 16, r = b + 16
+            var da = n, db = n - 1
+            for k in 0..<16 { a[k] = k <= n ? monic.c[k] : 0; b[k] = k < n ? Double(k + 1) * monic.c[k + 1] : 0 }
+            for k in 0...da { t[16 * k] = a[k] }
+            for k in 0...db { t[16 * k + 1] = b[k] }
+            length = 2
+            while length <= n && db > 0 {
+                for k in 0...da { r[k] = a[k] }
+                var rd = da
+                let lead = b[db]
+                while rd >= db {
+                    let factor = r[rd] / lead
+                    let shift = rd - db
+                    for k in 0...db { r[shift + k] -= factor * b[k] }
+                    r[rd] = 0
+                    rd -= 1
+                }
+                var scaleA = 0.0
+                for k in 0...da { scaleA = max(scaleA, abs(a[k])) }
+                var remScale = 0.0
+                var top = 0
+                if rd >= 0 { for k in 0...rd where r[k] != 0 { remScale = max(remScale, abs(r[k])); top = k } }
+                // Negligible remainder: p and p' share roots (a multiple root); the chain ends there.
+                if remScale <= 1e-13 * scaleA { break }
+                let inverse = -1 / remScale
+                for k in 0...top { r[k] *= inverse; t[16 * k + length] = r[k] }
+                for k in (top + 1)..<16 { r[k] = 0 }
+                length += 1
+                // Roll: a ← b, b ← r.
+                let oldA = a
+                a = b; da = db
+                b = r; db = top
+                r = oldA
             }
-            var scaleA = 0.0
-            for k in 0...a.degree { scaleA = max(scaleA, abs(a.c[k])) }
-            var remScale = 0.0
-            var top = 0
-            for k in 0...max(rd, 0) where r[k] != 0 { remScale = max(remScale, abs(r[k])); top = k }
-            // Negligible remainder: p and p' share roots (a multiple root); the chain ends there.
-            if remScale <= 1e-13 * scaleA { break }
-            chain[length] = Polynomial(storage: -r / remScale, degree: top)
-            length += 1
         }
-
+    }
+    let monicCopy = monic
+    do {
+        let monic = monicCopy
         func signChanges(_ x: Double) -> Int {
-            var changes = 0
-            var previous = 0.0
-            for k in 0..<length {
-                let v = chain[k](x)
-                if v == 0 { continue }
-                if previous != 0 && (v < 0) != (previous < 0) { changes += 1 }
-                previous = v
+            withUnsafeBytes(of: transposed) { raw in
+                let t = raw.baseAddress!.assumingMemoryBound(to: SIMD16<Double>.self)
+                var v = t[n]
+                var k = n - 1
+                while k >= 0 { v = v * x + t[k]; k -= 1 }
+                var changes = 0
+                var previous = 0.0
+                for j in 0..<length {
+                    let value = v[j]
+                    if value == 0 { continue }
+                    if previous != 0 && (value < 0) != (previous < 0) { changes += 1 }
+                    previous = value
+                }
+                return changes
             }
-            return changes
         }
 
-        // The single root in (lo, hi) where p changes sign; Newton guarded by bisection.
+        // The single root in (lo, hi) where p changes sign: Newton from the secant's point, guarded by
+        // bisection, to a relative 1e-9 (the solvers polish their solutions on their own equations).
+        let coefficients = monic.c
+        func value(_ x: Double) -> (Double, Double) {
+            var v = coefficients[n], d = 0.0
+            var k = n - 1
+            while k >= 0 { d = d * x + v; v = v * x + coefficients[k]; k -= 1 }
+            return (v, d)
+        }
         func polish(_ loIn: Double, _ hiIn: Double) -> Double? {
             var lo = loIn, hi = hiIn
-            var flo = monic(lo)
-            let fhi = monic(hi)
+            var flo = value(lo).0
+            let fhi = value(hi).0
             if flo == 0 { return lo }
             if fhi == 0 { return hi }
             guard (flo < 0) != (fhi < 0) else { return nil }
-            var x = 0.5 * (lo + hi)
-            for _ in 0..<100 {
-                let (f, df) = monic.valueAndSlope(x)
+            var x = lo - flo * (hi - lo) / (fhi - flo)
+            if !(x > lo && x < hi) { x = 0.5 * (lo + hi) }
+            for _ in 0..<60 {
+                let (f, df) = value(x)
                 if f == 0 { return x }
                 if (f < 0) == (flo < 0) { lo = x; flo = f } else { hi = x }
                 var next = df != 0 ? x - f / df : 0.5 * (lo + hi)
                 if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
-                if abs(next - x) <= 1e-15 * max(1, abs(x)) { return next }
+                let tolerance = 1e-9 * max(1, abs(next))
+                if abs(next - x) <= tolerance || hi - lo <= tolerance { return next }
                 x = next
-                if hi - lo <= 1e-15 * max(1, abs(x)) { return x }
             }
             return x
         }
@@ -189,9 +248,9 @@ func realPolynomialRoots(_ input: Polynomial, into roots: inout [Double]) {
         // Isolation by bisection on the count of roots in (a, b], depth-first, left half first.
         withUnsafeTemporaryAllocation(of: (Double, Double, Int, Int, Int).self, capacity: 128) { stack in
             var top = 0
-            stack[0] = (-bound, bound, signChanges(-bound), signChanges(bound), 0)
+            let low = positiveOnly ? 0 : -bound
+            stack[0] = (low, bound, signChanges(low), signChanges(bound), 0)
             top = 1
-            let first = roots.count
             while top > 0 {
                 top -= 1
                 let (a, b, sa, sb, depth) = stack[top]
@@ -211,7 +270,8 @@ func realPolynomialRoots(_ input: Polynomial, into roots: inout [Double]) {
                 stack[top + 1] = (a, m, sa, sm, depth + 1)
                 top += 2
             }
-            if sigma < 0 { roots[first...].sort() } else { roots[first...].sort() }
         }
     }
+    // Depth-first, left half first: already increasing (σ > 0).
+    return roots
 }

@@ -50,74 +50,72 @@ struct Quadric3 {
 /// A. Each solution is polished by Newton's method on the three quadrics.
 /// - Returns: the solutions (x, y, z), appended to `solutions`; none for degenerate input.
 func solveThreeQuadrics(_ q: (Quadric3, Quadric3, Quadric3), into solutions: inout [Vector3]) {
-    let quadrics = [q.0, q.1, q.2]
+    @inline(__always) func quadric(_ k: Int) -> Quadric3 { k == 0 ? q.0 : (k == 1 ? q.1 : q.2) }
     // Hidden unknown h, the others (i, j): A's conditioning as |det| over the product of its rows' norms.
-    var best: (hidden: Int, i: Int, j: Int, quality: Double)?
+    var best = (hidden: 2, i: 0, j: 1, quality: -1.0)
     for (h, i, j) in [(2, 0, 1), (0, 1, 2), (1, 0, 2)] {
-        var rows: [Vector3] = []
-        for k in 0..<3 { rows.append(Vector3(quadrics[k][i, i], 2 * quadrics[k][i, j], quadrics[k][j, j])) }
-        let det = dot(rows[0], cross(rows[1], rows[2]))
-        let scale = norm(rows[0]) * norm(rows[1]) * norm(rows[2])
+        let r0 = Vector3(q.0[i, i], 2 * q.0[i, j], q.0[j, j])
+        let r1 = Vector3(q.1[i, i], 2 * q.1[i, j], q.1[j, j])
+        let r2 = Vector3(q.2[i, i], 2 * q.2[i, j], q.2[j, j])
+        let det = dot(r0, cross(r1, r2))
+        let scale = norm(r0) * norm(r1) * norm(r2)
         guard scale > 0, det.isFinite else { continue }
         let quality = abs(det) / scale
-        if best == nil || quality > best!.quality { best = (h, i, j, quality) }
+        if quality > best.quality { best = (h, i, j, quality) }
     }
-    guard let (h, i, j, quality) = best, quality > 1e-12 else { return }
+    let (h, i, j, quality) = best
+    guard quality > 1e-12 else { return }
 
     // A [x², xy, y²]ᵀ = −(d x + e y + f), rows per quadric.
-    var a = [Double](repeating: 0, count: 9)
-    var d: [Polynomial] = [], e: [Polynomial] = [], f: [Polynomial] = []
-    for k in 0..<3 {
-        let g = quadrics[k]
-        a[3 * k] = g[i, i]; a[3 * k + 1] = 2 * g[i, j]; a[3 * k + 2] = g[j, j]
-        d.append(Polynomial(2 * g[i, 3], 2 * g[i, h]))
-        e.append(Polynomial(2 * g[j, 3], 2 * g[j, h]))
-        f.append(Polynomial(g[3, 3], 2 * g[h, 3], g[h, h]))
-    }
+    let a = Matrix3x3(rows: Vector3(q.0[i, i], 2 * q.0[i, j], q.0[j, j]), Vector3(q.1[i, i], 2 * q.1[i, j], q.1[j, j]),
+                      Vector3(q.2[i, i], 2 * q.2[i, j], q.2[j, j]))
+    @inline(__always) func d(_ k: Int) -> Polynomial { let g = quadric(k); return Polynomial(2 * g[i, 3], 2 * g[i, h]) }
+    @inline(__always) func e(_ k: Int) -> Polynomial { let g = quadric(k); return Polynomial(2 * g[j, 3], 2 * g[j, h]) }
+    @inline(__always) func f(_ k: Int) -> Polynomial { let g = quadric(k); return Polynomial(g[3, 3], 2 * g[h, 3], g[h, h]) }
+    let (d0, d1, d2, e0, e1, e2, f0, f1, f2) = (d(0), d(1), d(2), e(0), e(1), e(2), f(0), f(1), f(2))
     guard let b = inverse3(a) else { return }
     // x² = P1x x + P1y y + P10, xy = P2…, y² = P3…
-    var px: [Polynomial] = [], py: [Polynomial] = [], p0: [Polynomial] = []
-    for r in 0..<3 {
-        px.append(-b[3 * r] * d[0] - b[3 * r + 1] * d[1] - b[3 * r + 2] * d[2])
-        py.append(-b[3 * r] * e[0] - b[3 * r + 1] * e[1] - b[3 * r + 2] * e[2])
-        p0.append(-b[3 * r] * f[0] - b[3 * r + 1] * f[1] - b[3 * r + 2] * f[2])
+    @inline(__always) func combine(_ r: Int, _ p0: Polynomial, _ p1: Polynomial, _ p2: Polynomial) -> Polynomial {
+        -b[r, 0] * p0 - b[r, 1] * p1 - b[r, 2] * p2
     }
+    let (px0, px1, px2) = (combine(0, d0, d1, d2), combine(1, d0, d1, d2), combine(2, d0, d1, d2))
+    let (py0, py1, py2) = (combine(0, e0, e1, e2), combine(1, e0, e1, e2), combine(2, e0, e1, e2))
+    let (pc0, pc1, pc2) = (combine(0, f0, f1, f2), combine(1, f0, f1, f2), combine(2, f0, f1, f2))
     // x·(xy) − y·(x²) = c1x x + c1y y + c10.
-    let c1x = px[1] * px[0] + py[1] * px[1] + p0[1] - (px[0] * px[1] + py[0] * px[2])
-    let c1y = px[1] * py[0] + py[1] * py[1] - (px[0] * py[1] + py[0] * py[2] + p0[0])
-    let c10 = px[1] * p0[0] + py[1] * p0[1] - (px[0] * p0[1] + py[0] * p0[2])
+    let c1x = px1 * px0 + py1 * px1 + pc1 - (px0 * px1 + py0 * px2)
+    let c1y = px1 * py0 + py1 * py1 - (px0 * py1 + py0 * py2 + pc0)
+    let c10 = px1 * pc0 + py1 * pc1 - (px0 * pc1 + py0 * pc2)
     // y·(xy) − x·(y²) = c2x x + c2y y + c20.
-    let c2x = px[1] * px[1] + py[1] * px[2] - (px[2] * px[0] + py[2] * px[1] + p0[2])
-    let c2y = px[1] * py[1] + py[1] * py[2] + p0[1] - (px[2] * py[0] + py[2] * py[1])
-    let c20 = px[1] * p0[1] + py[1] * p0[2] - (px[2] * p0[0] + py[2] * p0[1])
+    let c2x = px1 * px1 + py1 * px2 - (px2 * px0 + py2 * px1 + pc2)
+    let c2y = px1 * py1 + py1 * py2 + pc1 - (px2 * py0 + py2 * py1)
+    let c20 = px1 * pc1 + py1 * pc2 - (px2 * pc0 + py2 * pc1)
     let den = c1x * c2y - c2x * c1y
     let nx = c1y * c20 - c2y * c10
     let ny = c2x * c10 - c1x * c20
-    let univariate = a[0] * (nx * nx) + a[1] * (nx * ny) + a[2] * (ny * ny)
-        + (d[0] * nx + e[0] * ny) * den + f[0] * (den * den)
+    let univariate = a[0, 0] * (nx * nx) + a[0, 1] * (nx * ny) + a[0, 2] * (ny * ny) + (d0 * nx + e0 * ny) * den + f0 * (den * den)
 
-    var roots: [Double] = []
-    roots.reserveCapacity(10)
-    realPolynomialRoots(univariate, into: &roots)
-    let scales = quadrics.map(\.magnitude)
-    for z in roots {
+    let roots = realPolynomialRoots(univariate)
+    let scales = (q.0.magnitude, q.1.magnitude, q.2.magnitude)
+    for k in 0..<roots.count {
+        let z = roots[k]
         let dz = den(z)
         guard dz != 0, dz.isFinite else { continue }
         var u = Vector3.zero
         u[i] = nx(z) / dz; u[j] = ny(z) / dz; u[h] = z
-        guard polishOnQuadrics(&u, quadrics) else { continue }
+        guard polishOnQuadrics(&u, q) else { continue }
         let size = 1 + dot(u, u)
-        guard zip(quadrics, scales).allSatisfy({ abs($0.value(u)) <= 1e-10 * $1 * size }) else { continue }
+        guard abs(q.0.value(u)) <= 1e-10 * scales.0 * size, abs(q.1.value(u)) <= 1e-10 * scales.1 * size,
+              abs(q.2.value(u)) <= 1e-10 * scales.2 * size else { continue }
         if solutions.contains(where: { norm($0 - u) <= 1e-9 * size.squareRoot() }) { continue }
         solutions.append(u)
     }
 }
 
 /// Newton's method on three quadrics from `u`; false when a step is not finite.
-private func polishOnQuadrics(_ u: inout Vector3, _ quadrics: [Quadric3]) -> Bool {
+func polishOnQuadrics(_ u: inout Vector3, _ q: (Quadric3, Quadric3, Quadric3)) -> Bool {
     for _ in 0..<4 {
-        let r = Vector3(quadrics[0].value(u), quadrics[1].value(u), quadrics[2].value(u))
-        let j0 = quadrics[0].gradient(u), j1 = quadrics[1].gradient(u), j2 = quadrics[2].gradient(u)
+        let r = Vector3(q.0.value(u), q.1.value(u), q.2.value(u))
+        let j0 = q.0.gradient(u), j1 = q.1.gradient(u), j2 = q.2.gradient(u)
         let det = dot(j0, cross(j1, j2))
         guard det != 0, det.isFinite else { return u.x.isFinite && u.y.isFinite && u.z.isFinite }
         // Cramer: the step s solves J s = r (rows j0, j1, j2).
@@ -130,12 +128,12 @@ private func polishOnQuadrics(_ u: inout Vector3, _ quadrics: [Quadric3]) -> Boo
     return true
 }
 
-/// Inverse of a row-major 3×3 matrix; nil when singular.
-func inverse3(_ m: [Double]) -> [Double]? {
-    let r0 = Vector3(m[0], m[1], m[2]), r1 = Vector3(m[3], m[4], m[5]), r2 = Vector3(m[6], m[7], m[8])
+/// Inverse of a 3×3 matrix; nil when singular.
+func inverse3(_ m: Matrix3x3) -> Matrix3x3? {
+    let (r0, r1, r2) = m.rows
     let c0 = cross(r1, r2), c1 = cross(r2, r0), c2 = cross(r0, r1)
     let det = dot(r0, c0)
     guard det != 0, det.isFinite else { return nil }
     // The inverse's columns are the cofactor rows c0, c1, c2 over det.
-    return [c0.x, c1.x, c2.x, c0.y, c1.y, c2.y, c0.z, c1.z, c2.z].map { $0 / det }
+    return Matrix3x3(rows: Vector3(c0.x, c1.x, c2.x) / det, Vector3(c0.y, c1.y, c2.y) / det, Vector3(c0.z, c1.z, c2.z) / det)
 }

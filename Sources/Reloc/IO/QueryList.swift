@@ -30,7 +30,7 @@ public enum QueryList {
         var seen: [String: Int] = [:]
         for line in textLines(text, file: file) where !line.isBlankOrComment {
             let fields = line.fields
-            guard fields.count >= 4 else {
+            guard fields.count >= 4 || (fields.count >= 2 && fields[1] == "UNKNOWN") else {
                 throw line.error("expected NAME MODEL WIDTH HEIGHT PARAMS..., got \(fields.count) fields")
             }
             let name = String(fields[0])
