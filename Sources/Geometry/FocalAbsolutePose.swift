@@ -32,6 +32,10 @@ public struct FocalAbsolutePoseResult: Sendable {
     public var ransacInlierCount: Int
     public var localOptimizations: Int
     public var refinement: RefinementSummary?
+    /// The focal length's standard deviation in pixels, from the inliers' reprojection residuals
+    /// (Gauss–Newton covariance of pose and focal, σ² from the residuals): large when the data
+    /// hardly constrain the focal, as for a planar scene seen nearly head-on. nil with fewer than 8 inliers.
+    public var focalStandardDeviation: Double?
 }
 
 /// Absolute pose and focal length from 2D-3D correspondences: the pixels are centred on the
@@ -105,7 +109,48 @@ public func estimateAbsolutePoseWithUnknownFocal(points2D: [Vector2], points3D: 
     let count = final.count
     return FocalAbsolutePoseResult(camFromWorld: pose, camera: estimated, inlierMask: mask, inlierCount: count,
                                    ransacIterations: report.iterations, ransacInlierCount: report.inlierCount,
-                                   localOptimizations: report.localOptimizations, refinement: summary)
+                                   localOptimizations: report.localOptimizations, refinement: summary,
+                                   focalStandardDeviation: focalStandardDeviation(points2D: final.map { points2D[$0] },
+                                                                                  points3D: final.map { points3D[$0] },
+                                                                                  camera: estimated, camFromWorld: pose))
+}
+
+/// σ of the focal length (pixels) at a pose and camera: J (2n × 7: rotation vector, translation,
+/// focal factor) by central differences of the camera's own projection, cov = σ² (JᵀJ)⁻¹ with
+/// σ² = Σ r² / (2n − 7); the focal's variance is f² cov₇₇.
+func focalStandardDeviation(points2D: [Vector2], points3D: [Vector3], camera: Camera, camFromWorld: Rigid3) -> Double? {
+    let n = points2D.count
+    guard n >= 8 else { return nil }
+    let focal = camera.meanFocal
+    func project(_ delta: [Double], _ i: Int) -> Vector2? {
+        let pose = Rigid3(rotation: (Quaternion(rotationVector: Vector3(delta[0], delta[1], delta[2])) * camFromWorld.rotation).normalized(),
+                          translation: camFromWorld.translation + Vector3(delta[3], delta[4], delta[5]))
+        var params = camera.params
+        for index in camera.model.focalIndices { params[index] *= 1 + delta[6] }
+        guard let scaled = try? Camera(model: camera.model, width: camera.width, height: camera.height, params: params) else { return nil }
+        return scaled.imageFromCamera(pose.apply(points3D[i]))
+    }
+    var h = [Double](repeating: 0, count: 49)
+    var sumSquares = 0.0
+    let steps = [1e-6, 1e-6, 1e-6, 1e-6 * max(1, norm(camFromWorld.translation)), 1e-6 * max(1, norm(camFromWorld.translation)),
+                 1e-6 * max(1, norm(camFromWorld.translation)), 1e-6]
+    for i in 0..<n {
+        guard let p = project([0, 0, 0, 0, 0, 0, 0], i) else { continue }
+        let r = p - points2D[i]
+        sumSquares += (r * r).sum()
+        var columns: [Vector2] = []
+        for k in 0..<7 {
+            var plus = [Double](repeating: 0, count: 7), minus = plus
+            plus[k] = steps[k]; minus[k] = -steps[k]
+            guard let a = project(plus, i), let b = project(minus, i) else { return nil }
+            columns.append((a - b) / (2 * steps[k]))
+        }
+        for a in 0..<7 { for b in 0..<7 { h[a * 7 + b] += (columns[a] * columns[b]).sum() } }
+    }
+    let sigma2 = sumSquares / Double(2 * n - 7)
+    // cov₇₇ = (H⁻¹)₇₇: solve H x = e₇.
+    guard let x = solveSymmetric(h, [0, 0, 0, 0, 0, 0, 1], size: 7), x[6] > 0 else { return nil }
+    return focal * (sigma2 * x[6]).squareRoot()
 }
 
 /// Indices of the correspondences whose pixel reprojection error is below the threshold.

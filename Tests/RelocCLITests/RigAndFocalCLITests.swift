@@ -125,6 +125,7 @@ final class RigAndFocalCLITests: XCTestCase {
         var errors: [Double] = []
         for entry in try LocalizationLog.entries(path: folder + "/results.txt_logs.jsonl") where entry.localized && correctPoses[entry.query] == true {
             errors.append(abs(try XCTUnwrap(entry.focal, entry.query) / focal[entry.query]! - 1))
+            XCTAssertNotNil(entry.focalSigma, entry.query)
         }
         // 480×360 images with 10–60 inliers: the right poses' focal lengths within 5 %, half within 2 %.
         XCTAssertGreaterThanOrEqual(errors.count, 5)

@@ -24,6 +24,8 @@ public struct LocalizationLogEntry: Codable, Equatable, Sendable {
     public var focal: Double? = nil
     /// The estimated k1 (when it was refined).
     public var k1: Double? = nil
+    /// The estimated focal length's standard deviation in pixels (from the inliers' residuals).
+    public var focalSigma: Double? = nil
     /// For an image of a rig: its frame (the name after the camera's prefix, `rigN/` first when
     /// the configuration has several rigs), the frame's rig_from_world, the frame's cameras with
     /// correspondences and the inliers over all of them.
@@ -38,6 +40,7 @@ public struct LocalizationLogEntry: Codable, Equatable, Sendable {
         case rigFromWorld = "rig_from_world"
         case rigCameras = "rig_cameras"
         case rigInliers = "rig_inliers"
+        case focalSigma = "focal_sigma"
     }
 }
 

@@ -65,8 +65,9 @@ public struct EstimatePoseTask: Sendable {
         public var ransacInlierCount = 0
         public var ransacIterations = 0
         public var refined = false
-        /// The estimated camera (focal, k1) with `estimateFocal`.
+        /// The estimated camera (focal, k1) with `estimateFocal`, and the focal's standard deviation (pixels).
         public var estimatedCamera: Camera?
+        public var focalStandardDeviation: Double?
         /// Wall time of the estimation alone (reading excluded), in seconds.
         public var seconds: Double
     }
@@ -110,6 +111,7 @@ public struct EstimatePoseTask: Sendable {
                     (outcome.inlierCount, outcome.ransacInlierCount, outcome.ransacIterations) = (result.inlierCount, result.ransacInlierCount, result.ransacIterations)
                     outcome.refined = result.refinement != nil
                     outcome.estimatedCamera = result.camera
+                    outcome.focalStandardDeviation = result.focalStandardDeviation
                 }
             } else {
                 let result = try geometry(file) {
@@ -157,6 +159,7 @@ public struct EstimatePoseTask: Sendable {
             + "\"ransac_iterations\": \(outcome.ransacIterations), \"refined\": \(outcome.refined), "
         if let camera = outcome.estimatedCamera {
             text += "\"focal\": \(formatDouble(camera.meanFocal)), \"camera\": \(jsonString(camera.colmapDescription)), "
+            if let sigma = outcome.focalStandardDeviation { text += "\"focal_sigma\": \(formatDouble(sigma)), " }
         }
         return text + "\"seconds\": \(formatDouble(outcome.seconds))}"
     }

@@ -236,6 +236,7 @@ public struct LocalizeTask: Sendable {
         var inliers: Int
         var iterations: Int
         var camera: Camera?
+        var focalSigma: Double?
     }
 
     static func localize(_ input: QueryInput, map: MapIndex, settings: UnitSettings) -> LocalizationLogEntry {
@@ -267,7 +268,8 @@ public struct LocalizeTask: Sendable {
                 let options = FocalAbsolutePoseOptions(pose: settings.options, refineK1: settings.refineK1 && camera.model.hasDistortion)
                 estimate = (try? estimateAbsolutePoseWithUnknownFocal(points2D: points2D, points3D: points3D, camera: camera, options: options))
                     .flatMap { $0 }
-                    .map { Estimate(camFromWorld: $0.camFromWorld, inliers: $0.inlierCount, iterations: $0.ransacIterations, camera: $0.camera) }
+                    .map { Estimate(camFromWorld: $0.camFromWorld, inliers: $0.inlierCount, iterations: $0.ransacIterations, camera: $0.camera,
+                                    focalSigma: $0.focalStandardDeviation) }
             } else {
                 estimate = (try? estimateAbsolutePose(points2D: points2D, points3D: points3D, camera: input.entry.camera, options: settings.options))
                     .flatMap { $0 }
@@ -287,6 +289,7 @@ public struct LocalizeTask: Sendable {
             entry.pose = values(best.estimate.camFromWorld)
             if let camera = best.estimate.camera {
                 entry.focal = camera.meanFocal
+                entry.focalSigma = best.estimate.focalSigma
                 if settings.refineK1, let k1 = camera.model.k1Index { entry.k1 = camera.params[k1] }
             }
         } else if best != nil {

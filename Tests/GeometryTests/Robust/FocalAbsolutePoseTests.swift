@@ -31,6 +31,10 @@ final class FocalAbsolutePoseTests: XCTestCase {
             let result = try XCTUnwrap(estimateAbsolutePoseWithUnknownFocal(points2D: data.points2D, points3D: data.points3D, camera: unknown,
                                                                             options: FocalAbsolutePoseOptions(pose: AbsolutePoseOptions(seed: UInt64(trial)))))
             XCTAssertEqual(result.camera.focalX, focal, accuracy: 0.01 * focal, "trial \(trial)")
+            // The focal's standard deviation is small here and covers the error.
+            let sigma = try XCTUnwrap(result.focalStandardDeviation)
+            XCTAssertLessThan(sigma, 0.01 * focal)
+            XCTAssertLessThan(abs(result.camera.focalX - focal), 5 * sigma, "trial \(trial)")
             XCTAssertLessThan(result.camFromWorld.rotation.angularDistance(to: truth.rotation) * 180 / .pi, 0.2)
             XCTAssertLessThan(norm(result.camFromWorld.cameraCenter - truth.cameraCenter), 0.1)
             XCTAssertGreaterThanOrEqual(result.inlierCount, 95)
