@@ -1,7 +1,7 @@
 import Foundation
 import Geometry
 
-/// `RelocBench minimal [--instances N] [--export DIR]`: ns per solve and the % of random instances
+/// `RelocBench minimal [--instances N] [--export DIR] [--solver gp3p|p4pf]`: ns per solve and the % of random instances
 /// whose true solution is among the solutions (rotation, translation and focal to 1e-6), for the
 /// minimal solvers of #22: GP3P (three rays from three cameras of a rig, origins within 1 m, points
 /// 2..20 m away) and P4Pf (focal 500..3000 px, image points centred and divided by 1000, points
@@ -9,7 +9,8 @@ import Geometry
 /// reloc's timing for `benchmarks/compare_poselib.py --minimal`.
 enum MinimalSolverBenchmark {
     static func run(_ arguments: [String]) throws {
-        let options = try BenchArguments(arguments, allowed: ["instances", "export"])
+        let options = try BenchArguments(arguments, allowed: ["instances", "export", "solver"])
+        let only = options.string("solver")
         let count = options.int("instances", 100_000)
         let export = options.string("export")
         if let export { try FileManager.default.createDirectory(atPath: export, withIntermediateDirectories: true) }
@@ -53,16 +54,16 @@ enum MinimalSolverBenchmark {
         var gp3pTimes: [Double] = [], p4pfTimes: [Double] = []
         for _ in 0..<5 {
             var start = now()
-            for (_, o, d, X) in rigInstances {
+            for (_, o, d, X) in rigInstances where only != "p4pf" {
                 poses.removeAll(keepingCapacity: true)
                 solveGP3P(origins: o, directions: d, points: X, into: &poses)
                 checksum &+= poses.count
             }
             gp3pTimes.append((now() - start) / Double(count) * 1e9)
             start = now()
-            for (_, _, u, X) in focalInstances {
+            for (_, _, u, X) in focalInstances where only != "gp3p" {
                 focalPoses.removeAll(keepingCapacity: true)
-                solveP4Pf(imagePoints: u, worldPoints: X, into: &focalPoses)
+                solveP4Pf(imagePoints: (u[0], u[1], u[2], u[3]), worldPoints: (X[0], X[1], X[2], X[3]), into: &focalPoses)
                 checksum &+= focalPoses.count
             }
             p4pfTimes.append((now() - start) / Double(count) * 1e9)

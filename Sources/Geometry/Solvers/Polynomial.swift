@@ -7,10 +7,16 @@ struct Polynomial {
     /// Index of the highest stored coefficient (may be zero after cancellation).
     var degree: Int
 
-    init(_ coefficients: Double...) {
-        c = .zero
-        for (k, v) in coefficients.enumerated() { c[k] = v }
-        degree = max(0, coefficients.count - 1)
+    init(_ c0: Double) {
+        c = .zero; c[0] = c0; degree = 0
+    }
+
+    init(_ c0: Double, _ c1: Double) {
+        c = .zero; c[0] = c0; c[1] = c1; degree = 1
+    }
+
+    init(_ c0: Double, _ c1: Double, _ c2: Double) {
+        c = .zero; c[0] = c0; c[1] = c1; c[2] = c2; degree = 2
     }
 
     init(storage: SIMD16<Double>, degree: Int) {
@@ -126,20 +132,29 @@ func realPolynomialRoots(_ input: Polynomial, positiveOnly: Bool = false) -> Roo
     let trimmed = input.trimmed()
     let n = trimmed.degree
     guard n > 0, trimmed.c[n] != 0, trimmed.c[n].isFinite else { return roots }
+    // σ: a power of two (exact scaling) near the geometric mean of the roots' magnitudes.
     var sigma = 1.0
     if trimmed.c[0] != 0 {
-        let candidate = pow(abs(trimmed.c[0] / trimmed.c[n]), 1 / Double(n))
-        if candidate.isFinite && candidate > 0 { sigma = candidate }
+        let ratio = abs(trimmed.c[0] / trimmed.c[n])
+        if ratio.isFinite && ratio > 0 {
+            let exponent = (Double(Int(ratio.exponent)) / Double(n)).rounded()
+            sigma = Double(sign: .plus, exponent: Int(exponent), significand: 1)
+        }
     }
     var scaled = trimmed.c
     var power = 1.0
     for k in 0...n { scaled[k] *= power; power *= sigma }
     let monic = Polynomial(storage: scaled / scaled[n], degree: n)
+    // Fujiwara's bound 2 max |c_{n−k}|^(1/k) (the last term halved), each k-th root rounded up to a
+    // power of two from the binary exponent (at most 2× looser, and no pow).
     var bound = 0.0
     for k in 1...n {
-        var term = pow(abs(monic.c[n - k]), 1 / Double(k))
-        if k == n { term = pow(abs(monic.c[0]) / 2, 1 / Double(n)) }
-        bound = max(bound, term)
+        var magnitude = abs(monic.c[n - k])
+        if k == n { magnitude /= 2 }
+        guard magnitude > 0 else { continue }
+        guard magnitude.isFinite else { return roots }
+        let exponent = (Double(Int(magnitude.exponent) + 1) / Double(k)).rounded(.up)
+        bound = max(bound, Double(sign: .plus, exponent: Int(exponent), significand: 1))
     }
     bound = 2 * bound
     guard bound.isFinite, bound > 0 else { return roots }
@@ -216,12 +231,15 @@ func realPolynomialRoots(_ input: Polynomial, positiveOnly: Bool = false) -> Roo
 
         // The single root in (lo, hi) where p changes sign: Newton from the secant's point, guarded by
         // bisection, to a relative 1e-9 (the solvers polish their solutions on their own equations).
-        let coefficients = monic.c
+        var coefficients = monic.c
         func value(_ x: Double) -> (Double, Double) {
-            var v = coefficients[n], d = 0.0
-            var k = n - 1
-            while k >= 0 { d = d * x + v; v = v * x + coefficients[k]; k -= 1 }
-            return (v, d)
+            withUnsafeBytes(of: &coefficients) { raw in
+                let p = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+                var v = p[n], d = 0.0
+                var k = n - 1
+                while k >= 0 { d = d * x + v; v = v * x + p[k]; k -= 1 }
+                return (v, d)
+            }
         }
         func polish(_ loIn: Double, _ hiIn: Double) -> Double? {
             var lo = loIn, hi = hiIn
