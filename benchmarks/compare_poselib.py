@@ -193,15 +193,7 @@ def main():
         cell["reloc_ok"] += problem["success"]
         cell["poselib_ok"] += bool(rot < 1 and pos < 0.1)
 
-    print(f"{'n':>5} {'outl.':>6} {'reloc ms':>9} {'PoseLib ms':>11} {'ratio':>6} {'reloc ok':>9} {'PoseLib ok':>10}")
-    ratios = []
-    for (n, outliers), c in sorted(cells.items()):
-        r, p = statistics.median(c["reloc"]), statistics.median(c["poselib"])
-        ratios.append(r / p)
-        k = len(c["reloc"])
-        print(f"{n:5d} {outliers * 100:5.0f}% {r * 1e3:9.3f} {p * 1e3:11.3f} {r / p:6.2f} "
-              f"{100 * c['reloc_ok'] / k:8.0f}% {100 * c['poselib_ok'] / k:9.0f}%")
-    print(f"geometric mean of the time ratios (reloc / PoseLib): {statistics.geometric_mean(ratios):.2f}")
+    print_cells(cells)
 
 
 if __name__ == "__main__":

@@ -385,6 +385,34 @@ class GeneralizedPoseCost final : public ceres::CostFunction {
     double rotation0_[9];
 };
 
+
+// Solves a pose problem (a handful of parameters: the dense normal equations are the cheapest exact
+// solve) with the caller's options, one thread, progress on stdout when RELOC_CERES_PROGRESS is
+// set, and fills the C summary. True when the solution is usable.
+bool SolvePose(ceres::Problem *problem, const cceres_refine_options &options, cceres_refine_summary *summary) {
+    ceres::Solver::Options solver_options;
+    solver_options.linear_solver_type = ceres::DENSE_NORMAL_CHOLESKY;
+    solver_options.max_num_iterations = options.max_iterations;
+    solver_options.gradient_tolerance = options.gradient_tolerance;
+    solver_options.function_tolerance = options.function_tolerance;
+    solver_options.parameter_tolerance = options.parameter_tolerance;
+    solver_options.num_threads = 1;
+    const bool progress = getenv("RELOC_CERES_PROGRESS") != nullptr;
+    solver_options.logging_type = progress ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
+    solver_options.minimizer_progress_to_stdout = progress;
+    ceres::Solver::Summary ceres_summary;
+    ceres::Solve(solver_options, problem, &ceres_summary);
+    summary->initial_cost = ceres_summary.initial_cost;
+    summary->final_cost = ceres_summary.final_cost;
+    summary->iterations = static_cast<int>(ceres_summary.iterations.size());
+    switch (ceres_summary.termination_type) {
+        case ceres::CONVERGENCE: summary->termination = CCERES_CONVERGED; break;
+        case ceres::NO_CONVERGENCE: summary->termination = CCERES_NO_CONVERGENCE; break;
+        default: summary->termination = CCERES_FAILURE; break;
+    }
+    return ceres_summary.IsSolutionUsable();
+}
+
 }  // namespace
 
 extern "C" int cceres_project(int camera_model, const double *camera_params, const double *point_in_cam,
@@ -433,29 +461,7 @@ extern "C" int cceres_refine_absolute_pose(const double *points2D, const double 
     ceres::Problem problem(problem_options);
     problem.AddResidualBlock(&cost, nullptr, omega, t);
 
-    ceres::Solver::Options solver_options;
-    // Six parameters: the 6x6 normal equations are the cheapest exact solve.
-    solver_options.linear_solver_type = ceres::DENSE_NORMAL_CHOLESKY;
-    solver_options.max_num_iterations = options->max_iterations;
-    solver_options.gradient_tolerance = options->gradient_tolerance;
-    solver_options.function_tolerance = options->function_tolerance;
-    solver_options.parameter_tolerance = options->parameter_tolerance;
-    solver_options.num_threads = 1;
-    solver_options.logging_type = getenv("RELOC_CERES_PROGRESS") != nullptr ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
-    solver_options.minimizer_progress_to_stdout = getenv("RELOC_CERES_PROGRESS") != nullptr;
-
-    ceres::Solver::Summary ceres_summary;
-    ceres::Solve(solver_options, &problem, &ceres_summary);
-
-    summary->initial_cost = ceres_summary.initial_cost;
-    summary->final_cost = ceres_summary.final_cost;
-    summary->iterations = static_cast<int>(ceres_summary.iterations.size());
-    switch (ceres_summary.termination_type) {
-        case ceres::CONVERGENCE: summary->termination = CCERES_CONVERGED; break;
-        case ceres::NO_CONVERGENCE: summary->termination = CCERES_NO_CONVERGENCE; break;
-        default: summary->termination = CCERES_FAILURE; break;
-    }
-    if (!ceres_summary.IsSolutionUsable()) return -1;
+    if (!SolvePose(&problem, *options, summary)) return -1;
     ComposeRotationUpdate(omega, q, quaternion_wxyz);
     for (int k = 0; k < 3; ++k) translation[k] = t[k];
     return 0;
@@ -506,27 +512,7 @@ extern "C" int cceres_refine_generalized_pose(const double *points2D, const doub
         problem.AddResidualBlock(&cost, nullptr, omega, t);
     }
 
-    ceres::Solver::Options solver_options;
-    solver_options.linear_solver_type = ceres::DENSE_NORMAL_CHOLESKY;
-    solver_options.max_num_iterations = options->max_iterations;
-    solver_options.gradient_tolerance = options->gradient_tolerance;
-    solver_options.function_tolerance = options->function_tolerance;
-    solver_options.parameter_tolerance = options->parameter_tolerance;
-    solver_options.num_threads = 1;
-    solver_options.logging_type = getenv("RELOC_CERES_PROGRESS") != nullptr ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
-    solver_options.minimizer_progress_to_stdout = getenv("RELOC_CERES_PROGRESS") != nullptr;
-    ceres::Solver::Summary ceres_summary;
-    ceres::Solve(solver_options, &problem, &ceres_summary);
-
-    summary->initial_cost = ceres_summary.initial_cost;
-    summary->final_cost = ceres_summary.final_cost;
-    summary->iterations = static_cast<int>(ceres_summary.iterations.size());
-    switch (ceres_summary.termination_type) {
-        case ceres::CONVERGENCE: summary->termination = CCERES_CONVERGED; break;
-        case ceres::NO_CONVERGENCE: summary->termination = CCERES_NO_CONVERGENCE; break;
-        default: summary->termination = CCERES_FAILURE; break;
-    }
-    if (!ceres_summary.IsSolutionUsable()) return -1;
+    if (!SolvePose(&problem, *options, summary)) return -1;
     ComposeRotationUpdate(omega, q, quaternion_wxyz);
     for (int k = 0; k < 3; ++k) translation[k] = t[k];
     if (refine_focal) {

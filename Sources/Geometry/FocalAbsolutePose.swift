@@ -122,29 +122,39 @@ func focalStandardDeviation(points2D: [Vector2], points3D: [Vector3], camera: Ca
     let n = points2D.count
     guard n >= 8 else { return nil }
     let focal = camera.meanFocal
-    func project(_ delta: [Double], _ i: Int) -> Vector2? {
-        let pose = Rigid3(rotation: (Quaternion(rotationVector: Vector3(delta[0], delta[1], delta[2])) * camFromWorld.rotation).normalized(),
-                          translation: camFromWorld.translation + Vector3(delta[3], delta[4], delta[5]))
+    let scale = max(1, norm(camFromWorld.translation))
+    let steps = [1e-6, 1e-6, 1e-6, 1e-6 * scale, 1e-6 * scale, 1e-6 * scale, 1e-6]
+    // The camera with its focal factor at 1 ± the last step, built once.
+    func withFocalFactor(_ factor: Double) -> Camera? {
         var params = camera.params
-        for index in camera.model.focalIndices { params[index] *= 1 + delta[6] }
-        guard let scaled = try? Camera(model: camera.model, width: camera.width, height: camera.height, params: params) else { return nil }
-        return scaled.imageFromCamera(pose.apply(points3D[i]))
+        for index in camera.model.focalIndices { params[index] *= factor }
+        return try? Camera(model: camera.model, width: camera.width, height: camera.height, params: params)
+    }
+    guard let longer = withFocalFactor(1 + steps[6]), let shorter = withFocalFactor(1 - steps[6]) else { return nil }
+    // Poses displaced by ± each of the six pose steps.
+    let displaced: [(Rigid3, Rigid3)] = (0..<6).map { k in
+        func pose(_ sign: Double) -> Rigid3 {
+            var d = [Double](repeating: 0, count: 6)
+            d[k] = sign * steps[k]
+            return Rigid3(rotation: (Quaternion(rotationVector: Vector3(d[0], d[1], d[2])) * camFromWorld.rotation).normalized(),
+                          translation: camFromWorld.translation + Vector3(d[3], d[4], d[5]))
+        }
+        return (pose(1), pose(-1))
     }
     var h = [Double](repeating: 0, count: 49)
     var sumSquares = 0.0
-    let steps = [1e-6, 1e-6, 1e-6, 1e-6 * max(1, norm(camFromWorld.translation)), 1e-6 * max(1, norm(camFromWorld.translation)),
-                 1e-6 * max(1, norm(camFromWorld.translation)), 1e-6]
+    var columns = [Vector2](repeating: .zero, count: 7)
     for i in 0..<n {
-        guard let p = project([0, 0, 0, 0, 0, 0, 0], i) else { continue }
+        let X = points3D[i]
+        guard let p = camera.imageFromCamera(camFromWorld.apply(X)) else { continue }
         let r = p - points2D[i]
         sumSquares += (r * r).sum()
-        var columns: [Vector2] = []
-        for k in 0..<7 {
-            var plus = [Double](repeating: 0, count: 7), minus = plus
-            plus[k] = steps[k]; minus[k] = -steps[k]
-            guard let a = project(plus, i), let b = project(minus, i) else { return nil }
-            columns.append((a - b) / (2 * steps[k]))
+        for k in 0..<6 {
+            guard let a = camera.imageFromCamera(displaced[k].0.apply(X)), let b = camera.imageFromCamera(displaced[k].1.apply(X)) else { return nil }
+            columns[k] = (a - b) / (2 * steps[k])
         }
+        guard let a = longer.imageFromCamera(camFromWorld.apply(X)), let b = shorter.imageFromCamera(camFromWorld.apply(X)) else { return nil }
+        columns[6] = (a - b) / (2 * steps[6])
         for a in 0..<7 { for b in 0..<7 { h[a * 7 + b] += (columns[a] * columns[b]).sum() } }
     }
     let sigma2 = sumSquares / Double(2 * n - 7)

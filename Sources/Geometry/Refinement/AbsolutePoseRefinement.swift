@@ -63,25 +63,34 @@ public func refineAbsolutePose(_ camFromWorld: Rigid3, points2D: [Vector2], poin
     }
     var q = [camFromWorld.rotation.w, camFromWorld.rotation.x, camFromWorld.rotation.y, camFromWorld.rotation.z]
     var t = [camFromWorld.translation.x, camFromWorld.translation.y, camFromWorld.translation.z]
-    var cOptions = cceres_refine_options(loss_scale: options.lossScale, max_iterations: Int32(options.maxIterations),
-                                             gradient_tolerance: options.gradientTolerance,
-                                             function_tolerance: options.functionTolerance,
-                                             parameter_tolerance: options.parameterTolerance)
+    var cOptions = options.shimOptions
     var cSummary = cceres_refine_summary()
     let status = cceres_refine_absolute_pose(flat2D, flat3D, Int32(points2D.count), camera.model.colmapID,
                                                  camera.params, &q, &t, &cOptions, &cSummary)
     guard status == 0 else { return nil }
-    let termination: RefinementSummary.Termination
-    switch Int(cSummary.termination) {
-    case CCERES_CONVERGED: termination = .converged
-    case CCERES_NO_CONVERGENCE: termination = .noConvergence
-    default: termination = .failure
-    }
     let pose = Rigid3(rotation: Quaternion(w: q[0], x: q[1], y: q[2], z: q[3]).normalized(), translation: Vector3(t[0], t[1], t[2]))
-    return RefinedPose(camFromWorld: pose, summary: RefinementSummary(initialCost: cSummary.initial_cost,
-                                                                      finalCost: cSummary.final_cost,
-                                                                      iterations: Int(cSummary.iterations),
-                                                                      termination: termination))
+    return RefinedPose(camFromWorld: pose, summary: RefinementSummary(cSummary))
+}
+
+extension RefinementOptions {
+    /// The options as the shim takes them.
+    var shimOptions: cceres_refine_options {
+        cceres_refine_options(loss_scale: lossScale, max_iterations: Int32(maxIterations), gradient_tolerance: gradientTolerance,
+                              function_tolerance: functionTolerance, parameter_tolerance: parameterTolerance)
+    }
+}
+
+extension RefinementSummary {
+    /// The shim's summary.
+    init(_ summary: cceres_refine_summary) {
+        let termination: Termination
+        switch Int(summary.termination) {
+        case CCERES_CONVERGED: termination = .converged
+        case CCERES_NO_CONVERGENCE: termination = .noConvergence
+        default: termination = .failure
+        }
+        self.init(initialCost: summary.initial_cost, finalCost: summary.final_cost, iterations: Int(summary.iterations), termination: termination)
+    }
 }
 
 /// Projection through the shim's templated cost code (for tests that compare it with the

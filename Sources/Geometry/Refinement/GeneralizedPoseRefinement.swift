@@ -80,21 +80,11 @@ private func runGeneralizedRefinement(_ pose: Rigid3, points2D: [[Vector2]], poi
     var q = [pose.rotation.w, pose.rotation.x, pose.rotation.y, pose.rotation.z]
     var t = [pose.translation.x, pose.translation.y, pose.translation.z]
     var intrinsics: [Double] = [1.0, refineK1 ? (cameras[0].camera.model.k1Index.map { cameras[0].camera.params[$0] } ?? 0) : 0]
-    var cOptions = cceres_refine_options(loss_scale: options.lossScale, max_iterations: Int32(options.maxIterations),
-                                         gradient_tolerance: options.gradientTolerance, function_tolerance: options.functionTolerance,
-                                         parameter_tolerance: options.parameterTolerance)
+    var cOptions = options.shimOptions
     var cSummary = cceres_refine_summary()
     let status = cceres_refine_generalized_pose(flat2D, flat3D, indices, Int32(indices.count), Int32(cameras.count), models, params,
                                                 extrinsics, &q, &t, refineFocal ? 1 : 0, refineK1 ? 1 : 0, &intrinsics, &cOptions, &cSummary)
     guard status == 0 else { return nil }
-    let termination: RefinementSummary.Termination
-    switch Int(cSummary.termination) {
-    case CCERES_CONVERGED: termination = .converged
-    case CCERES_NO_CONVERGENCE: termination = .noConvergence
-    default: termination = .failure
-    }
     let refined = Rigid3(rotation: Quaternion(w: q[0], x: q[1], y: q[2], z: q[3]).normalized(), translation: Vector3(t[0], t[1], t[2]))
-    return (refined, (intrinsics[0], intrinsics[1]),
-            RefinementSummary(initialCost: cSummary.initial_cost, finalCost: cSummary.final_cost, iterations: Int(cSummary.iterations),
-                              termination: termination))
+    return (refined, (intrinsics[0], intrinsics[1]), RefinementSummary(cSummary))
 }

@@ -41,39 +41,18 @@ func refinePoseLeastSquares(_ initial: Rigid3, normalizedPoints x: [Vector2], wo
         packed[5 * k + 3] = x[i].x; packed[5 * k + 4] = x[i].y
     }
     return packed.withUnsafeBufferPointer { points in
-        var pose = initial
-        guard var current = NormalEquations(pose, points: points, loss: loss), current.used >= 3 else { return nil }
-        var lambda = 1e-4
-        for _ in 0..<maxIterations {
-            var improved = false
-            for _ in 0..<8 {
-                guard let step = current.dampedStep(lambda: lambda) else { lambda *= 10; continue }
-                let candidate = Rigid3(rotation: (Quaternion(rotationVector: Vector3(step[0], step[1], step[2])) * pose.rotation).normalized(),
-                                       translation: pose.translation + Vector3(step[3], step[4], step[5]))
-                // The candidate's cost and, should it be taken, its normal equations in one pass.
-                guard let next = NormalEquations(candidate, points: points, loss: loss), next.cost < current.cost else {
-                    lambda *= 10
-                    continue
-                }
-                let stepSize = (step * step).sum().squareRoot()
-                let decrease = (current.cost - next.cost) / max(current.cost, .leastNormalMagnitude)
-                pose = candidate
-                current = next
-                lambda = max(lambda / 10, 1e-10)
-                improved = true
-                // Converged: the step or the relative cost decrease is negligible.
-                if stepSize < 1e-10 || decrease < 1e-10 { return (pose, current.cost) }
-                break
-            }
-            guard improved, current.used >= 3 else { break }
-        }
-        return (pose, current.cost)
+        smallLevenbergMarquardt(initial, parameterCount: 6, minimumUsed: 3, maxIterations: maxIterations, evaluate: { pose in
+            NormalEquations(pose, points: points, loss: loss)
+        }, update: { pose, step in
+            Rigid3(rotation: (Quaternion(rotationVector: Vector3(step[0], step[1], step[2])) * pose.rotation).normalized(),
+                   translation: pose.translation + Vector3(step[3], step[4], step[5]))
+        }).map { ($0.state, $0.cost) }
     }
 }
 
 /// Cost, JᵀWJ and JᵀWr of the pose problem at one pose, in one pass over the
 /// packed points (X, Y, Z, u, v each).
-private struct NormalEquations {
+private struct NormalEquations: SmallLeastSquares {
     var cost = 0.0
     var used = 0
     /// Rows of JᵀWJ (lanes 0..<6) and JᵀWr.
@@ -115,47 +94,18 @@ private struct NormalEquations {
         guard cost.isFinite else { return nil }
     }
 
-    /// The Levenberg–Marquardt step (JᵀWJ + λ diag) δ = −JᵀWr; nil when not positive definite.
-    func dampedStep(lambda: Double) -> SIMD8<Double>? {
-        let rows = [h0, h1, h2, h3, h4, h5]
-        var a = [Double](repeating: 0, count: 36)
-        for r in 0..<6 {
-            for c in 0..<6 { a[r * 6 + c] = rows[r][c] }
-            a[r * 6 + r] += lambda * max(rows[r][r], 1e-12)
+    func hessianRow(_ k: Int) -> SIMD8<Double> {
+        switch k {
+        case 0: return h0
+        case 1: return h1
+        case 2: return h2
+        case 3: return h3
+        case 4: return h4
+        default: return h5
         }
-        guard let step = solveSymmetric6(a, (0..<6).map { -g[$0] }) else { return nil }
-        return SIMD8<Double>(step[0], step[1], step[2], step[3], step[4], step[5], 0, 0)
     }
-}
 
-/// Solves a symmetric positive-definite 6×6 system by Cholesky; nil if not positive definite.
-func solveSymmetric6(_ a: [Double], _ b: [Double]) -> [Double]? {
-    var l = [Double](repeating: 0, count: 36)
-    for i in 0..<6 {
-        for j in 0...i {
-            var sum = a[i * 6 + j]
-            for k in 0..<j { sum -= l[i * 6 + k] * l[j * 6 + k] }
-            if i == j {
-                guard sum > 0, sum.isFinite else { return nil }
-                l[i * 6 + i] = sum.squareRoot()
-            } else {
-                l[i * 6 + j] = sum / l[j * 6 + j]
-            }
-        }
-    }
-    var y = [Double](repeating: 0, count: 6)
-    for i in 0..<6 {
-        var sum = b[i]
-        for k in 0..<i { sum -= l[i * 6 + k] * y[k] }
-        y[i] = sum / l[i * 6 + i]
-    }
-    var x = [Double](repeating: 0, count: 6)
-    for i in stride(from: 5, through: 0, by: -1) {
-        var sum = y[i]
-        for k in (i + 1)..<6 { sum -= l[k * 6 + i] * x[k] }
-        x[i] = sum / l[i * 6 + i]
-    }
-    return x
+    var gradient: SIMD8<Double> { g }
 }
 
 #if canImport(Glibc)

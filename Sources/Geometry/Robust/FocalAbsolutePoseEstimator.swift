@@ -57,7 +57,7 @@ public struct FocalAbsolutePoseEstimator: RobustEstimator {
                 let jw0 = cross(a, m0), jw1 = cross(a, m1)
                 equations.add(ru: f * u - imagePoints[i].x, rv: f * v - imagePoints[i].y,
                               ju: SIMD8(jw0.x, jw0.y, jw0.z, m0.x, m0.y, m0.z, u, 0),
-                              jv: SIMD8(jw1.x, jw1.y, jw1.z, m1.x, m1.y, m1.z, v, 0), loss: loss, parameterCount: 7)
+                              jv: SIMD8(jw1.x, jw1.y, jw1.z, m1.x, m1.y, m1.z, v, 0), loss: loss)
             }
             return equations.cost.isFinite ? equations : nil
         }, update: { state, d in

@@ -122,7 +122,7 @@ public struct GeneralizedAbsolutePoseEstimator: RobustEstimator {
                 let jw0 = cross(a, m0), jw1 = cross(a, m1)
                 equations.add(ru: w * (u - normalizedPoints[i].x), rv: w * (v - normalizedPoints[i].y),
                               ju: SIMD8(jw0.x, jw0.y, jw0.z, m0.x, m0.y, m0.z, 0, 0),
-                              jv: SIMD8(jw1.x, jw1.y, jw1.z, m1.x, m1.y, m1.z, 0, 0), loss: loss, parameterCount: 6)
+                              jv: SIMD8(jw1.x, jw1.y, jw1.z, m1.x, m1.y, m1.z, 0, 0), loss: loss)
             }
             return equations.cost.isFinite ? equations : nil
         }, update: { pose, d in

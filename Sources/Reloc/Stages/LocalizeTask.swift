@@ -216,11 +216,12 @@ public struct LocalizeTask: Sendable {
     /// The query's 2D-3D correspondences through the retrieved images of `cluster`, each
     /// (query keypoint, 3D point) once.
     static func correspondences(_ input: QueryInput, keypoints: [Vector2], cluster: [Int], map: MapIndex) -> (points2D: [Vector2], points3D: [Vector3]) {
-        let position = Dictionary(uniqueKeysWithValues: input.retrieved.enumerated().map { ($1, $0) })
+        // The retrieved images' positions in `input.matches`: the whole list (no lookup), or a cluster's.
+        let position = cluster == input.retrieved ? [:] : Dictionary(uniqueKeysWithValues: input.retrieved.enumerated().map { ($1, $0) })
         var seen = Set<SIMD2<UInt64>>()
         var points2D: [Vector2] = [], points3D: [Vector3] = []
-        for image in cluster {
-            for (q, d) in input.matches[position[image]!] {
+        for (k, image) in cluster.enumerated() {
+            for (q, d) in input.matches[position.isEmpty ? k : position[image]!] {
                 guard let id = map.pointIDs[image][d] else { continue }
                 guard seen.insert(SIMD2(UInt64(q), id)).inserted else { continue }
                 points2D.append(keypoints[q])
