@@ -106,6 +106,25 @@ void RotatePoint(const double *q, const double *X, double *out, double *jacobian
     }
 }
 
+// The Cauchy robustification of one squared residual s (1/a² = inverseA2), as RobustPoseCost's
+// comment derives it: g = sqrt(ρ/s) scales the residual; the Jacobian's scale sqrt(ρ') and radial
+// factor β / s give the curvature-corrected Jacobian.
+__attribute__((always_inline)) inline void CauchyFactors(double s, double inverseA2, double *g, double *scale, double *radial) {
+    const double x = s * inverseA2;
+    if (x < 1e-6) {
+        // Series at s = 0: ρ/s = 1 − x/2, ρ' = 1 − x, β = x/4 + O(x²).
+        *g = 1.0 - x / 4.0;
+        *scale = 1.0 - x / 2.0;
+        *radial = inverseA2 / 4.0;
+    } else {
+        // log(1 + x) is exact to ~1e-13 relative for x ≥ 1e-3 and about twice as fast as log1p.
+        const double logTerm = x < 1e-3 ? std::log1p(x) : std::log(1.0 + x);
+        *g = std::sqrt(logTerm / x);
+        *scale = std::sqrt(1.0 / (1.0 + x));
+        *radial = (1.0 - *scale / *g) / s;
+    }
+}
+
 // R = exp(ω) R0 and J_l(ω) = I + (1 − cos θ)/θ² [ω]× + (θ − sin θ)/θ³ [ω]×² (row-major).
 void ExpRotationAndLeftJacobian(const double *omega, const double *rotation0, double *R, double *Jl) {
     const double theta2 = omega[0] * omega[0] + omega[1] * omega[1] + omega[2] * omega[2];
@@ -183,21 +202,8 @@ class RobustPoseCost final : public ceres::CostFunction {
             intrinsics_->Project(p, pixel, (wantW || wantT) ? dpix : nullptr);
             const double rx = pixel[0] - points2D_[2 * i], ry = pixel[1] - points2D_[2 * i + 1];
             const double s = rx * rx + ry * ry;
-            // g = sqrt(ρ/s); the Jacobian's scale sqrt(ρ') and radial factor β / s (see above).
             double g, scale, radial;
-            const double x = s * inverseA2;
-            if (x < 1e-6) {
-                // Series at s = 0: ρ/s = 1 − x/2, ρ' = 1 − x, β = x/4 + O(x²).
-                g = 1.0 - x / 4.0;
-                scale = 1.0 - x / 2.0;
-                radial = inverseA2 / 4.0;
-            } else {
-                // log(1 + x) is exact to ~1e-13 relative for x ≥ 1e-3 and about twice as fast as log1p.
-                const double logTerm = x < 1e-3 ? std::log1p(x) : std::log(1.0 + x);
-                g = std::sqrt(logTerm / x);
-                scale = std::sqrt(1.0 / (1.0 + x));
-                radial = (1.0 - scale / g) / s;
-            }
+            CauchyFactors(s, inverseA2, &g, &scale, &radial);
             residuals[2 * i] = g * rx;
             residuals[2 * i + 1] = g * ry;
             if (!(wantW || wantT)) continue;
@@ -323,17 +329,7 @@ class GeneralizedPoseCost final : public ceres::CostFunction {
             const double rx = pixel[0] - points2D_[2 * i], ry = pixel[1] - points2D_[2 * i + 1];
             const double s = rx * rx + ry * ry;
             double g, scale, radial;
-            const double x = s * inverseA2;
-            if (x < 1e-6) {
-                g = 1.0 - x / 4.0;
-                scale = 1.0 - x / 2.0;
-                radial = inverseA2 / 4.0;
-            } else {
-                const double logTerm = x < 1e-3 ? std::log1p(x) : std::log(1.0 + x);
-                g = std::sqrt(logTerm / x);
-                scale = std::sqrt(1.0 / (1.0 + x));
-                radial = (1.0 - scale / g) / s;
-            }
+            CauchyFactors(s, inverseA2, &g, &scale, &radial);
             residuals[2 * i] = g * rx;
             residuals[2 * i + 1] = g * ry;
             if (!wantAny) continue;
