@@ -67,6 +67,20 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertEqual(day.count, 4, "\(errors)")
         XCTAssertGreaterThanOrEqual(day.filter { $0.meters < 0.25 && $0.degrees < 2 }.count, 2, "\(errors)")
         XCTAssertGreaterThanOrEqual(day.filter { $0.meters < 0.5 && $0.degrees < 5 }.count, 3, "\(errors)")
+        // Ground-truth support, measured independently of the estimator: every query placed within
+        // (0.25 m, 2°) had at least the inlier floor of map points fitting its true pose, and
+        // pipeline.json counts the same failures as the evaluation.
+        let support = try String(contentsOfFile: output + "/gt_support.txt", encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        XCTAssertEqual(support.count, 8, "\(support)")
+        for line in support {
+            let fields = line.split(separator: " ")
+            guard let error = errors[String(fields[0])], error.meters < 0.25 && error.degrees < 2 else { continue }
+            XCTAssertGreaterThanOrEqual(Int(fields[2])!, 6, "\(line)")
+        }
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/pipeline.json"))) as! [String: Any]
+        let failures = (record["ground_truth_support"] as! [String: [String: Int]])["all"]!
+        XCTAssertEqual(failures["failed"], errors.values.filter { !($0.meters <= 0.25 && $0.degrees <= 2) }.count)
+        XCTAssertLessThanOrEqual(failures["unsupported"]!, failures["failed"]!)
         // The map is a COLMAP model with tracks.
         let map = try FileManager.default.contentsOfDirectory(atPath: output).first { $0.hasPrefix("sfm_") }!
         let model = try ColmapModel.read(folder: output + "/" + map)

@@ -4,6 +4,11 @@ import Foundation
 /// per stage. `reloc report` reads it back (`RunRecord`). Keys in snake case, as hloc's and
 /// COLMAP's JSON; absent settings are written as null.
 public struct PipelineRecord: Codable, Equatable, Sendable {
+    public struct SupportFailures: Codable, Equatable, Sendable {
+        public var failed: Int
+        public var unsupported: Int
+    }
+
     public struct Stage: Codable, Equatable, Sendable {
         public var stage: String
         public var seconds: Double
@@ -25,6 +30,9 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
     public var rerank: Int?
     /// Retrieval recall by condition (`RetrievalRecall`), when the dataset has ground truth.
     public var retrievalRecall: [String: Double]?
+    /// Per condition: queries not within the finest threshold, and how many of them had fewer map
+    /// points fitting their true pose than the inlier floor (`GroundTruthSupport`).
+    public var groundTruthSupport: [String: SupportFailures]?
     public var thresholdPixels: Double
     public var covisibilityClustering: Bool
     public var minInliers: Int
@@ -35,7 +43,7 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case reloc, dataset, features, retrieval, rerank, ratio, mutual, matcher, localized, queries, files, stages
-        case retrievalRecall = "retrieval_recall"
+        case retrievalRecall = "retrieval_recall", groundTruthSupport = "ground_truth_support"
         case uprightSIFT = "upright_sift", topK = "top_k", databaseTopK = "db_top_k"
         case databaseEpipolarThresholdPixels = "db_epipolar_threshold_px", thresholdPixels = "threshold_px"
         case covisibilityClustering = "covisibility_clustering", minInliers = "min_inliers"
@@ -56,6 +64,7 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
         try c.encode(mutual, forKey: .mutual)
         try c.encode(matcher, forKey: .matcher)
         try c.encodeIfPresent(retrievalRecall, forKey: .retrievalRecall)
+        try c.encodeIfPresent(groundTruthSupport, forKey: .groundTruthSupport)
         try c.encode(thresholdPixels, forKey: .thresholdPixels)
         try c.encode(covisibilityClustering, forKey: .covisibilityClustering)
         try c.encode(minInliers, forKey: .minInliers)

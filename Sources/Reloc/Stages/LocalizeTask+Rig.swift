@@ -51,7 +51,7 @@ extension LocalizeTask {
             cameras.append(RigCamera(camera: member.input.entry.camera, camFromRig: rig.sensors[member.sensor].camFromRig))
             entries[k].clusters = 1
             if let keypoints = member.input.keypoints, !member.input.retrieved.isEmpty {
-                let (p2, p3) = correspondences(member.input, keypoints: keypoints, cluster: member.input.retrieved, map: map)
+                let (p2, p3, _) = correspondences(member.input, keypoints: keypoints, cluster: member.input.retrieved, map: map)
                 points2D.append(p2)
                 points3D.append(p3)
                 entries[k].correspondences = p2.count

@@ -214,21 +214,23 @@ public struct LocalizeTask: Sendable {
     }
 
     /// The query's 2D-3D correspondences through the retrieved images of `cluster`, each
-    /// (query keypoint, 3D point) once.
-    static func correspondences(_ input: QueryInput, keypoints: [Vector2], cluster: [Int], map: MapIndex) -> (points2D: [Vector2], points3D: [Vector3]) {
+    /// (query keypoint, 3D point) once, with the 3D points' ids.
+    static func correspondences(_ input: QueryInput, keypoints: [Vector2], cluster: [Int], map: MapIndex)
+        -> (points2D: [Vector2], points3D: [Vector3], pointIDs: [UInt64]) {
         // The retrieved images' positions in `input.matches`: the whole list (no lookup), or a cluster's.
         let position = cluster == input.retrieved ? [:] : Dictionary(uniqueKeysWithValues: input.retrieved.enumerated().map { ($1, $0) })
         var seen = Set<SIMD2<UInt64>>()
-        var points2D: [Vector2] = [], points3D: [Vector3] = []
+        var points2D: [Vector2] = [], points3D: [Vector3] = [], pointIDs: [UInt64] = []
         for (k, image) in cluster.enumerated() {
             for (q, d) in input.matches[position.isEmpty ? k : position[image]!] {
                 guard let id = map.pointIDs[image][d] else { continue }
                 guard seen.insert(SIMD2(UInt64(q), id)).inserted else { continue }
                 points2D.append(keypoints[q])
                 points3D.append(map.points[id]!)
+                pointIDs.append(id)
             }
         }
-        return (points2D, points3D)
+        return (points2D, points3D, pointIDs)
     }
 
     /// One estimate: the pose, its inliers and RANSAC iterations, and the camera when its focal was estimated.
@@ -258,7 +260,7 @@ public struct LocalizeTask: Sendable {
         let withFocal = settings.estimateFocal || input.entry.focalUnknown
         var best: (estimate: Estimate, correspondences: Int)?
         for cluster in clusters {
-            let (points2D, points3D) = correspondences(input, keypoints: keypoints, cluster: cluster, map: map)
+            let (points2D, points3D, _) = correspondences(input, keypoints: keypoints, cluster: cluster, map: map)
             let estimate: Estimate?
             if withFocal {
                 var camera = input.entry.camera

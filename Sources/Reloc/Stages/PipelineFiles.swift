@@ -11,6 +11,7 @@ import Foundation
 ///     results.txt (+ results.txt_logs.jsonl)                 Aachen v1.1 submission
 ///     rig_poses.txt                                          with --rig-config: rig_from_world per frame
 ///     evaluation.txt, evaluation.json                        when the dataset has ground truth
+///     gt_support.txt                                         with ground truth: map points fitting each query's true pose
 ///     pipeline.json                                          settings, files and time per stage (`PipelineRecord`)
 ///     files.env                                              the stage files as shell variables (deploy/slurm)
 ///     report.html                                            `reloc report`
@@ -28,6 +29,7 @@ public struct PipelineFiles: Equatable, Sendable {
     public var rigPoses: String { path("rig_poses.txt") }
     public var evaluationText: String { path("evaluation.txt") }
     public var evaluationJSON: String { path("evaluation.json") }
+    public var groundTruthSupport: String { path("gt_support.txt") }
     public var record: String { path("pipeline.json") }
     public var shellVariables: String { path("files.env") }
 

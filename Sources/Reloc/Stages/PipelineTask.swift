@@ -65,6 +65,8 @@ public struct PipelineTask: Sendable {
         public var evaluation: EvaluationReport?
         /// Retrieval against the ground truth (when the dataset has it).
         public var retrievalRecall: RetrievalRecall?
+        /// Failures within the finest threshold and how many lacked ground-truth support (`GroundTruthSupport`).
+        public var groundTruthFailures: [GroundTruthSupport.Failures]?
         public var report: String?
         public var stageSeconds: [(String, Double)] = []
     }
@@ -164,6 +166,15 @@ public struct PipelineTask: Sendable {
                 return nil
             }
             try AtomicFile.write(summary.evaluation!.formatTable(), to: files.evaluationText)
+            if !estimateFocal {
+                try stage("ground-truth support") { _ in
+                    let support = try groundTruthSupport(layout, files, groundTruth: truth)
+                    try AtomicFile.write(support.text(), to: files.groundTruthSupport)
+                    let finest = summary.evaluation!.thresholds[0]
+                    summary.groundTruthFailures = support.failures(summary.evaluation!, within: finest)
+                    return GroundTruthSupport.formatLine(summary.groundTruthFailures!, threshold: finest, minInliers: minInliers)
+                }
+            }
         }
         summary.stageSeconds = stageSeconds
         let runFiles = self.runFiles(layout, files, upright: upright)
@@ -269,6 +280,16 @@ public struct PipelineTask: Sendable {
                                        map: try ColmapModel.read(folder: files.map))
     }
 
+    /// How many map points fit each query's true pose (`GroundTruthSupport`).
+    func groundTruthSupport(_ layout: DatasetLayout, _ files: PipelineFiles, groundTruth: String) throws -> GroundTruthSupport {
+        let truth = Dictionary(try PoseFile.read(path: groundTruth).map { ($0.name, $0.camFromWorld) }, uniquingKeysWith: { a, _ in a })
+        var conditions: [String: String] = [:]
+        for list in layout.queryLists {
+            for entry in try QueryList.read(path: list) { conditions[entry.name] = Evaluation.conditionFromListFile(list) }
+        }
+        return try localizeTask(layout, files).groundTruthSupport(groundTruth: truth, conditions: conditions)
+    }
+
     func matchQueries(_ files: PipelineFiles, update: @escaping (Int, Int) -> Void, warn: (String) -> Void) throws -> String {
         var task = MatchTask(pairsFile: files.queryPairs, featuresFile: files.features, output: files.queryMatches, ratio: ratio, mutual: mutual)
         task.skipMissingFeatures = true
@@ -340,6 +361,9 @@ public struct PipelineTask: Sendable {
                        stages: summary.stageSeconds.map { PipelineRecord.Stage(stage: $0.0, seconds: $0.1) })
         record.retrievalRecall = summary.retrievalRecall.map { recall in
             Dictionary(uniqueKeysWithValues: recall.conditions.map { ($0.condition, $0.recall) })
+        }
+        record.groundTruthSupport = summary.groundTruthFailures.map { failures in
+            Dictionary(uniqueKeysWithValues: failures.map { ($0.condition, PipelineRecord.SupportFailures(failed: $0.failed, unsupported: $0.unsupported)) })
         }
         record.rerank = rerankCandidates
         record.matcher = lightGlue?.name ?? MatchTask.matcherName(MatchingOptions(mutual: mutual, ratio: ratio), epipolarThreshold: nil)
