@@ -41,13 +41,17 @@ struct Quadric3 {
 /// computer vision", CVPR 2016, which reduces GP3P and P4Pf to this problem).
 ///
 /// The elimination here is our own, by a hidden variable z: the three equations are linear in
-/// the monomials x², xy, y² (constant coefficients, a 3×3 matrix A), so x², xy and y² are linear
-/// forms in (x, y, 1) with coefficients polynomial in z. The two syzygies x·(xy) = y·(x²) and
-/// y·(xy) = x·(y²), reduced the same way, are two linear equations in (x, y, 1); by Cramer's rule
-/// x = Nx(z)/D(z), y = Ny(z)/D(z), and the first quadric times D² is a polynomial of degree 10
-/// in z whose roots are the 8 solutions plus 2 extraneous ones (from the elimination; they fail
-/// the other quadrics and are dropped). Which unknown is hidden is chosen for the best-conditioned
-/// A. Each solution is polished by Newton's method on the three quadrics.
+/// the monomials x², xy, y² (constant coefficients, a 3×3 matrix A), so x² = L₀, xy = L₁ and
+/// y² = L₂ with L_r linear forms in (x, y, 1) whose coefficients are polynomials in z (degrees
+/// 1, 1, 2). Three identities of the monomials, x·(xy) = y·(x²), y·(xy) = x·(y²) and
+/// (x²)(y²) = (xy)², with x², xy, y² replaced by the L's again, become three linear equations
+/// in (x, y, 1) (coefficient degrees 2, 2, 3 for the first two rows and 3, 3, 4 for the third).
+/// A solution makes their 3×3 matrix singular: its determinant is a polynomial of degree 8 in z
+/// whose roots are exactly the 8 solutions (an earlier version substituted the first two rows'
+/// null vector into a quadric instead, a degree-10 polynomial with 2 extraneous roots). (x, y)
+/// follow from the null vector, the cross product of the best-conditioned pair of rows. Which
+/// unknown is hidden is chosen for the best-conditioned A. Each solution is polished by Newton's
+/// method on the three quadrics.
 /// - Returns: the solutions (x, y, z), appended to `solutions`; none for degenerate input.
 func solveThreeQuadrics(_ q: (Quadric3, Quadric3, Quadric3), into solutions: inout [Vector3]) {
     @inline(__always) func quadric(_ k: Int) -> Quadric3 { k == 0 ? q.0 : (k == 1 ? q.1 : q.2) }
@@ -89,19 +93,32 @@ func solveThreeQuadrics(_ q: (Quadric3, Quadric3, Quadric3), into solutions: ino
     let c2x = px1 * px1 + py1 * px2 - (px2 * px0 + py2 * px1 + pc2)
     let c2y = px1 * py1 + py1 * py2 + pc1 - (px2 * py0 + py2 * py1)
     let c20 = px1 * pc1 + py1 * pc2 - (px2 * pc0 + py2 * pc1)
-    let den = c1x * c2y - c2x * c1y
-    let nx = c1y * c20 - c2y * c10
-    let ny = c2x * c10 - c1x * c20
-    let univariate = a[0, 0] * (nx * nx) + a[0, 1] * (nx * ny) + a[0, 2] * (ny * ny) + (d0 * nx + e0 * ny) * den + f0 * (den * den)
+    // (x²)(y²) − (xy)² = L₀L₂ − L₁², its quadratic monomials replaced by the L's = c3x x + c3y y + c30.
+    let qxx = px0 * px2 - px1 * px1, qyy = py0 * py2 - py1 * py1
+    let qxy = px0 * py2 + py0 * px2 - 2 * (px1 * py1)
+    let qx = px0 * pc2 + pc0 * px2 - 2 * (px1 * pc1)
+    let qy = py0 * pc2 + pc0 * py2 - 2 * (py1 * pc1)
+    let q1 = pc0 * pc2 - pc1 * pc1
+    let c3x = qxx * px0 + qxy * px1 + qyy * px2 + qx
+    let c3y = qxx * py0 + qxy * py1 + qyy * py2 + qy
+    let c30 = qxx * pc0 + qxy * pc1 + qyy * pc2 + q1
+    // The rows' 2×2 minors in (x, y): each row pair's null vector is (minor_y0, minor_0x, minor_xy).
+    let m12 = c1x * c2y - c2x * c1y, m13 = c1x * c3y - c3x * c1y, m23 = c2x * c3y - c3x * c2y
+    let univariate = c10 * m23 - c20 * m13 + c30 * m12
 
     let roots = realPolynomialRoots(univariate)
     let scales = (q.0.magnitude, q.1.magnitude, q.2.magnitude)
     for k in 0..<roots.count {
         let z = roots[k]
-        let dz = den(z)
-        guard dz != 0, dz.isFinite else { continue }
+        let r1 = Vector3(c1x(z), c1y(z), c10(z)), r2 = Vector3(c2x(z), c2y(z), c20(z)), r3 = Vector3(c3x(z), c3y(z), c30(z))
+        // (x, y, 1) ∝ the null vector: the cross product of two rows, the pair with the largest last entry.
+        let n12 = cross(r1, r2), n13 = cross(r1, r3), n23 = cross(r2, r3)
+        var n = n12
+        if abs(n13.z) > abs(n.z) { n = n13 }
+        if abs(n23.z) > abs(n.z) { n = n23 }
+        guard n.z != 0, n.z.isFinite else { continue }
         var u = Vector3.zero
-        u[i] = nx(z) / dz; u[j] = ny(z) / dz; u[h] = z
+        u[i] = n.x / n.z; u[j] = n.y / n.z; u[h] = z
         guard polishOnQuadrics(&u, q) else { continue }
         let size = 1 + dot(u, u)
         guard abs(q.0.value(u)) <= 1e-10 * scales.0 * size, abs(q.1.value(u)) <= 1e-10 * scales.1 * size,
