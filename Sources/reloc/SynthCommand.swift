@@ -12,7 +12,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Folder to write the dataset into.")
     var output: String
 
-    @Option(help: "tiny (12 db + 4 + 4 queries, 480x360), small (30 + 10 + 10, 640x480) or default (60 + 20 + 20, 1024x768).")
+    @Option(help: "tiny (12 db + 4 + 4 queries, 480x360), small (30 + 10 + 10, 640x480), default (60 + 20 + 20, 1024x768), rig (the default's database; 20 + 20 frames of a front / ±60° three-camera rig, rig_config.json) or rig-tiny (4 + 4 rig frames at 480x360).")
     var preset: String = "default"
 
     @Option(help: "Seed of the scene, the poses and the noise.")
