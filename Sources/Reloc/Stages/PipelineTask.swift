@@ -166,7 +166,10 @@ public struct PipelineTask: Sendable {
                 return nil
             }
             try AtomicFile.write(summary.evaluation!.formatTable(), to: files.evaluationText)
-            if !estimateFocal {
+            if estimateFocal {
+                // Estimated focal lengths leave no trusted camera to project with; no stale file from an earlier run either.
+                try? FileManager.default.removeItem(atPath: files.groundTruthSupport)
+            } else {
                 try stage("ground-truth support") { _ in
                     let support = try groundTruthSupport(layout, files, groundTruth: truth)
                     try AtomicFile.write(support.text(), to: files.groundTruthSupport)
@@ -270,23 +273,27 @@ public struct PipelineTask: Sendable {
         return String(format: "retrieval (%@): %d pairs for %d queries, %.1f s", s.method, s.pairs, s.queries, s.seconds)
     }
 
-    /// Retrieval measured against the ground truth (`RetrievalRecall`), with the triangulated map.
-    func retrievalRecall(_ layout: DatasetLayout, _ files: PipelineFiles, groundTruth: String) throws -> RetrievalRecall {
+    /// The true poses by name, and every listed query with its condition (from its list's file name).
+    func groundTruthAndQueries(_ layout: DatasetLayout, groundTruth: String) throws
+        -> (truth: [String: Rigid3], queries: [(entry: QueryEntry, condition: String)]) {
         let truth = Dictionary(try PoseFile.read(path: groundTruth).map { ($0.name, $0.camFromWorld) }, uniquingKeysWith: { a, _ in a })
         let queries = try layout.queryLists.flatMap { list in
             try QueryList.read(path: list).map { (entry: $0, condition: Evaluation.conditionFromListFile(list)) }
         }
+        return (truth, queries)
+    }
+
+    /// Retrieval measured against the ground truth (`RetrievalRecall`), with the triangulated map.
+    func retrievalRecall(_ layout: DatasetLayout, _ files: PipelineFiles, groundTruth: String) throws -> RetrievalRecall {
+        let (truth, queries) = try groundTruthAndQueries(layout, groundTruth: groundTruth)
         return RetrievalRecall.measure(pairs: try PairsFile.read(path: files.queryPairs), queries: queries, groundTruth: truth,
                                        map: try ColmapModel.read(folder: files.map))
     }
 
     /// How many map points fit each query's true pose (`GroundTruthSupport`).
     func groundTruthSupport(_ layout: DatasetLayout, _ files: PipelineFiles, groundTruth: String) throws -> GroundTruthSupport {
-        let truth = Dictionary(try PoseFile.read(path: groundTruth).map { ($0.name, $0.camFromWorld) }, uniquingKeysWith: { a, _ in a })
-        var conditions: [String: String] = [:]
-        for list in layout.queryLists {
-            for entry in try QueryList.read(path: list) { conditions[entry.name] = Evaluation.conditionFromListFile(list) }
-        }
+        let (truth, queries) = try groundTruthAndQueries(layout, groundTruth: groundTruth)
+        let conditions = Dictionary(queries.map { ($0.entry.name, $0.condition) }, uniquingKeysWith: { a, _ in a })
         return try localizeTask(layout, files).groundTruthSupport(groundTruth: truth, conditions: conditions)
     }
 
