@@ -125,6 +125,18 @@ __attribute__((always_inline)) inline void CauchyFactors(double s, double invers
     }
 }
 
+// The rotation's Jacobian rows of a pixel: row a of d pixel / dp times −[y]× J_l is (y × a)ᵀ J_l,
+// for the two rows (a, b) of d pixel / dp at the rotated point y (J_l: the left Jacobian, row-major).
+__attribute__((always_inline)) inline void RotationRows(const double *y, const double *a, const double *b, const double *Jl,
+                                                        double *jx, double *jy) {
+    const double ca[3] = {y[1] * a[2] - y[2] * a[1], y[2] * a[0] - y[0] * a[2], y[0] * a[1] - y[1] * a[0]};
+    const double cb[3] = {y[1] * b[2] - y[2] * b[1], y[2] * b[0] - y[0] * b[2], y[0] * b[1] - y[1] * b[0]};
+    for (int k = 0; k < 3; ++k) {
+        jx[k] = ca[0] * Jl[k] + ca[1] * Jl[3 + k] + ca[2] * Jl[6 + k];
+        jy[k] = cb[0] * Jl[k] + cb[1] * Jl[3 + k] + cb[2] * Jl[6 + k];
+    }
+}
+
 // R = exp(ω) R0 and J_l(ω) = I + (1 − cos θ)/θ² [ω]× + (θ − sin θ)/θ³ [ω]×² (row-major).
 void ExpRotationAndLeftJacobian(const double *omega, const double *rotation0, double *R, double *Jl) {
     const double theta2 = omega[0] * omega[0] + omega[1] * omega[1] + omega[2] * omega[2];
@@ -216,15 +228,8 @@ class RobustPoseCost final : public ceres::CostFunction {
                 }
             };
             if (wantW) {
-                // Row a of d pixel / dp times −[y]× J_l is (y × a)ᵀ J_l.
                 double jx[3], jy[3];
-                const double *a = dpix, *b = dpix + 3;
-                const double ca[3] = {y[1] * a[2] - y[2] * a[1], y[2] * a[0] - y[0] * a[2], y[0] * a[1] - y[1] * a[0]};
-                const double cb[3] = {y[1] * b[2] - y[2] * b[1], y[2] * b[0] - y[0] * b[2], y[0] * b[1] - y[1] * b[0]};
-                for (int k = 0; k < 3; ++k) {
-                    jx[k] = ca[0] * Jl[k] + ca[1] * Jl[3 + k] + ca[2] * Jl[6 + k];
-                    jy[k] = cb[0] * Jl[k] + cb[1] * Jl[3 + k] + cb[2] * Jl[6 + k];
-                }
+                RotationRows(y, dpix, dpix + 3, Jl, jx, jy);
                 chain(jx, jy, jacobians[0] + 6 * i);
             }
             if (wantT) chain(dpix, dpix + 3, jacobians[1] + 6 * i);
@@ -346,13 +351,7 @@ class GeneralizedPoseCost final : public ceres::CostFunction {
                     M[3 * r + c] = dpix[3 * r] * e[c] + dpix[3 * r + 1] * e[3 + c] + dpix[3 * r + 2] * e[6 + c];
             if (wantW) {
                 double jx[3], jy[3];
-                const double *a = M, *b = M + 3;
-                const double ca[3] = {y[1] * a[2] - y[2] * a[1], y[2] * a[0] - y[0] * a[2], y[0] * a[1] - y[1] * a[0]};
-                const double cb[3] = {y[1] * b[2] - y[2] * b[1], y[2] * b[0] - y[0] * b[2], y[0] * b[1] - y[1] * b[0]};
-                for (int c = 0; c < 3; ++c) {
-                    jx[c] = ca[0] * Jl[c] + ca[1] * Jl[3 + c] + ca[2] * Jl[6 + c];
-                    jy[c] = cb[0] * Jl[c] + cb[1] * Jl[3 + c] + cb[2] * Jl[6 + c];
-                }
+                RotationRows(y, M, M + 3, Jl, jx, jy);
                 chain(jx, jy, jacobians[0] + 6 * i, 3);
             }
             if (wantT) chain(M, M + 3, jacobians[1] + 6 * i, 3);

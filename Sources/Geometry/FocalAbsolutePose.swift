@@ -23,15 +23,10 @@ public struct FocalAbsolutePoseOptions: Equatable, Sendable {
 
 /// An estimated pose with the camera's estimated focal length.
 public struct FocalAbsolutePoseResult: Sendable {
-    public var camFromWorld: Rigid3
+    /// The pose, its inliers under the estimated camera, RANSAC's counts and Ceres' summary.
+    public var pose: AbsolutePoseResult
     /// The given camera with the estimated focal length(s) (and k1 when refined).
     public var camera: Camera
-    public var inlierMask: [Bool]
-    public var inlierCount: Int
-    public var ransacIterations: Int
-    public var ransacInlierCount: Int
-    public var localOptimizations: Int
-    public var refinement: RefinementSummary?
     /// The focal length's standard deviation in pixels, from the inliers' reprojection residuals
     /// (Gauss–Newton covariance of pose and focal, σ² from the residuals): large when the data
     /// hardly constrain the focal, as for a planar scene seen nearly head-on. nil with fewer than 8 inliers.
@@ -107,9 +102,10 @@ public func estimateAbsolutePoseWithUnknownFocal(points2D: [Vector2], points3D: 
     var mask = [Bool](repeating: false, count: points2D.count)
     for i in final { mask[i] = true }
     let count = final.count
-    return FocalAbsolutePoseResult(camFromWorld: pose, camera: estimated, inlierMask: mask, inlierCount: count,
-                                   ransacIterations: report.iterations, ransacInlierCount: report.inlierCount,
-                                   localOptimizations: report.localOptimizations, refinement: summary,
+    return FocalAbsolutePoseResult(pose: AbsolutePoseResult(camFromWorld: pose, inlierMask: mask, inlierCount: count,
+                                                            ransacIterations: report.iterations, ransacInlierCount: report.inlierCount,
+                                                            localOptimizations: report.localOptimizations, refinement: summary),
+                                   camera: estimated,
                                    focalStandardDeviation: focalStandardDeviation(points2D: final.map { points2D[$0] },
                                                                                   points3D: final.map { points3D[$0] },
                                                                                   camera: estimated, camFromWorld: pose))

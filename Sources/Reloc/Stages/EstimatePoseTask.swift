@@ -70,6 +70,16 @@ public struct EstimatePoseTask: Sendable {
         public var focalStandardDeviation: Double?
         /// Wall time of the estimation alone (reading excluded), in seconds.
         public var seconds: Double
+
+        mutating func record(pose: Rigid3, inliers: Int, ransacInliers: Int, ransacIterations: Int, refinement: RefinementSummary?) {
+            self.pose = pose
+            (inlierCount, ransacInlierCount, self.ransacIterations, refined) = (inliers, ransacInliers, ransacIterations, refinement != nil)
+        }
+
+        mutating func record(_ result: AbsolutePoseResult) {
+            record(pose: result.camFromWorld, inliers: result.inlierCount, ransacInliers: result.ransacInlierCount,
+                   ransacIterations: result.ransacIterations, refinement: result.refinement)
+        }
     }
 
     /// Reads every file first (so a bad file fails before any work), then solves each.
@@ -86,9 +96,8 @@ public struct EstimatePoseTask: Sendable {
                 var outcome = Outcome(file: file, correspondenceCount: c.points2D.reduce(0) { $0 + $1.count },
                                       seconds: Double(DispatchTimeNanoseconds.now - start) * 1e-9)
                 if let result {
-                    outcome.pose = result.rigFromWorld
-                    (outcome.inlierCount, outcome.ransacInlierCount, outcome.ransacIterations) = (result.inlierCount, result.ransacInlierCount, result.ransacIterations)
-                    outcome.refined = result.refinement != nil
+                    outcome.record(pose: result.rigFromWorld, inliers: result.inlierCount, ransacInliers: result.ransacInlierCount,
+                                   ransacIterations: result.ransacIterations, refinement: result.refinement)
                 }
                 return outcome
             }
@@ -107,9 +116,7 @@ public struct EstimatePoseTask: Sendable {
                                                              options: FocalAbsolutePoseOptions(pose: options, refineK1: refineK1))
                 }
                 if let result {
-                    outcome.pose = result.camFromWorld
-                    (outcome.inlierCount, outcome.ransacInlierCount, outcome.ransacIterations) = (result.inlierCount, result.ransacInlierCount, result.ransacIterations)
-                    outcome.refined = result.refinement != nil
+                    outcome.record(result.pose)
                     outcome.estimatedCamera = result.camera
                     outcome.focalStandardDeviation = result.focalStandardDeviation
                 }
@@ -117,11 +124,7 @@ public struct EstimatePoseTask: Sendable {
                 let result = try geometry(file) {
                     try estimateAbsolutePose(points2D: c.points2D, points3D: c.points3D, camera: camera, options: options)
                 }
-                if let result {
-                    outcome.pose = result.camFromWorld
-                    (outcome.inlierCount, outcome.ransacInlierCount, outcome.ransacIterations) = (result.inlierCount, result.ransacInlierCount, result.ransacIterations)
-                    outcome.refined = result.refinement != nil
-                }
+                if let result { outcome.record(result) }
             }
             outcome.seconds = Double(DispatchTimeNanoseconds.now - start) * 1e-9
             return outcome

@@ -271,8 +271,8 @@ public struct LocalizeTask: Sendable {
                 let options = FocalAbsolutePoseOptions(pose: settings.options, refineK1: settings.refineK1 && camera.model.hasDistortion)
                 estimate = (try? estimateAbsolutePoseWithUnknownFocal(points2D: points2D, points3D: points3D, camera: camera, options: options))
                     .flatMap { $0 }
-                    .map { Estimate(camFromWorld: $0.camFromWorld, inliers: $0.inlierCount, iterations: $0.ransacIterations, camera: $0.camera,
-                                    focalSigma: $0.focalStandardDeviation) }
+                    .map { Estimate(camFromWorld: $0.pose.camFromWorld, inliers: $0.pose.inlierCount, iterations: $0.pose.ransacIterations,
+                                    camera: $0.camera, focalSigma: $0.focalStandardDeviation) }
             } else {
                 estimate = (try? estimateAbsolutePose(points2D: points2D, points3D: points3D, camera: input.entry.camera, options: settings.options))
                     .flatMap { $0 }

@@ -35,9 +35,9 @@ final class FocalAbsolutePoseTests: XCTestCase {
             let sigma = try XCTUnwrap(result.focalStandardDeviation)
             XCTAssertLessThan(sigma, 0.01 * focal)
             XCTAssertLessThan(abs(result.camera.focalX - focal), 5 * sigma, "trial \(trial)")
-            XCTAssertLessThan(result.camFromWorld.rotation.angularDistance(to: truth.rotation) * 180 / .pi, 0.2)
-            XCTAssertLessThan(norm(result.camFromWorld.cameraCenter - truth.cameraCenter), 0.1)
-            XCTAssertGreaterThanOrEqual(result.inlierCount, 95)
+            XCTAssertLessThan(result.pose.camFromWorld.rotation.angularDistance(to: truth.rotation) * 180 / .pi, 0.2)
+            XCTAssertLessThan(norm(result.pose.camFromWorld.cameraCenter - truth.cameraCenter), 0.1)
+            XCTAssertGreaterThanOrEqual(result.pose.inlierCount, 95)
         }
     }
 
