@@ -53,7 +53,9 @@ extension Camera {
         return (Vector2(duu, duv), Vector2(dvu, dvv))
     }
 
-    /// Pixel coordinates of undistorted normalized coordinates.
+    /// Pixel coordinates of undistorted normalized coordinates: COLMAP's formula as it is, also
+    /// beyond `monotonicRadius` (a residual's derivative needs it there); whether a point is seen
+    /// is `imageFromCamera`'s answer.
 
     public func imageFromNormalized(_ uv: Vector2) -> Vector2 {
         let d = uv + distortion(uv)
@@ -63,11 +65,14 @@ extension Camera {
     }
 
     /// Pixel coordinates of a point in the camera frame, or nil when the point is
-    /// not in front of the camera (Z ≤ 1e-12·|P|).
+    /// not in front of the camera (Z ≤ 1e-12·|P|) or lies beyond `monotonicRadius`, where the
+    /// distortion folds points from outside the field of view back into the image.
 
     public func imageFromCamera(_ pointInCam: Vector3) -> Vector2? {
         guard pointInCam.z > 1e-12 * max(1, abs(pointInCam.x) + abs(pointInCam.y)) else { return nil }
-        return imageFromNormalized(Vector2(pointInCam.x / pointInCam.z, pointInCam.y / pointInCam.z))
+        let uv = Vector2(pointInCam.x / pointInCam.z, pointInCam.y / pointInCam.z)
+        guard isWithinMonotonicRadius(uv) else { return nil }
+        return imageFromNormalized(uv)
     }
 
     /// Undistorted normalized coordinates of a pixel: the inverse of

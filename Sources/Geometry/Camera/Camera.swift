@@ -18,6 +18,8 @@ public struct Camera: Equatable, Sendable {
     public let height: Int
     /// Parameters in COLMAP's order for `model`.
     public let params: [Double]
+    /// The square of `monotonicRadius`, kept so that every projection checks it without a root.
+    let monotonicRadiusSquared: Double
 
     /// Creates a camera, checking the parameter count and ranges.
     /// - Throws: `GeometryError.wrongParameterCount` or `.invalidCamera`.
@@ -38,6 +40,7 @@ public struct Camera: Equatable, Sendable {
         self.width = width
         self.height = height
         self.params = params
+        self.monotonicRadiusSquared = Camera.monotonicRadiusSquared(model: model, params: params)
     }
 
     /// Creates a camera from COLMAP's model name, e.g. `"PINHOLE"`.
