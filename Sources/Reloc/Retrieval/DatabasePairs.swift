@@ -26,32 +26,24 @@ public enum DatabasePairs {
     }
 
     /// Each image with the `topK` images whose viewing frusta overlap most, from the known poses
-    /// alone (for reference models without points). Rays through a 8×6 grid of pixels are sampled
-    /// at 6 depths, log-spaced from 0.5 to 8 times the median distance from a camera to its nearest
-    /// neighbour (the scene's depth is unknown); the overlap of A and B is the mean of the fractions of A's samples
-    /// seen by B and of B's seen by A. Pairs with overlap below `minOverlap` are left out.
+    /// (for reference models without points, and for `--retrieval frustum`). Rays through an 8×6
+    /// grid of pixels are sampled at six depths per image where its scene is likely to be
+    /// (`FrustumDepths`: the depths of the points it observes when the model has them, else a
+    /// sweep from the spacing of the camera positions, cameras that share a position, measured
+    /// against the depth where the optical axes converge, counted as one); the overlap of A and B
+    /// is the mean of the fractions of A's samples seen by B and of B's seen by A. Cameras that
+    /// share a position overlap at every depth, so they pair with each other; each also pairs with
+    /// the cameras that see the same part of the scene.
+    /// Pairs with overlap below `minOverlap` are left out.
     /// Above 300 images only the 10·topK nearest camera centres are tested.
     public static func frustumOverlap(model: ColmapModel, topK: Int, minOverlap: Double = 0.05) -> [ImagePair] {
         let images = model.sortedImages.filter { model.cameras[$0.cameraID] != nil }
         let n = images.count
         guard n >= 2 else { return [] }
         let centres = images.map(\.camFromWorld.cameraCenter)
-        // Scene scale: the median distance from a camera to its nearest distinct neighbour.
-        var extent = 0.0
-        for c in centres { extent = max(extent, norm(c - centres[0])) }
-        var nearest: [Double] = []
-        for a in 0..<n {
-            var best = Double.infinity
-            for b in 0..<n where b != a {
-                let d = norm(centres[a] - centres[b])
-                if d > 1e-6 * extent { best = min(best, d) }
-            }
-            if best.isFinite { nearest.append(best) }
-        }
-        nearest.sort()
-        let scale = nearest.isEmpty ? 1 : max(nearest[nearest.count / 2], 1e-9)
-        let depths = (0..<6).map { 0.5 * scale * pow(16, Double($0) / 5) }
-        let samples: [[Vector3]] = images.map { image in
+        let depths = FrustumDepths.depths(model: model, images: images, centres: centres)
+        let samples: [[Vector3]] = images.indices.map { k in
+            let image = images[k]
             let camera = model.cameras[image.cameraID]!
             let worldFromCam = image.camFromWorld.inverse
             var points: [Vector3] = []
@@ -59,7 +51,7 @@ public enum DatabasePairs {
                 for gx in 0..<8 {
                     let pixel = Vector2((Double(gx) + 0.5) / 8 * Double(camera.width), (Double(gy) + 0.5) / 6 * Double(camera.height))
                     let ray = camera.bearing(forPixel: pixel)
-                    for depth in depths { points.append(worldFromCam.apply(ray * (depth / ray.z))) }
+                    for depth in depths[k] { points.append(worldFromCam.apply(ray * (depth / ray.z))) }
                 }
             }
             return points
