@@ -264,6 +264,60 @@ int chdf5_read_attribute(int64_t file, const char *path, const char *name, doubl
     return status;
 }
 
+int chdf5_write_string_attribute(int64_t file, const char *path, const char *name, const char *value, uint64_t length) {
+    quiet();
+    if (H5Aexists_by_name(file, path, name, H5P_DEFAULT) > 0) H5Adelete_by_name(file, path, name, H5P_DEFAULT);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type < 0) return -1;
+    int status = -1;
+    /* HDF5 refuses a zero-sized string type: an empty string is stored as one NUL byte. */
+    if (H5Tset_size(type, length > 0 ? length : 1) >= 0 && H5Tset_strpad(type, H5T_STR_NULLPAD) >= 0
+        && H5Tset_cset(type, H5T_CSET_UTF8) >= 0) {
+        hid_t space = H5Screate(H5S_SCALAR);
+        hid_t attribute = H5Acreate_by_name(file, path, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (attribute >= 0) {
+            char empty = 0;
+            status = H5Awrite(attribute, type, length > 0 ? value : &empty) < 0 ? -1 : 0;
+            H5Aclose(attribute);
+        }
+        H5Sclose(space);
+    }
+    H5Tclose(type);
+    return status;
+}
+
+int chdf5_read_string_attribute(int64_t file, const char *path, const char *name, char *buffer, uint64_t capacity,
+                                uint64_t *length) {
+    quiet();
+    htri_t e = H5Aexists_by_name(file, path, name, H5P_DEFAULT);
+    if (e < 0) return -1;
+    if (e == 0) return 1;
+    hid_t attribute = H5Aopen_by_name(file, path, name, H5P_DEFAULT, H5P_DEFAULT);
+    if (attribute < 0) return -1;
+    int status = -1;
+    hid_t type = H5Aget_type(attribute);
+    hid_t space = H5Aget_space(attribute);
+    if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type)
+        && H5Sget_simple_extent_npoints(space) == 1) {
+        size_t size = H5Tget_size(type);
+        char *all = malloc(size + 1);
+        if (all != NULL) {
+            if (H5Aread(attribute, type, all) >= 0) {
+                all[size] = 0;
+                size_t used = strnlen(all, size);
+                *length = used;
+                memcpy(buffer, all, used < capacity ? used : capacity);
+                status = 0;
+            }
+            free(all);
+        }
+    }
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    H5Aclose(attribute);
+    return status;
+}
+
 typedef struct {
     const char *leaf;
     size_t leaf_length;

@@ -23,7 +23,7 @@ enum PublishedFeaturesBenchmark {
             i += 2
         }
         let extractor = try ALIKEDExtractor(weightsFolder: weights, variant: variant)
-        let (rgb, _) = LearnedExtractor.rgbTensor(try ImageFile.read(path: image, channels: 3), maxEdge: maxEdge)
+        let (rgb, _) = Tensor.rgb(try ImageFile.read(path: image, channels: 3), maxEdge: maxEdge)
         var times = [Double](repeating: .infinity, count: 3)
         var count = 0
         for _ in 0..<repeats {
@@ -64,7 +64,7 @@ enum PublishedFeaturesBenchmark {
             i += 2
         }
         let extractor = try DISKExtractor(weightsFolder: weights)
-        let (rgb, _) = LearnedExtractor.rgbTensor(try ImageFile.read(path: image, channels: 3), maxEdge: maxEdge)
+        let (rgb, _) = Tensor.rgb(try ImageFile.read(path: image, channels: 3), maxEdge: maxEdge)
         var (network, selection) = (Double.infinity, Double.infinity)
         var count = 0
         for _ in 0..<repeats {

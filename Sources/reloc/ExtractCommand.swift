@@ -22,7 +22,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "The feature file to write (created, or completed when it exists).")
     var output: String
 
-    @Option(help: "Local features (the learned ones read their weights from --weights).")
+    @Option(help: ArgumentHelp(FeatureKind.optionHelp))
     var features: ExtractTask.Kind = .sift
 
     @OptionGroup var extraction: FeatureArguments

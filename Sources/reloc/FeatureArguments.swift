@@ -3,16 +3,16 @@ import Reloc
 
 /// The extraction options that `reloc extract` and `reloc pipeline` share.
 struct FeatureArguments: ParsableArguments {
-    @Option(help: "Folder of the learned features' weights: the published checkpoints (reloc weights fetch puts ALIKED's and DISK's there; superpoint_v1.pth and hndesc_caps_MP_st.pth are copied in by hand).")
+    @Option(help: ArgumentHelp("Folder of the learned features' weights: \(FeatureKind.weightsHelp)."))
     var weights: String = PublishedWeights.defaultFolder
 
-    @Option(name: .customLong("max-edge"), help: "Resize so that the longer edge is at most this many pixels (default 1024 for ALIKED, 1600 otherwise).")
+    @Option(name: .customLong("max-edge"), help: ArgumentHelp("Resize so that the longer edge is at most this many pixels (default \(FeatureKind.defaultsHelp { $0.defaultMaxEdge }))."))
     var maxEdge: Int?
 
-    @Option(name: .customLong("max-keypoints"), help: "Keep the strongest N keypoints (default 8192 for SIFT, 4096 for SuperPoint, 2048 for ALIKED).")
+    @Option(name: .customLong("max-keypoints"), help: ArgumentHelp("Keep the strongest N keypoints (default \(FeatureKind.defaultsHelp { $0.defaultMaxKeypoints }))."))
     var maxKeypoints: Int?
 
-    @Option(name: .customLong("detection-threshold"), help: "ALIKED: keypoint score threshold (default 0.05; the published 0.2; the strongest --max-keypoints are kept either way).")
+    @Option(name: .customLong("detection-threshold"), help: ArgumentHelp("Keypoint score threshold (default \(FeatureKind.defaultsHelp { $0.defaultDetectionThreshold }); the published 0.2; the strongest --max-keypoints are kept either way)."))
     var detectionThreshold: Float?
 
     @Flag(help: "Double the image before the first SIFT octave (OpenCV's default: more small features, about 3× slower).")
@@ -33,4 +33,35 @@ struct FeatureArguments: ParsableArguments {
     func detectionThreshold(for kind: ExtractTask.Kind) -> Float? { detectionThreshold ?? kind.defaultDetectionThreshold }
     /// --max-edge, or the features' default.
     func maxEdge(for kind: ExtractTask.Kind) -> Int { maxEdge ?? kind.defaultMaxEdge }
+}
+
+extension FeatureKind {
+    /// `--features`' help: every kind of the table with its line.
+    static var optionHelp: String {
+        "Local features: " + allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ") + "."
+    }
+
+    /// Where each kind's weights come from, for `--weights`' help.
+    static var weightsHelp: String {
+        var published: [String] = [], byHand: [String] = []
+        for kind in allCases {
+            switch kind.weights {
+            case .none: break
+            case .published(let files): published += files.map(\.name)
+            case .byHand(let files, _): byHand += files.filter { !byHand.contains($0) }
+            }
+        }
+        return "reloc weights fetch puts \(published.joined(separator: ", ")) there; \(byHand.joined(separator: " and ")) are copied in by hand"
+    }
+
+    /// A default per kind, grouped: `8192 for sift, rootsift; 2048 for aliked-n16, …` (kinds
+    /// without the setting left out).
+    static func defaultsHelp<Value: Equatable>(_ value: (FeatureKind) -> Value?) -> String {
+        var groups: [(Value, [String])] = []
+        for kind in allCases {
+            guard let v = value(kind) else { continue }
+            if let i = groups.firstIndex(where: { $0.0 == v }) { groups[i].1.append(kind.rawValue) } else { groups.append((v, [kind.rawValue])) }
+        }
+        return groups.map { "\($0.0) for \($0.1.joined(separator: ", "))" }.joined(separator: "; ")
+    }
 }

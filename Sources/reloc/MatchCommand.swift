@@ -31,17 +31,19 @@ struct MatchCommand: ParsableCommand {
         guard !features.isEmpty else { throw ValidationError("--features needs a feature file") }
         if let ratio, !(ratio > 0 && ratio <= 1) { throw ValidationError("--ratio must be in (0, 1]") }
         guard epipolarThreshold > 0 else { throw ValidationError("--epipolar-threshold must be positive") }
-        try validating { try task().validate() }
+        try validating { try task(resolvingMatcher: false).validate() }
     }
 
-    func task() throws -> MatchTask {
+    /// The task; `resolvingMatcher`: with LightGlue when the features call for it, which reads the
+    /// features store's record (at run time, so that a bad store is a run-time error, not a usage one).
+    func task(resolvingMatcher: Bool = true) throws -> MatchTask {
         var task = MatchTask(pairsFile: pairs, featuresFile: features[0], output: output, ratio: ratio,
                              mutual: mutual || ratio == nil, overwrite: overwrite)
         task.moreFeatureFiles = Array(features.dropFirst())
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.epipolarModel = epipolarModel
         task.epipolarThreshold = epipolarThreshold
-        task.lightGlue = try matching.lightGlue(featuresName: features[0], weightsFolder: weights)
+        if resolvingMatcher { task.lightGlue = try matching.lightGlue(featuresName: features[0], weightsFolder: weights) }
         return task
     }
 

@@ -16,7 +16,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Dataset folder.") var dataset: String
     @Option(help: "Output folder.") var output: String
     @Option(help: "Model folder under DS/3D-models (when there are several).") var model: String?
-    @Option(help: "Local features (the learned ones read their weights from --weights).") var features: ExtractTask.Kind = .rootsift
+    @Option(help: ArgumentHelp(FeatureKind.optionHelp)) var features: ExtractTask.Kind = .rootsift
     @OptionGroup var extraction: FeatureArguments
     @Option(help: "Contrast stretching before detection: off, on, adaptive (only images with few keypoints).")
     var contrast: ExtractTask.Contrast = .adaptive

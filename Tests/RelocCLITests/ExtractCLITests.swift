@@ -50,9 +50,15 @@ final class ExtractCLITests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("extracted 0 images"), result.stdout)
         XCTAssertTrue(result.stdout.contains("skipped 2"), result.stdout)
         try "db/b.png\n".write(toFile: folder + "/list.txt", atomically: true, encoding: .utf8)
+        // The store records that it holds SIFT: RootSIFT into it is refused, naming the store.
         result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", output, "--list", folder + "/list.txt",
                                              "--overwrite", "--features", "rootsift"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("\(output): holds sift features, not rootsift"), result.stderr)
+        result = try TestSupport.run(reloc, ["extract", "--images", folder + "/images", "--output", output, "--list", folder + "/list.txt",
+                                             "--overwrite", "--max-edge", "100"])
         XCTAssertTrue(result.stdout.contains("extracted 1 images"), result.stdout)
+        XCTAssertEqual(try FeatureStore(path: output, mode: .read).record()?.kind, "sift")
         // Matching: each unordered pair once, resumable, matches readable in either order.
         try "db/a.jpg db/b.png\ndb/b.png db/a.jpg\n".write(toFile: folder + "/pairs.txt", atomically: true, encoding: .utf8)
         result = try TestSupport.run(reloc, ["match", "--pairs", folder + "/pairs.txt", "--features", output, "--output", folder + "/m.h5"])

@@ -19,8 +19,8 @@ final class LearnedFeaturesCLITests: XCTestCase {
         let folder = TestSupport.temporaryFolder(self)
         let manifest = TestSupport.repositoryRoot + "/Tests/FeaturesTests/Fixtures/neural_manifest.json"
         try FileManager.default.createDirectory(atPath: folder + "/weights", withIntermediateDirectories: true)
-        try SyntheticWeights.write(manifest: manifest, network: "superpoint", to: folder + "/weights/" + LearnedExtractor.superPointStem + ".safetensors")
-        try SyntheticWeights.write(manifest: manifest, network: "hndesc", to: folder + "/weights/" + LearnedExtractor.hndescStem + ".safetensors", prefix: "net.")
+        try SyntheticWeights.write(manifest: manifest, network: "superpoint", to: folder + "/weights/" + SuperPointExtractor.superPointStem + ".safetensors")
+        try SyntheticWeights.write(manifest: manifest, network: "hndesc", to: folder + "/weights/" + SuperPointExtractor.hndescStem + ".safetensors", prefix: "net.")
         try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
         var image = Image8(width: 200, height: 150, channels: 3)
         for y in 0..<150 { for x in 0..<200 { for c in 0..<3 { image[x, y, c] = UInt8((x * 7 + y * 13 + c * 50 + (x * y) % 97) & 0xFF) } } }
@@ -146,7 +146,14 @@ final class LearnedFeaturesCLITests: XCTestCase {
         XCTAssertTrue(try match("feats-sift.h5", []).stdout.contains("matcher: nearest neighbours"))
         let refused = try match("feats-sift.h5", ["--matcher", "lightglue"])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("ALIKED and DISK"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("aliked-n16, aliked-n16rot, aliked-n32, aliked-t16, disk features only"), refused.stderr)
+        // A store that records what it holds is matched by what it holds, whatever its name (a
+        // store named feats.h5 holding ALIKED features used to be refused LightGlue).
+        try FileManager.default.copyItem(atPath: folder + "/feats-aliked-n16.h5", toPath: folder + "/feats.h5")
+        try FeatureStore(path: folder + "/feats.h5", mode: .update).writeRecord(FeatureStoreRecord(kind: "aliked-n16", maxKeypoints: 2048, maxEdge: 1024))
+        let recorded = try match("feats.h5", ["--matcher", "lightglue"])
+        XCTAssertEqual(recorded.status, 0, recorded.stderr)
+        XCTAssertTrue(recorded.stdout.contains("(\(expected) matches)"), recorded.stdout)
         let noWeights = try TestSupport.run(reloc, ["match", "--pairs", folder + "/pairs.txt", "--features", folder + "/feats-aliked-n16.h5",
                                                     "--output", folder + "/x.h5", "--matcher", "lightglue", "--weights", folder + "/nothing"])
         XCTAssertNotEqual(noWeights.status, 0)

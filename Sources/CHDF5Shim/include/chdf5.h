@@ -83,6 +83,14 @@ int chdf5_copy(int64_t source, int64_t destination, const char *path);
 int chdf5_write_attribute(int64_t file, const char *path, const char *name, double value);
 int chdf5_read_attribute(int64_t file, const char *path, const char *name, double *value);
 
+/* A string attribute (fixed-length, UTF-8, no terminator stored) on the object at path. Read
+ * copies at most capacity bytes into buffer and sets *length to the string's length; returns 0
+ * when present (call again with a larger buffer when *length > capacity), 1 when absent, -1 when
+ * the attribute is not a string or cannot be read. */
+int chdf5_write_string_attribute(int64_t file, const char *path, const char *name, const char *value, uint64_t length);
+int chdf5_read_string_attribute(int64_t file, const char *path, const char *name, char *buffer, uint64_t capacity,
+                                uint64_t *length);
+
 /* Names (paths without the leading '/') of the groups holding a dataset called `leaf`,
  * newline-separated, into buffer. Returns the length needed (may exceed capacity: call
  * again with a larger buffer) or -1. */

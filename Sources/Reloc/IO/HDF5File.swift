@@ -184,6 +184,28 @@ final class HDF5File {
         }
     }
 
+    /// A string attribute of the object at `object`, nil when absent.
+    /// - Throws: `RelocError.file` when it is there but not a string that can be read.
+    func readStringAttribute(_ object: String, _ name: String) throws -> String? {
+        var capacity = 4096
+        while true {
+            var buffer = [CChar](repeating: 0, count: capacity)
+            var length: UInt64 = 0
+            let status = chdf5_read_string_attribute(id, object, name, &buffer, UInt64(capacity), &length)
+            if status == 1 { return nil }
+            guard status == 0 else { throw RelocError.file(file: path, message: "the \(name) attribute of \(object) is not a readable string") }
+            if Int(length) <= capacity {
+                return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            capacity = Int(length)
+        }
+    }
+
+    func writeStringAttribute(_ object: String, _ name: String, _ value: String) throws {
+        let status = value.withCString { chdf5_write_string_attribute(id, object, name, $0, UInt64(value.utf8.count)) }
+        guard status == 0 else { throw RelocError.file(file: path, message: "cannot write the \(name) attribute of \(object)") }
+    }
+
     /// Groups that hold a dataset named `leaf`, sorted.
     func parents(holding leaf: String) throws -> [String] {
         var capacity = 1 << 16

@@ -5,33 +5,8 @@ import Foundation
 /// Resumable: images already complete in the store are skipped unless `overwrite`.
 /// An unreadable image is reported by name and skipped.
 public struct ExtractTask: Sendable {
-    public enum Kind: String, CaseIterable, Sendable {
-        case sift, rootsift, superpoint
-        case superpointHNDesc = "superpoint+hndesc"
-        case alikedN16 = "aliked-n16", alikedN16rot = "aliked-n16rot", alikedN32 = "aliked-n32", alikedT16 = "aliked-t16"
-        case disk
-
-        /// Learned features (need `weightsFolder`).
-        public var isLearned: Bool { self != .sift && self != .rootsift }
-        /// The ALIKED variant, for ALIKED features.
-        public var aliked: ALIKEDNet.Variant? { ALIKEDNet.Variant(rawValue: rawValue) }
-        /// ALIKED and DISK: published weights that `reloc weights fetch` obtains.
-        var isPublished: Bool { aliked != nil || self == .disk }
-        /// The keypoint budget when none is given: SIFT 8192, SuperPoint 4096 (hloc's presets),
-        /// ALIKED and DISK 2048.
-        public var defaultMaxKeypoints: Int { isPublished ? 2048 : (isLearned ? 4096 : 8192) }
-        /// Lowe's ratio for matching these descriptors when none is given: 0.8, but 0.95 for DISK,
-        /// whose nearest and second-nearest distances lie closer together, so that 0.8 throws away
-        /// most of its right matches (the measurements: docs/learned-features.md).
-        public var defaultRatio: Float { self == .disk ? 0.95 : 0.8 }
-        /// The longer edge when none is given: ALIKED's and DISK's published preprocessing (1024), hloc's 1600 otherwise.
-        public var defaultMaxEdge: Int { isPublished ? 1024 : 1600 }
-        /// ALIKED's keypoint score threshold when none is given: 0.05, below the published 0.2.
-        /// The strongest `maxKeypoints` are kept either way, so only images with few keypoints above
-        /// 0.2 gain any; with LightGlue on the synthetic preset that took day / night within
-        /// (0.25 m, 2°) from 80 / 70 to 85 / 80 % (database images had as few as 75 keypoints).
-        public var defaultDetectionThreshold: Float? { aliked != nil ? 0.05 : nil }
-    }
+    /// The kinds of local features: one table, `FeatureKind+Table.swift`.
+    public typealias Kind = FeatureKind
 
     /// Contrast handling before detection.
     public enum Contrast: String, CaseIterable, Sendable {
@@ -106,7 +81,7 @@ public struct ExtractTask: Sendable {
         let base = "feats-\(kind.rawValue)-n\(maxKeypoints)-r\(maxEdge)"
         guard !kind.isLearned else {
             let threshold = detectionThreshold ?? Self.publishedDetectionThreshold
-            return base + (kind.aliked != nil && threshold != Self.publishedDetectionThreshold ? "-th\(threshold)" : "")
+            return base + (kind.defaultDetectionThreshold != nil && threshold != Self.publishedDetectionThreshold ? "-th\(threshold)" : "")
         }
         let floor = resolvedMinimumKeypoints
         return base + contrast.nameSuffix
@@ -133,31 +108,55 @@ public struct ExtractTask: Sendable {
         }
     }
 
-    /// The network of learned features with this task's budget and size (nil for SIFT).
-    func learnedExtractor() throws -> (any LearnedFeatureExtractor)? {
-        guard kind.isLearned, let weightsFolder else { return nil }
+    /// The extractor of `kind` with this task's settings.
+    /// - Throws: `RelocError.invalidOption` for settings out of range or learned features without
+    ///   their weights folder; `RelocError.invalidArgument` naming the weights that cannot be read.
+    func makeExtractor() throws -> any FeatureExtractor {
+        try validate()
         do {
-            if kind == .disk {
-                let extractor = try DISKExtractor(weightsFolder: weightsFolder)
-                extractor.maxKeypoints = maxKeypoints
-                extractor.maxEdge = maxEdge
-                return extractor
-            }
-            if let variant = kind.aliked {
-                let extractor = try ALIKEDExtractor(weightsFolder: weightsFolder, variant: variant)
-                extractor.detection.maxKeypoints = maxKeypoints
-                if let detectionThreshold { extractor.detection.threshold = detectionThreshold }
-                extractor.maxEdge = maxEdge
-                return extractor
-            }
-            let extractor = try LearnedExtractor(weightsFolder: weightsFolder, descriptor: kind == .superpoint ? .superpoint : .hndesc)
-            extractor.options.maxKeypoints = maxKeypoints
-            extractor.superPointMaxEdge = maxEdge
-            return extractor
+            return try kind.makeExtractor(self)
         } catch let error as FeaturesError {
             // Its message already names the folder or the weight file.
             throw RelocError.invalidArgument("\(error)")
         }
+    }
+
+    /// What a store of this extraction holds, as it records it (`FeatureStoreRecord`).
+    public var record: FeatureStoreRecord {
+        var record = FeatureStoreRecord(kind: kind.rawValue, maxKeypoints: maxKeypoints, maxEdge: maxEdge)
+        if kind.isLearned {
+            if kind.defaultDetectionThreshold != nil { record.detectionThreshold = detectionThreshold ?? Self.publishedDetectionThreshold }
+        } else {
+            record.contrast = contrast.rawValue
+            record.contrastThreshold = contrastThreshold
+            record.lowestContrastThreshold = lowestContrastThreshold
+            record.minimumKeypoints = resolvedMinimumKeypoints
+            record.upsample = upsample
+            record.upright = upright
+        }
+        return record
+    }
+
+    /// The weights folder, which learned features need.
+    /// - Throws: `RelocError.invalidOption` when there is none.
+    func requireWeightsFolder() throws -> String {
+        guard let weightsFolder else {
+            throw RelocError.invalidOption(option: "weights", message: "is needed by features \(kind.rawValue): the folder of their published checkpoints")
+        }
+        return weightsFolder
+    }
+
+    /// Refuses a store that records another kind of features; warns when it records other
+    /// settings of the same kind (its earlier images keep them); then records this extraction.
+    func checkRecord(of store: FeatureStore, warn: (String) -> Void) throws {
+        let wanted = record
+        if let held = try store.record(), held != wanted {
+            guard held.kind == wanted.kind else {
+                throw RelocError.file(file: output, message: "holds \(held.kind) features, not \(wanted.kind): give another --output")
+            }
+            warn("warning: \(output): its images so far were extracted with other settings than this run's; the store now records this run's")
+        }
+        if try store.record() != wanted { try store.writeRecord(wanted) }
     }
 
     public struct Summary: Sendable {
@@ -192,6 +191,7 @@ public struct ExtractTask: Sendable {
         let extractor = try ImageExtractor(self)
         let (store, journal) = try openForUpdateOrRebuild(output, warn: warn) { try FeatureStore(path: output, mode: $0) }
         defer { journal.close(flushing: store.flush) }
+        try checkRecord(of: store, warn: warn)
         var summary = Summary()
         for (index, name) in names.enumerated() {
             defer { progress?(index + 1, names.count) }
@@ -212,7 +212,7 @@ public struct ExtractTask: Sendable {
             summary.keypoints += features.count
             if stretched { summary.contrastNormalized += 1 }
             // A network's image takes long: each one is flushed; SIFT's every 20.
-            if extractor.learned != nil || summary.extracted % 20 == 0 {
+            if extractor.isLearned || summary.extracted % 20 == 0 {
                 try store.flush()
                 try journal.flushed()
             }

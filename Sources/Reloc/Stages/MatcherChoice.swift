@@ -46,14 +46,17 @@ public struct LightGlueSettings: Equatable, Sendable {
         }
     }
 
-    /// LightGlue's published weights for features named `name` — a kind (`aliked-n16`, `disk`)
-    /// or a store named after one (`feats-aliked-n16-n2048-r1024.h5`, hloc's `feats-disk.h5`):
-    /// `aliked_lightglue.pth` for every ALIKED variant, `disk_lightglue.pth` for DISK, nil otherwise.
-    public static func publishedFile(forFeatures name: String) -> String? {
-        let base = (name as NSString).lastPathComponent.lowercased()
-        if base.contains("aliked") { return "aliked_lightglue.pth" }
-        if base.contains("disk") { return "disk_lightglue.pth" }
-        return nil
+    /// LightGlue's published weights for features named `name`: a kind (`aliked-n16`, `disk`), or a
+    /// features store, by the kind it records (`FeatureStoreRecord`) or, for a store without a
+    /// record (hloc's `feats-disk.h5`, reloc's before it recorded kinds), by the family its file
+    /// name names (`FeatureKind.lightGlue(forStoreName:)`). Nil: the features have none.
+    /// - Throws: `RelocError.file` for a store whose record cannot be read.
+    public static func publishedFile(forFeatures name: String) throws -> String? {
+        if let kind = FeatureKind(rawValue: name) { return kind.lightGlue?.name }
+        if FileManager.default.fileExists(atPath: name), let record = try FeatureStore(path: name, mode: .read).record() {
+            return FeatureKind(rawValue: record.kind)?.lightGlue?.name
+        }
+        return FeatureKind.lightGlue(forStoreName: name)?.name
     }
 
     /// What `kind` resolves to for features named `featuresName` with the published weights in
@@ -62,9 +65,10 @@ public struct LightGlueSettings: Equatable, Sendable {
     public static func resolve(_ kind: MatcherKind, featuresName: String, weightsFolder: String, explicitWeights: String? = nil) throws -> LightGlueSettings? {
         if kind == .nn { return nil }
         if let explicitWeights { return LightGlueSettings(weights: explicitWeights) }
-        guard let file = publishedFile(forFeatures: featuresName) else {
+        guard let file = try publishedFile(forFeatures: featuresName) else {
             if kind == .auto { return nil }
-            throw RelocError.invalidOption(option: "matcher", message: "lightglue has published weights for ALIKED and DISK features only ('\(featuresName)'); give --lightglue-weights FILE for others")
+            let matched = FeatureKind.allCases.filter { $0.lightGlue != nil }.map(\.rawValue).joined(separator: ", ")
+            throw RelocError.invalidOption(option: "matcher", message: "lightglue has published weights for \(matched) features only ('\(featuresName)'); give --lightglue-weights FILE for others")
         }
         let path = (weightsFolder as NSString).appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: path) else {

@@ -3,7 +3,7 @@ import Foundation
 /// `reloc merge stores --output OUT.h5 A.h5 B.h5 ...`: joins HDF5 stores written by shards (`reloc
 /// extract --shard`, `reloc match --shard`) into one, as if one process had written it: every
 /// entry (an image's features, a pair's matches, an image's global descriptor) is copied with its
-/// types and attributes. All inputs must hold the same kind of entries; an entry in two inputs is
+/// types and attributes, and a features store's record of what it holds. All inputs must hold the same kind of entries; an entry in two inputs is
 /// an error (overlapping shards). The output is written to a temporary file and renamed.
 public struct MergeStoresTask: Sendable {
     public var inputs: [String]
@@ -43,6 +43,16 @@ public struct MergeStoresTask: Sendable {
             }
             kind = (found.leaf, found.name)
         }
+        // A features store's record of what it holds (`FeatureStoreRecord`): the same in every
+        // input that has entries and a record, and kept in the output.
+        var record: (path: String, text: String)?
+        for source in sources where !source.entries.isEmpty {
+            guard let text = try source.file.readStringAttribute("/", FeatureStoreRecord.attribute) else { continue }
+            if let record, record.text != text {
+                throw RelocError.file(file: source.path, message: "records other features than \(record.path) (\(text) against \(record.text))")
+            }
+            record = (source.path, text)
+        }
         var owner: [String: String] = [:]
         for source in sources {
             for entry in source.entries {
@@ -61,6 +71,7 @@ public struct MergeStoresTask: Sendable {
         }
         var summary = Summary(kind: kind?.name ?? "nothing", emptyInputs: sources.filter { $0.entries.isEmpty }.map(\.path))
         do {
+            if let record { try destination.writeStringAttribute("/", FeatureStoreRecord.attribute, record.text) }
             for source in sources {
                 for entry in source.entries {
                     guard source.file.copy(entry, to: destination) else {

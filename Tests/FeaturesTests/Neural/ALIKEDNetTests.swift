@@ -153,7 +153,7 @@ final class ALIKEDNetTests: XCTestCase {
               FileManager.default.fileExists(atPath: folder + "/" + DISKNet.weightsFile) else {
             throw XCTSkip("the published weights are not in weights/ (reloc weights fetch)")
         }
-        let extractors: [any LearnedFeatureExtractor] = [try ALIKEDExtractor(weightsFolder: folder, variant: .t16), try DISKExtractor(weightsFolder: folder)]
+        let extractors: [any FeatureExtractor] = [try ALIKEDExtractor(weightsFolder: folder, variant: .t16), try DISKExtractor(weightsFolder: folder)]
         var generator = SeededGenerator(seed: 4)
         for (w, h) in [(1, 1), (3, 2), (5, 5), (7, 6), (40, 9), (9, 40)] {
             var image = Image8(width: w, height: h, channels: 3)

@@ -4,12 +4,13 @@ import Foundation
 /// folder (`reloc weights fetch`): RGB / 255 resized (area) to a longer edge of at most `maxEdge`
 /// (the published preprocessing's 1024), the strict 5×5 maxima above 0 (at most `maxKeypoints`,
 /// row-major order), mapped back to the original image in COLMAP's convention: (p + 0.5) / scale.
-public final class DISKExtractor: LearnedFeatureExtractor, @unchecked Sendable {
+public final class DISKExtractor: FeatureExtractor, @unchecked Sendable {
     public let net: DISKNet
     public var maxKeypoints = 2048
     public var maxEdge = 1024
 
     public var dimension: Int { DISKNet.dimension }
+    public var channels: Int { 3 }
 
     /// - Throws: `FeaturesError.invalidInput` naming the missing or malformed checkpoint.
     public init(weightsFolder: String) throws {
@@ -20,9 +21,10 @@ public final class DISKExtractor: LearnedFeatureExtractor, @unchecked Sendable {
         net = try DISKNet(weights: try WeightsFile.open(path))
     }
 
-    public func extract(_ image: Image8) -> LearnedExtractor.Features {
-        let (rgb, scale) = LearnedExtractor.rgbTensor(image, maxEdge: maxEdge)
+    public func extract(_ image: Image8) -> LocalFeatures {
+        let (rgb, scale) = Tensor.rgb(image, maxEdge: maxEdge)
         let found = DISKNet.keypoints(net(rgb), maxKeypoints: maxKeypoints)
-        return LearnedExtractor.Features(keypoints: found.points.map { ($0 + 0.5) / scale }, scores: found.scores, descriptors: found.descriptors)
+        return LocalFeatures(keypoints: found.points.map { ($0 + 0.5) / scale }, scores: found.scores, descriptors: found.descriptors,
+                             dimension: dimension, scale: LocalFeatures.scale(width: image.width, height: image.height, maxEdge: maxEdge))
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// SuperPoint keypoints with SuperPoint's or HNDesc's descriptors, from the published checkpoints
 /// in a folder: `superpoint_v1.pth` and (for HNDesc) `hndesc_caps_MP_st.pth`, read as they are
 /// published, or converted to `.safetensors` under the same stem.
-public final class LearnedExtractor: LearnedFeatureExtractor, @unchecked Sendable {
+public final class SuperPointExtractor: FeatureExtractor, @unchecked Sendable {
     public enum Descriptor: Sendable { case superpoint, hndesc }
 
     public static let superPointStem = "superpoint_v1"
@@ -19,6 +19,7 @@ public final class LearnedExtractor: LearnedFeatureExtractor, @unchecked Sendabl
     let hndesc: HNDescNet?
 
     public var dimension: Int { descriptor == .superpoint ? 256 : 128 }
+    public var channels: Int { 3 }
 
     /// - Throws: `FeaturesError.invalidInput` saying which files are needed and where they are
     ///   published, when one is missing.
@@ -45,15 +46,7 @@ public final class LearnedExtractor: LearnedFeatureExtractor, @unchecked Sendabl
             .first { FileManager.default.fileExists(atPath: $0) }
     }
 
-    public struct Features: Sendable {
-        /// Keypoints in the original image's pixels, COLMAP convention (top-left centre at 0.5).
-        public var keypoints: [SIMD2<Float>]
-        public var scores: [Float]
-        /// `dimension` values per keypoint, unit length.
-        public var descriptors: [Float]
-    }
-
-    public func extract(_ image: Image8) -> Features {
+    public func extract(_ image: Image8) -> LocalFeatures {
         // SuperPoint: gray / 255 (OpenCV's gray weights, as cv2.imread(..., GRAYSCALE)).
         let gray = GrayImage(image, scale: 1 / 255).resized(maxEdge: superPointMaxEdge)
         let output = superPoint(Tensor(channels: 1, height: gray.image.height, width: gray.image.width, data: gray.image.pixels))
@@ -63,7 +56,7 @@ public final class LearnedExtractor: LearnedFeatureExtractor, @unchecked Sendabl
         let original = found.points.map { ($0 + 0.5) / spScale }
         var descriptors: [Float]
         if let hndesc {
-            let (rgb, scale) = Self.normalizedRGB(image, maxEdge: hndescMaxEdge)
+            let (rgb, scale) = Tensor.rgb(image, maxEdge: hndescMaxEdge, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
             let dense = hndesc(rgb)
             // The same keypoints in HNDesc's input, as pixel indices (top-left centre at 0).
             let points = original.map { $0 * scale - 0.5 }
@@ -71,29 +64,7 @@ public final class LearnedExtractor: LearnedFeatureExtractor, @unchecked Sendabl
         } else {
             descriptors = SuperPointNet.sampleDescriptors(output.descriptors, at: found.points)
         }
-        return Features(keypoints: original, scores: found.scores, descriptors: descriptors)
-    }
-
-    /// RGB / 255 with ImageNet's mean and std per channel, resized (area) so the longer edge is at
-    /// most `maxEdge`; returns the tensor and new / original scale.
-    static func normalizedRGB(_ image: Image8, maxEdge: Int) -> (Tensor, SIMD2<Float>) {
-        rgbTensor(image, maxEdge: maxEdge, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
-    }
-
-    /// (RGB / 255 − mean) / std per channel, resized (area) so the longer edge is at most
-    /// `maxEdge`; returns the tensor and new / original scale.
-    public static func rgbTensor(_ image: Image8, maxEdge: Int, mean: [Float] = [0, 0, 0], std: [Float] = [1, 1, 1]) -> (Tensor, SIMD2<Float>) {
-        let rgb = image.rgb()
-        var planes: [[Float]] = []
-        var size = (0, 0), scale = SIMD2<Float>(1, 1)
-        for c in 0..<3 {
-            var channel = [Float](repeating: 0, count: rgb.width * rgb.height)
-            for i in channel.indices { channel[i] = Float(rgb.pixels[3 * i + c]) / 255 }
-            let resized = GrayImage(width: rgb.width, height: rgb.height, pixels: channel).resized(maxEdge: maxEdge)
-            planes.append(resized.image.pixels.map { ($0 - mean[c]) / std[c] })
-            size = (resized.image.width, resized.image.height)
-            scale = SIMD2(Float(resized.scale.x), Float(resized.scale.y))
-        }
-        return (Tensor(channels: 3, height: size.1, width: size.0, data: planes.flatMap { $0 }), scale)
+        return LocalFeatures(keypoints: original, scores: found.scores, descriptors: descriptors, dimension: dimension,
+                             scale: LocalFeatures.scale(width: image.width, height: image.height, maxEdge: superPointMaxEdge))
     }
 }

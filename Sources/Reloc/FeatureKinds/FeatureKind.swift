@@ -1,0 +1,90 @@
+import Features
+
+/// A kind of local features reloc extracts: its name, its defaults, the weights it reads, the
+/// LightGlue weights that match it, and how to build its extractor. Every kind is one entry of
+/// the table in `FeatureKind+Table.swift`; nothing else in reloc branches on a kind's name
+/// (CONTRIBUTING.md: adding a kind).
+public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, CustomStringConvertible {
+    /// The kind's name: the `--features` value, in store names (`feats-<name>-n…`) and in the
+    /// store's own record of what it holds.
+    public let rawValue: String
+    /// One line for `--help`.
+    public let summary: String
+    /// The keypoint budget when none is given.
+    public let defaultMaxKeypoints: Int
+    /// The longer edge the image is resized to when none is given.
+    public let defaultMaxEdge: Int
+    /// Lowe's ratio for matching these descriptors by nearest neighbours when none is given.
+    public let defaultRatio: Float
+    /// The detection score a keypoint must exceed when none is given (nil: the kind has no
+    /// such setting).
+    public let defaultDetectionThreshold: Float?
+    /// The weight files it reads from `--weights` (none for SIFT).
+    public let weights: Weights
+    /// LightGlue's published weights for these features, nil when there are none.
+    public let lightGlue: PublishedWeights.File?
+    /// The word hloc's store names use for the family (`feats-aliked-n16.h5`, `feats-disk.h5`):
+    /// how a store without reloc's record of its kind is recognised.
+    public let family: String
+    /// The kind's extractor with an extraction's settings (budget, size, thresholds, weights).
+    let makeExtractor: @Sendable (ExtractTask) throws -> any FeatureExtractor
+
+    /// Where a kind's weights come from.
+    public enum Weights: Sendable {
+        /// Nothing to read (SIFT).
+        case none
+        /// Files that `reloc weights fetch` gets and checks (`PublishedWeights`).
+        case published([PublishedWeights.File])
+        /// Files the user copies in by hand, and where they are published.
+        case byHand([String], source: String)
+
+        /// The files' names.
+        public var files: [String] {
+            switch self {
+            case .none: return []
+            case .published(let files): return files.map(\.name)
+            case .byHand(let names, _): return names
+            }
+        }
+    }
+
+    /// Learned features: a network that reads weights from `--weights`.
+    public var isLearned: Bool { !weights.files.isEmpty }
+    /// Weights that `reloc weights fetch` obtains.
+    public var isPublished: Bool {
+        if case .published = weights { return true }
+        return false
+    }
+
+    /// The kind named `rawValue` in the table, nil for any other name.
+    public init?(rawValue: String) {
+        guard let kind = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = kind
+    }
+
+    init(_ name: String, _ summary: String, maxKeypoints: Int, maxEdge: Int, ratio: Float = 0.8, detectionThreshold: Float? = nil,
+         weights: Weights = .none, lightGlue: PublishedWeights.File? = nil, family: String,
+         extractor: @escaping @Sendable (ExtractTask) throws -> any FeatureExtractor) {
+        rawValue = name; self.summary = summary; defaultMaxKeypoints = maxKeypoints; defaultMaxEdge = maxEdge
+        defaultRatio = ratio; defaultDetectionThreshold = detectionThreshold; self.weights = weights
+        self.lightGlue = lightGlue; self.family = family; makeExtractor = extractor
+    }
+
+    public var description: String { rawValue }
+    public static func == (a: FeatureKind, b: FeatureKind) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+    /// The kind a features store holds, from its file name alone (hloc's stores and reloc's
+    /// before stores recorded their kind): the longest kind name in the file name, nil when none.
+    public static func named(inStoreName path: String) -> FeatureKind? {
+        let base = String(path.split(separator: "/").last ?? "").lowercased()
+        return allCases.filter { base.contains($0.rawValue) }.max { $0.rawValue.count < $1.rawValue.count }
+    }
+
+    /// LightGlue's published weights for a store known by its file name only: those of the
+    /// first kind whose family word the name contains (`feats-aliked.h5` → ALIKED's).
+    public static func lightGlue(forStoreName path: String) -> PublishedWeights.File? {
+        let base = String(path.split(separator: "/").last ?? "").lowercased()
+        return allCases.first { $0.lightGlue != nil && base.contains($0.family) }?.lightGlue
+    }
+}
