@@ -40,6 +40,11 @@ public enum TestSupport {
             .deletingLastPathComponent().path
     }
 
+    /// A test target's fixture: `Tests/<target>/Fixtures/<name>` in the repository.
+    public static func fixture(_ target: String, _ name: String) -> String {
+        (repositoryRoot as NSString).appendingPathComponent("Tests/\(target)/Fixtures/\(name)")
+    }
+
     /// `../shared/datasets/NAME` beside the repository, or nil when absent (tests then skip).
     public static func sharedDataset(_ name: String) -> String? {
         let path = ((repositoryRoot as NSString).deletingLastPathComponent as NSString)

@@ -54,12 +54,11 @@ public final class LocalizationService: Sendable {
         let candidates = try retrieve(query, name: request.name, expanded: expanded)
         timing.retrieval = lap()
 
-        let lightGlueRun = map.lightGlue.flatMap { model in settings.lightGlue.map { (model, $0.options) } }
+        let matcher = map.matcher
         let matches = ResultSlots<[(Int, Int)]>(count: candidates.count)
-        let options = settings.matching
         DispatchQueue.concurrentPerform(iterations: candidates.count) { k in
             guard let other = expanded[candidates[k]] else { return matches.set(k, []) }
-            let matches0 = MatchTask.match(query, other, options: options, lightGlue: lightGlueRun).matches0
+            let matches0 = matcher.match(query, other, guide: nil).matches0
             var list: [(Int, Int)] = []
             for (i, j) in matches0.enumerated() where j >= 0 { list.append((i, Int(j))) }
             matches.set(k, list)

@@ -19,7 +19,8 @@ public final class ServedMap: Sendable {
     /// VLAD of each `database` image, as unit rows (nil for exhaustive retrieval).
     let globalIndex: GlobalRetrieval.Database?
     let vocabulary: VLADVocabulary?
-    let lightGlue: LightGlue?
+    /// The run's matcher (LightGlue loaded once, or nearest neighbours with the run's options).
+    let matcher: any PairMatcher
     /// Seconds the loading took.
     public let loadSeconds: Double
 
@@ -116,11 +117,9 @@ public final class ServedMap: Sendable {
             guard FileManager.default.fileExists(atPath: settings.weights) else {
                 throw RelocError.file(file: settings.weights, message: "missing: the run matched with LightGlue (reloc weights fetch, or --weights FOLDER)")
             }
-            do { lightGlue = try LightGlue(path: settings.weights) } catch let error as FeaturesError {
-                throw RelocError.invalidArgument("\(error)")
-            }
+            matcher = try LightGlueMatcher(settings)
         } else {
-            lightGlue = nil
+            matcher = NearestNeighbourMatcher(options: settings.matching, epipolarThreshold: nil)
         }
         // The extractor's weights are checked now, not at the first request.
         _ = try ImageExtractor(settings.extract)
@@ -141,7 +140,7 @@ public final class ServedMap: Sendable {
         MapSummary(folder: folder, reloc: record.reloc, dataset: record.dataset, images: map.images.count, points: map.points.count,
                    featureImages: features.count, databaseImages: database.count, features: record.features,
                    retrieval: settings.retrieval.description, topK: settings.topK, rerank: settings.rerank,
-                   matcher: settings.lightGlue?.name ?? MatchTask.matcherName(settings.matching, epipolarThreshold: nil),
+                   matcher: matcher.name,
                    thresholdPixels: settings.localization.thresholdPixels, minInliers: settings.minInliers,
                    covisibilityClustering: settings.covisibilityClustering, seed: settings.localization.seed)
     }

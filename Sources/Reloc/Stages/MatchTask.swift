@@ -38,13 +38,22 @@ public struct MatchTask: Sendable {
 
     /// The matcher's name in hloc's style (`NN-mutual-ratio0.8`, `-epipolar4` when guided), for
     /// the names of match files.
-    public var matcherName: String {
-        lightGlue?.name ?? Self.matcherName(options, epipolarThreshold: epipolarModel == nil ? nil : epipolarThreshold)
-    }
+    public var matcherName: String { lightGlue?.name ?? nearestNeighbours.name }
 
     /// What runs, in words: `lightglue (weights/aliked_lightglue.pth)` or `nearest neighbours (NN-mutual-ratio0.8)`.
     public var matcherDescription: String {
-        lightGlue.map { "lightglue (\($0.weights))" } ?? "nearest neighbours (\(matcherName))"
+        lightGlue.map { "lightglue (\($0.weights))" } ?? nearestNeighbours.description
+    }
+
+    /// Nearest neighbours with this task's options (guided when `epipolarModel` is set).
+    var nearestNeighbours: NearestNeighbourMatcher {
+        NearestNeighbourMatcher(options: options, epipolarThreshold: epipolarModel == nil ? nil : epipolarThreshold)
+    }
+
+    /// The matcher that runs: LightGlue when `lightGlue` is set, else nearest neighbours.
+    /// - Throws: `RelocError.invalidArgument` naming LightGlue's weights when they cannot be read.
+    func makeMatcher() throws -> any PairMatcher {
+        try lightGlue.map { try LightGlueMatcher($0) } ?? nearestNeighbours
     }
 
     /// The name of nearest-neighbour matching with `options`, guided by an epipolar threshold or not.
@@ -97,11 +106,7 @@ public struct MatchTask: Sendable {
                 posed[image.name] = (camera, image.camFromWorld)
             }
         }
-        let lightGlueModel: LightGlue?
-        do { lightGlueModel = try lightGlue.map { try LightGlue(path: $0.weights) } } catch let error as FeaturesError {
-            // Its message already names the weights file.
-            throw RelocError.invalidArgument("\(error)")
-        }
+        let matcher = try makeMatcher()
         let features = try FeatureSources(paths: [featuresFile] + moreFeatureFiles)
         let absent = Set(pairs.flatMap { [$0.first, $0.second] }.filter { !features.contains($0) })
         if let name = absent.sorted().first, !skipMissingFeatures {
@@ -131,27 +136,26 @@ public struct MatchTask: Sendable {
             for name in Set(slice.flatMap { [$0.first, $0.second] }) { cache[name] = try features.read(name) }
             let loaded = cache
             let results = ResultSlots<(matches0: [Int32], scores0: [Float])>(count: slice.count)
-            let options = self.options
             let (poses, threshold) = (posed, epipolarThreshold)
-            let lightGlueRun = lightGlueModel.flatMap { model in lightGlue.map { (model, $0.options) } }
+            let guided = lightGlue == nil
             DispatchQueue.concurrentPerform(iterations: slice.count) { k in
                 let a = loaded[slice[k].first]!, b = loaded[slice[k].second]!
                 var guide: EpipolarGuide?
-                if lightGlueRun == nil, let first = poses[slice[k].first], let second = poses[slice[k].second] {
+                if guided, let first = poses[slice[k].first], let second = poses[slice[k].second] {
                     guide = EpipolarCheck(cam0FromWorld: first.camFromWorld, camera0: first.camera,
                                           cam1FromWorld: second.camFromWorld, camera1: second.camera)
                         .guide(keypoints0: a.keypoints(inPixelsOf: first.camera), camera0: first.camera,
                                keypoints1: b.keypoints(inPixelsOf: second.camera), camera1: second.camera, thresholdPixels: threshold)
                 }
-                results.set(k, Self.match(a, b, options: options, lightGlue: lightGlueRun, guide: guide))
+                results.set(k, matcher.match(a, b, guide: guide))
             }
             for (k, pair) in slice.enumerated() {
                 let (a, b) = (loaded[pair.first]!, loaded[pair.second]!)
                 guard a.descriptorDimension == b.descriptorDimension else {
                     throw RelocError.file(file: features.description, message: "'\(pair.first)' and '\(pair.second)' have descriptors of different dimensions")
                 }
-                if let model = lightGlueModel, a.descriptorDimension != model.inputDimension {
-                    throw RelocError.file(file: features.description, message: "'\(pair.first)' has \(a.descriptorDimension)-dimensional descriptors; the LightGlue weights \(lightGlue!.weights) take \(model.inputDimension)")
+                if let dimension = matcher.inputDimension, a.descriptorDimension != dimension {
+                    throw RelocError.file(file: features.description, message: "'\(pair.first)' has \(a.descriptorDimension)-dimensional descriptors; the \(matcher.description) takes \(dimension)")
                 }
                 let result = results.get(k)
                 try store.write(pair.first, pair.second, matches0: result.matches0, scores0: result.scores0)
@@ -168,42 +172,5 @@ public struct MatchTask: Sendable {
         try journal.complete(flushing: store.flush)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
-    }
-}
-
-extension MatchTask {
-    /// One pair's matches as `reloc match` stores them: for each keypoint of `a`, its match in
-    /// `b` (−1: none) and the match's score — LightGlue's, or for nearest neighbours hloc's
-    /// (similarity + 1) / 2 of unit descriptors. Descriptors of other dimensions (than each
-    /// other's, or than LightGlue's input) give no matches; `run` reports them.
-    static func match(_ a: ImageFeatures, _ b: ImageFeatures, options: MatchingOptions,
-                      lightGlue: (model: LightGlue, options: LightGlue.Options)?, guide: EpipolarGuide? = nil)
-        -> (matches0: [Int32], scores0: [Float]) {
-        if let lightGlue {
-            guard a.descriptorDimension == lightGlue.model.inputDimension, b.descriptorDimension == lightGlue.model.inputDimension else {
-                return ([], [])
-            }
-            let result = lightGlue.model.match(a.lightGlueInput, b.lightGlueInput, options: lightGlue.options)
-            return (result.matches0.map(Int32.init), result.scores0)
-        }
-        var matches0 = [Int32](repeating: -1, count: a.count)
-        var scores0 = [Float](repeating: 0, count: a.count)
-        if a.descriptorDimension == b.descriptorDimension {
-            for m in DescriptorMatcher.match(a.descriptors, b.descriptors, dimension: a.descriptorDimension, options: options, guide: guide) {
-                matches0[m.index0] = Int32(m.index1)
-                // hloc's score for unit descriptors: (similarity + 1) / 2 = 1 − d²/4.
-                scores0[m.index0] = max(0, 1 - m.distance * m.distance / 4)
-            }
-        }
-        return (matches0, scores0)
-    }
-}
-
-extension ImageFeatures {
-    /// This image's side of a LightGlue pair: keypoints moved to PyTorch's convention (top-left
-    /// pixel centre at 0), as hloc passes them.
-    var lightGlueInput: LightGlue.Input {
-        LightGlue.Input(keypoints: keypoints.map { $0 - 0.5 }, descriptors: descriptors,
-                        imageSize: SIMD2(Float(imageSize.x), Float(imageSize.y)))
     }
 }

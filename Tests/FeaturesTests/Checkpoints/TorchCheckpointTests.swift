@@ -6,8 +6,7 @@ import _TestSupport
 
 /// The checkpoint reader against `torch.load` (goldens of tools/make_checkpoint_goldens.py).
 final class TorchCheckpointTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/checkpoints").path
+    static let fixtures = TestSupport.fixture("FeaturesTests", "checkpoints")
 
     struct GoldenTensor: Decodable {
         var dtype: String

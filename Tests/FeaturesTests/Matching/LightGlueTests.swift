@@ -8,14 +8,15 @@ import _TestSupport
 /// (tools/make_lightglue_goldens.py: ALIKED and DISK features of real photographs and of a
 /// synthetic day/night pair), and each block against a naive implementation.
 final class LightGlueTests: XCTestCase {
-    static let goldens = try! SafeTensors(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/lightglue_goldens.safetensors").path)
+    /// The goldens, loaded once; a missing or damaged file fails each test that reads it.
+    static let loaded = Result { try SafeTensors(path: TestSupport.fixture("FeaturesTests", "lightglue_goldens.safetensors")) }
+    static func goldens() throws -> SafeTensors { try loaded.get() }
 
     func input(_ pair: String, _ side: Int) throws -> LightGlue.Input {
-        let points = try Self.goldens.floats("\(pair).keypoints\(side)")
-        let size = try Self.goldens.floats("\(pair).image_size\(side)")
+        let points = try Self.goldens().floats("\(pair).keypoints\(side)")
+        let size = try Self.goldens().floats("\(pair).image_size\(side)")
         return LightGlue.Input(keypoints: stride(from: 0, to: points.count, by: 2).map { SIMD2(points[$0], points[$0 + 1]) },
-                               descriptors: try Self.goldens.floats("\(pair).descriptors\(side)"), imageSize: SIMD2(size[0], size[1]))
+                               descriptors: try Self.goldens().floats("\(pair).descriptors\(side)"), imageSize: SIMD2(size[0], size[1]))
     }
 
     func testMatchesEqualThePublishedImplementation() throws {
@@ -26,7 +27,7 @@ final class LightGlueTests: XCTestCase {
             let matcher = try LightGlue(path: path)
             XCTAssertEqual(matcher.inputDimension, 128)
             XCTAssertEqual(matcher.layerCount, 9)
-            let pairs = Self.goldens.tensorNames.filter { $0.hasPrefix(features + ".") && $0.hasSuffix(".keypoints0") }
+            let pairs = try Self.goldens().tensorNames.filter { $0.hasPrefix(features + ".") && $0.hasSuffix(".keypoints0") }
                 .map { String($0.dropLast(".keypoints0".count)) }
             XCTAssertFalse(pairs.isEmpty)
             for pair in pairs {
@@ -34,7 +35,7 @@ final class LightGlueTests: XCTestCase {
                                            ("full", LightGlue.Options(depthConfidence: -1, widthConfidence: -1, parallel: false))] {
                     let result = matcher.match(try input(pair, 0), try input(pair, 1), options: options)
                     let key = "\(pair).\(setting)", label = "\(pair) \(setting)"
-                    func golden(_ name: String) throws -> [Float] { try Self.goldens.floats("\(key).\(name)") }
+                    func golden(_ name: String) throws -> [Float] { try Self.goldens().floats("\(key).\(name)") }
                     XCTAssertEqual(Float(result.stopLayer), try golden("stop")[0], label)
                     XCTAssertEqual(result.matches0.map(Float.init), try golden("matches0"), label)
                     XCTAssertEqual(result.matches1.map(Float.init), try golden("matches1"), label)

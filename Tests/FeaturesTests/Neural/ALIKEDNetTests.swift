@@ -8,13 +8,14 @@ import _TestSupport
 /// (tools/make_aliked_goldens.py on crops of real photographs), and its new layers against
 /// torchvision and naive loops.
 final class ALIKEDNetTests: XCTestCase {
-    static let goldens = try! SafeTensors(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/aliked_goldens.safetensors").path)
+    /// The goldens, loaded once; a missing or damaged file fails each test that reads it.
+    static let loaded = Result { try SafeTensors(path: TestSupport.fixture("FeaturesTests", "aliked_goldens.safetensors")) }
+    static func goldens() throws -> SafeTensors { try loaded.get() }
 
-    func golden(_ name: String) throws -> [Float] { try Self.goldens.floats(name) }
+    func golden(_ name: String) throws -> [Float] { try Self.goldens().floats(name) }
 
     func tensor(_ name: String, scale: Float = 1) throws -> Tensor {
-        let shape = try XCTUnwrap(Self.goldens.shape(name))
+        let shape = try XCTUnwrap(try Self.goldens().shape(name))
         return Tensor(channels: shape[0], height: shape[1], width: shape[2], data: try golden(name).map { $0 * scale })
     }
 

@@ -7,10 +7,11 @@ import _TestSupport
 /// weights (tools/make_disk_goldens.py on crops of real photographs), and its selection rules on
 /// a map built by hand.
 final class DISKNetTests: XCTestCase {
-    static let goldens = try! SafeTensors(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/disk_goldens.safetensors").path)
+    /// The goldens, loaded once; a missing or damaged file fails each test that reads it.
+    static let loaded = Result { try SafeTensors(path: TestSupport.fixture("FeaturesTests", "disk_goldens.safetensors")) }
+    static func goldens() throws -> SafeTensors { try loaded.get() }
 
-    func golden(_ name: String) throws -> [Float] { try Self.goldens.floats(name) }
+    func golden(_ name: String) throws -> [Float] { try Self.goldens().floats(name) }
 
     /// max |a − b| / max |b|.
     func relativeError(_ a: [Float], _ b: [Float]) -> Float {
@@ -24,7 +25,7 @@ final class DISKNetTests: XCTestCase {
         guard let path = TestSupport.publishedWeights(DISKNet.weightsFile) else { throw XCTSkip("\(DISKNet.weightsFile) is not in weights/ (reloc weights fetch)") }
         let net = try DISKNet(weights: try WeightsFile.open(path))
         for image in ["graf", "fountain"] {
-            let shape = try XCTUnwrap(Self.goldens.shape("input.\(image)"))
+            let shape = try XCTUnwrap(try Self.goldens().shape("input.\(image)"))
             let input = Tensor(channels: 3, height: shape[1], width: shape[2], data: try golden("input.\(image)").map { $0 / 255 })
             let output = net(input)
             XCTAssertLessThan(relativeError(output.heatmap.data, try golden("\(image).heatmap")), 1e-4, image)

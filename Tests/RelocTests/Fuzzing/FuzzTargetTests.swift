@@ -8,9 +8,7 @@ import _TestSupport
 /// error (so the fuzzer starts from valid inputs), and every input that once crashed a parser
 /// (`crash-*`, kept from scripts/fuzz runs) must now be answered without a crash.
 final class FuzzTargetTests: XCTestCase {
-    static let corpus = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("FuzzCorpus").path
+    static let corpus = TestSupport.repositoryRoot + "/Tests/FuzzCorpus"
 
     func testEveryTargetHasSeedsThatAreRead() throws {
         for target in FuzzTarget.allCases {

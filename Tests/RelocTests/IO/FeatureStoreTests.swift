@@ -19,8 +19,7 @@ final class FeatureStoreTests: XCTestCase {
         for (a, b) in zip(back, values) { XCTAssertEqual(a, Float(Float16(b)), "\(b)") }
     }
 
-    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").path
+    let fixtures = TestSupport.fixture("RelocTests", "")
 
     func testReadsFeaturesWrittenByH5py() throws {
         // tools/make_h5py_fixture.py wrote these as hloc does (float16 by default).

@@ -79,8 +79,9 @@ final class MatchTaskTests: XCTestCase {
     /// store in reloc's convention), and the matcher's name in words.
     func testLightGlueWritesThePublishedMatchesAndScores() throws {
         guard let weights = TestSupport.publishedWeights("aliked_lightglue.pth") else { throw XCTSkip("aliked_lightglue.pth is not in weights/") }
-        let goldens = try SafeTensors(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("FeaturesTests/Fixtures/lightglue_goldens.safetensors").path)
+        // LightGlue's goldens are FeaturesTests' (1.2 MB, not copied): what LightGlue gives there,
+        // `reloc match` must store.
+        let goldens = try SafeTensors(path: TestSupport.fixture("FeaturesTests", "lightglue_goldens.safetensors"))
         let folder = TestSupport.temporaryFolder(self)
         let names = ["graf1.png", "graf3.png"]
         let store = try FeatureStore(path: folder + "/feats-aliked-n16.h5", mode: .create)
