@@ -132,6 +132,28 @@ func realPolynomialRoots(_ input: Polynomial, positiveOnly: Bool = false) -> Roo
     let trimmed = input.trimmed()
     let n = trimmed.degree
     guard n > 0, trimmed.c[n] != 0, trimmed.c[n].isFinite else { return roots }
+    guard let scaled = scaledMonic(trimmed) else { return roots }
+    let (monic, sigma, bound) = scaled
+    if n == 1 { roots.append(-monic.c[0] * sigma); return roots }
+    let (transposed, length) = sturmChain(monic)
+    isolateRoots(monic, chain: transposed, length: length, bound: bound, sigma: sigma, positiveOnly: positiveOnly, into: &roots)
+    // Depth-first, left half first: already increasing (σ > 0).
+    return roots
+}
+
+/// The Sturm chain of a monic polynomial: 16 SIMD rows, row k holding every chain
+/// polynomial's coefficient of x^k.
+typealias SturmChain = (SIMD16<Double>, SIMD16<Double>, SIMD16<Double>, SIMD16<Double>,
+                        SIMD16<Double>, SIMD16<Double>, SIMD16<Double>, SIMD16<Double>,
+                        SIMD16<Double>, SIMD16<Double>, SIMD16<Double>, SIMD16<Double>,
+                        SIMD16<Double>, SIMD16<Double>, SIMD16<Double>, SIMD16<Double>)
+
+/// The polynomial with its variable scaled by σ (a power of two near the geometric mean of the
+/// roots' magnitudes) and made monic, σ, and Fujiwara's root bound of the scaled polynomial;
+/// nil when a coefficient overflows or the bound is not positive.
+@inline(__always)
+private func scaledMonic(_ trimmed: Polynomial) -> (monic: Polynomial, sigma: Double, bound: Double)? {
+    let n = trimmed.degree
     // σ: a power of two (exact scaling) near the geometric mean of the roots' magnitudes.
     var sigma = 1.0
     if trimmed.c[0] != 0 {
@@ -152,21 +174,26 @@ func realPolynomialRoots(_ input: Polynomial, positiveOnly: Bool = false) -> Roo
         var magnitude = abs(monic.c[n - k])
         if k == n { magnitude /= 2 }
         guard magnitude > 0 else { continue }
-        guard magnitude.isFinite else { return roots }
+        guard magnitude.isFinite else { return nil }
         let exponent = (Double(Int(magnitude.exponent) + 1) / Double(k)).rounded(.up)
         bound = max(bound, Double(sign: .plus, exponent: Int(exponent), significand: 1))
     }
     bound = 2 * bound
-    guard bound.isFinite, bound > 0 else { return roots }
-    if n == 1 { roots.append(-monic.c[0] * sigma); return roots }
+    guard bound.isFinite, bound > 0 else { return nil }
+    return (monic, sigma, bound)
+}
 
+
+/// The Sturm chain p0 = p, p1 = p', p_{k+1} = −rem(p_{k−1}, p_k) of a monic polynomial of degree
+/// ≥ 2, and its length.
+@inline(__always)
+private func sturmChain(_ monic: Polynomial) -> (SturmChain, Int) {
+    let n = monic.degree
     // The Sturm chain p0 = p, p1 = p', p_{k+1} = −rem(p_{k−1}, p_k), each rescaled to max |c| = 1,
     // stored transposed: t[16 k + j] is chain polynomial j's coefficient of x^k, so that one Horner
     // pass over SIMD vectors evaluates the whole chain.
-    var transposed = (SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero,
-                      SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero,
-                      SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero,
-                      SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero, SIMD16<Double>.zero)
+    var transposed: SturmChain = (.zero, .zero, .zero, .zero, .zero, .zero, .zero, .zero,
+                                  .zero, .zero, .zero, .zero, .zero, .zero, .zero, .zero)
     var length = 0
     withUnsafeMutableBytes(of: &transposed) { raw in
         let t = raw.baseAddress!.assumingMemoryBound(to: Double.self)
@@ -208,88 +235,92 @@ func realPolynomialRoots(_ input: Polynomial, positiveOnly: Bool = false) -> Roo
             }
         }
     }
-    let monicCopy = monic
-    do {
-        let monic = monicCopy
-        func signChanges(_ x: Double) -> Int {
-            withUnsafeBytes(of: transposed) { raw in
-                let t = raw.baseAddress!.assumingMemoryBound(to: SIMD16<Double>.self)
-                var v = t[n]
-                var k = n - 1
-                while k >= 0 { v = v * x + t[k]; k -= 1 }
-                var changes = 0
-                var previous = 0.0
-                for j in 0..<length {
-                    let value = v[j]
-                    if value == 0 { continue }
-                    if previous != 0 && (value < 0) != (previous < 0) { changes += 1 }
-                    previous = value
-                }
-                return changes
-            }
-        }
+    return (transposed, length)
+}
 
-        // The single root in (lo, hi) where p changes sign: Newton from the secant's point, guarded by
-        // bisection, to a relative 1e-9 (the solvers polish their solutions on their own equations).
-        var coefficients = monic.c
-        func value(_ x: Double) -> (Double, Double) {
-            withUnsafeBytes(of: &coefficients) { raw in
-                let p = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-                var v = p[n], d = 0.0
-                var k = n - 1
-                while k >= 0 { d = d * x + v; v = v * x + p[k]; k -= 1 }
-                return (v, d)
+/// The roots of the scaled monic polynomial in (−bound, bound] ((0, bound] with `positiveOnly`),
+/// isolated by bisection on the chain's sign changes, depth-first and left half first, each
+/// polished by safeguarded Newton, appended to `roots` unscaled (× σ).
+@inline(__always)
+private func isolateRoots(_ monic: Polynomial, chain transposed: SturmChain, length: Int, bound: Double, sigma: Double,
+                          positiveOnly: Bool, into roots: inout RootList) {
+    let n = monic.degree
+    func signChanges(_ x: Double) -> Int {
+        withUnsafeBytes(of: transposed) { raw in
+            let t = raw.baseAddress!.assumingMemoryBound(to: SIMD16<Double>.self)
+            var v = t[n]
+            var k = n - 1
+            while k >= 0 { v = v * x + t[k]; k -= 1 }
+            var changes = 0
+            var previous = 0.0
+            for j in 0..<length {
+                let value = v[j]
+                if value == 0 { continue }
+                if previous != 0 && (value < 0) != (previous < 0) { changes += 1 }
+                previous = value
             }
-        }
-        func polish(_ loIn: Double, _ hiIn: Double) -> Double? {
-            var lo = loIn, hi = hiIn
-            var flo = value(lo).0
-            let fhi = value(hi).0
-            if flo == 0 { return lo }
-            if fhi == 0 { return hi }
-            guard (flo < 0) != (fhi < 0) else { return nil }
-            var x = lo - flo * (hi - lo) / (fhi - flo)
-            if !(x > lo && x < hi) { x = 0.5 * (lo + hi) }
-            for _ in 0..<60 {
-                let (f, df) = value(x)
-                if f == 0 { return x }
-                if (f < 0) == (flo < 0) { lo = x; flo = f } else { hi = x }
-                var next = df != 0 ? x - f / df : 0.5 * (lo + hi)
-                if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
-                let tolerance = 1e-9 * max(1, abs(next))
-                if abs(next - x) <= tolerance || hi - lo <= tolerance { return next }
-                x = next
-            }
-            return x
-        }
-
-        // Isolation by bisection on the count of roots in (a, b], depth-first, left half first.
-        withUnsafeTemporaryAllocation(of: (Double, Double, Int, Int, Int).self, capacity: 128) { stack in
-            var top = 0
-            let low = positiveOnly ? 0 : -bound
-            stack[0] = (low, bound, signChanges(low), signChanges(bound), 0)
-            top = 1
-            while top > 0 {
-                top -= 1
-                let (a, b, sa, sb, depth) = stack[top]
-                let count = sa - sb
-                if count <= 0 { continue }
-                if count == 1, let r = polish(a, b) {
-                    roots.append(r * sigma)
-                    continue
-                }
-                if depth > 60 || b - a <= 1e-13 * bound || top + 2 > 128 {
-                    roots.append(0.5 * (a + b) * sigma)
-                    continue
-                }
-                let m = 0.5 * (a + b)
-                let sm = signChanges(m)
-                stack[top] = (m, b, sm, sb, depth + 1)
-                stack[top + 1] = (a, m, sa, sm, depth + 1)
-                top += 2
-            }
+            return changes
         }
     }
-    // Depth-first, left half first: already increasing (σ > 0).
-    return roots
+
+    // The single root in (lo, hi) where p changes sign: Newton from the secant's point, guarded by
+    // bisection, to a relative 1e-9 (the solvers polish their solutions on their own equations).
+    var coefficients = monic.c
+    func value(_ x: Double) -> (Double, Double) {
+        withUnsafeBytes(of: &coefficients) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            var v = p[n], d = 0.0
+            var k = n - 1
+            while k >= 0 { d = d * x + v; v = v * x + p[k]; k -= 1 }
+            return (v, d)
+        }
+    }
+    func polish(_ loIn: Double, _ hiIn: Double) -> Double? {
+        var lo = loIn, hi = hiIn
+        var flo = value(lo).0
+        let fhi = value(hi).0
+        if flo == 0 { return lo }
+        if fhi == 0 { return hi }
+        guard (flo < 0) != (fhi < 0) else { return nil }
+        var x = lo - flo * (hi - lo) / (fhi - flo)
+        if !(x > lo && x < hi) { x = 0.5 * (lo + hi) }
+        for _ in 0..<60 {
+            let (f, df) = value(x)
+            if f == 0 { return x }
+            if (f < 0) == (flo < 0) { lo = x; flo = f } else { hi = x }
+            var next = df != 0 ? x - f / df : 0.5 * (lo + hi)
+            if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
+            let tolerance = 1e-9 * max(1, abs(next))
+            if abs(next - x) <= tolerance || hi - lo <= tolerance { return next }
+            x = next
+        }
+        return x
+    }
+
+    // Isolation by bisection on the count of roots in (a, b], depth-first, left half first.
+    withUnsafeTemporaryAllocation(of: (Double, Double, Int, Int, Int).self, capacity: 128) { stack in
+        var top = 0
+        let low = positiveOnly ? 0 : -bound
+        stack[0] = (low, bound, signChanges(low), signChanges(bound), 0)
+        top = 1
+        while top > 0 {
+            top -= 1
+            let (a, b, sa, sb, depth) = stack[top]
+            let count = sa - sb
+            if count <= 0 { continue }
+            if count == 1, let r = polish(a, b) {
+                roots.append(r * sigma)
+                continue
+            }
+            if depth > 60 || b - a <= 1e-13 * bound || top + 2 > 128 {
+                roots.append(0.5 * (a + b) * sigma)
+                continue
+            }
+            let m = 0.5 * (a + b)
+            let sm = signChanges(m)
+            stack[top] = (m, b, sm, sb, depth + 1)
+            stack[top + 1] = (a, m, sa, sm, depth + 1)
+            top += 2
+        }
+    }
 }

@@ -39,10 +39,12 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
     public var localized: Int
     public var queries: Int
     public var files: RunFiles
+    /// The run's settings as values (absent from runs recorded before them).
+    public var settings: RunSettings?
     public var stages: [Stage]
 
     enum CodingKeys: String, CodingKey {
-        case reloc, dataset, features, retrieval, rerank, ratio, mutual, matcher, localized, queries, files, stages
+        case reloc, dataset, features, retrieval, rerank, ratio, mutual, matcher, localized, queries, files, settings, stages
         case retrievalRecall = "retrieval_recall", groundTruthSupport = "ground_truth_support"
         case uprightSIFT = "upright_sift", topK = "top_k", databaseTopK = "db_top_k"
         case databaseEpipolarThresholdPixels = "db_epipolar_threshold_px", thresholdPixels = "threshold_px"
@@ -71,6 +73,7 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
         try c.encode(localized, forKey: .localized)
         try c.encode(queries, forKey: .queries)
         try c.encode(files, forKey: .files)
+        try c.encodeIfPresent(settings, forKey: .settings)
         try c.encode(stages, forKey: .stages)
     }
 

@@ -34,20 +34,8 @@ public final class ServedMap: Sendable {
     public init(folder: String, weightsFolder: String? = nil, say: (String) -> Void = { _ in }) throws {
         let start = Date()
         self.folder = folder
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RelocError.file(file: folder, message: "no such folder: --map takes a finished reloc pipeline output folder")
-        }
+        record = try Self.readRecord(folder: folder)
         let recordPath = (folder as NSString).appendingPathComponent("pipeline.json")
-        guard let data = FileManager.default.contents(atPath: recordPath) else {
-            throw RelocError.file(file: recordPath, message: "missing: the map folder must be a finished reloc pipeline output (pipeline.json is written last)")
-        }
-        guard !data.isEmpty else {
-            throw RelocError.file(file: recordPath, message: "empty file (a run killed while writing it?); run reloc pipeline on the dataset again (finished stages are reused)")
-        }
-        do { record = try JSONDecoder().decode(PipelineRecord.self, from: data) } catch {
-            throw RelocError.file(file: recordPath, message: "not a pipeline record reloc serve can read (\(error)); run reloc pipeline on the dataset again (finished stages are reused)")
-        }
         settings = try ServedSettings(record: record, recordPath: recordPath, weightsFolder: weightsFolder)
 
         let mapFolder = try Self.locate(record.files.map, in: folder, what: "the triangulated map")
@@ -69,40 +57,8 @@ public final class ServedMap: Sendable {
         case .vlad:
             let globalPath = try Self.locate((folder as NSString).appendingPathComponent("global-vlad_\(record.features).h5"), in: folder,
                                              what: "the VLAD descriptors")
-            let globalStore = try GlobalDescriptorStore(path: globalPath, mode: .read)
-            let stored = try globalStore.readVocabulary()
-            let vocabulary: VLADVocabulary
-            if let stored {
-                vocabulary = stored
-            } else {
-                // A store made before reloc kept its vocabulary: learn it again, as `reloc pairs` did.
-                var task = PairsTask(retrieval: .vlad, queryLists: [], database: "", output: "")
-                task.seed = settings.localization.seed
-                vocabulary = try PairsTask.vladVocabulary(database: database, features: store, clusters: task.vladClusters,
-                                                          samples: task.vladSamples, seed: task.seed)
-            }
-            var descriptors: [[Float]] = []
-            for name in database {
-                let descriptor = try globalStore.read(name)
-                let again = vocabulary.encode(features[name]!.expanded().descriptors)
-                guard again.count == descriptor.count else {
-                    throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' has \(descriptor.count) values, the vocabulary gives \(again.count)")
-                }
-                if stored != nil {
-                    // The run's vocabulary: the descriptors it gives are the run's, but for near ties
-                    // of a keypoint between two words where this machine's BLAS kernels round otherwise.
-                    let cosine = zip(again, descriptor).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-                    guard cosine >= 0.99 else {
-                        throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' does not come from its features (cosine \(cosine)): the feature store changed after the run; run reloc pipeline again")
-                    }
-                } else {
-                    let difference = zip(again, descriptor).map { abs($0 - $1) }.max() ?? 0
-                    guard difference <= 1e-6 else {
-                        throw RelocError.file(file: globalPath, message: "the store keeps no VLAD vocabulary (made by an older reloc), and the one learned again here gives '\(name)' a descriptor up to \(difference) away from the run's (another reloc or other BLAS kernels): remove this file and \((folder as NSString).appendingPathComponent("results.txt_logs.jsonl")) and run reloc pipeline again (retrieval and localization are redone, features, map and matches reused)")
-                    }
-                }
-                descriptors.append(descriptor)
-            }
+            let (vocabulary, descriptors) = try Self.loadVLAD(globalPath: globalPath, database: database, features: features, store: store,
+                                                              seed: settings.localization.seed, folder: folder)
             globalIndex = try GlobalRetrieval.Database(descriptors)
             self.vocabulary = vocabulary
             say("retrieval: VLAD of \(database.count) images (\(vocabulary.clusterCount) clusters), top \(settings.topK)"
@@ -124,6 +80,25 @@ public final class ServedMap: Sendable {
         // The extractor's weights are checked now, not at the first request.
         _ = try ImageExtractor(settings.extract)
         loadSeconds = Date().timeIntervalSince(start)
+    }
+
+    /// The run's `pipeline.json` in `folder`.
+    /// - Throws: `RelocError.file` for a missing folder, or a record that is missing, empty or unreadable.
+    static func readRecord(folder: String) throws -> PipelineRecord {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RelocError.file(file: folder, message: "no such folder: --map takes a finished reloc pipeline output folder")
+        }
+        let recordPath = (folder as NSString).appendingPathComponent("pipeline.json")
+        guard let data = FileManager.default.contents(atPath: recordPath) else {
+            throw RelocError.file(file: recordPath, message: "missing: the map folder must be a finished reloc pipeline output (pipeline.json is written last)")
+        }
+        guard !data.isEmpty else {
+            throw RelocError.file(file: recordPath, message: "empty file (a run killed while writing it?); run reloc pipeline on the dataset again (finished stages are reused)")
+        }
+        do { return try JSONDecoder().decode(PipelineRecord.self, from: data) } catch {
+            throw RelocError.file(file: recordPath, message: "not a pipeline record reloc serve can read (\(error)); run reloc pipeline on the dataset again (finished stages are reused)")
+        }
     }
 
     /// A file the record names, in `folder` (the run's outputs stay together, so a copied or

@@ -4,9 +4,10 @@ import Geometry
 
 /// The settings of a finished `reloc pipeline` run, read back from its `pipeline.json`, that
 /// localizing one more image needs: the extraction, the retrieval, the matcher and the pose
-/// estimation, exactly as the run used them. Read from the options the run recorded for
-/// `reloc extract`, `match` and `localize` (`RunFiles`), and checked against the names the run
-/// gave its files, so that a record that does not describe its own files is refused.
+/// estimation, exactly as the run used them. Read from the values the run recorded (`settings`,
+/// `RunSettings`), or for a run recorded before them from the options it recorded for
+/// `reloc extract`, `match` and `localize` (`RunFiles`); checked against the names the run gave
+/// its files, so that a record that does not describe its own files is refused.
 struct ServedSettings: Sendable {
     var extract: ExtractTask
     var matching: MatchingOptions
@@ -25,6 +26,69 @@ struct ServedSettings: Sendable {
     ///   - record: the run's `pipeline.json` (read from `recordPath`, named in errors).
     ///   - weightsFolder: where the learned features' weights are now, when not where the run had them.
     init(record: PipelineRecord, recordPath: String, weightsFolder: String?) throws {
+        func fail(_ message: String) -> RelocError { .file(file: recordPath, message: message) }
+        if let settings = record.settings {
+            try self.init(settings, recordPath: recordPath, weightsFolder: weightsFolder)
+        } else {
+            try self.init(legacy: record, recordPath: recordPath, weightsFolder: weightsFolder)
+        }
+        guard extract.featuresName == record.features else {
+            throw fail("the settings give features '\(extract.featuresName)', but the run's features are '\(record.features)'")
+        }
+        let matcherName = lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: nil)
+        guard record.matcher.isEmpty || matcherName == record.matcher else {
+            throw fail("the settings give matcher '\(matcherName)', but the run's is '\(record.matcher)'")
+        }
+        switch record.retrieval {
+        case "vlad": retrieval = .vlad
+        case "exhaustive": retrieval = .exhaustive
+        default:
+            throw fail("retrieval '\(record.retrieval)' ranks only the images it was given: reloc serve needs a map made with --retrieval vlad or exhaustive")
+        }
+        topK = record.topK
+        rerank = record.rerank ?? Self.rerankCandidates(queryPairs: record.files.queryPairs)
+    }
+
+    /// From the settings the run recorded as values (`RunSettings`).
+    private init(_ settings: RunSettings, recordPath: String, weightsFolder: String?) throws {
+        func fail(_ message: String) -> RelocError { .file(file: recordPath, message: message) }
+        let e = settings.extraction
+        guard let kind = FeatureKind(rawValue: e.kind) else { throw fail("settings: unknown features '\(e.kind)'") }
+        var task = ExtractTask(imageFolder: "", lists: [], output: "", kind: kind, maxEdge: e.maxEdge, maxKeypoints: e.maxKeypoints,
+                               upsample: e.upsample ?? false)
+        if let contrast = e.contrast {
+            guard let value = ExtractTask.Contrast(rawValue: contrast) else { throw fail("settings: unknown contrast '\(contrast)'") }
+            task.contrast = value
+        }
+        task.contrastThreshold = e.contrastThreshold ?? ExtractTask.defaultContrastThreshold
+        task.lowestContrastThreshold = e.lowestContrastThreshold ?? ExtractTask.defaultLowestContrastThreshold
+        task.minimumKeypoints = e.minimumKeypoints ?? 0
+        task.upright = e.upright ?? false
+        task.detectionThreshold = e.detectionThreshold
+        if kind.isLearned { task.weightsFolder = weightsFolder ?? settings.weights }
+        extract = task
+        matching = settings.matching.options
+        lightGlue = settings.matching.lightGlue.map { recorded in
+            var lightGlue = recorded
+            if let weightsFolder { lightGlue.weights = (weightsFolder as NSString).appendingPathComponent((recorded.weights as NSString).lastPathComponent) }
+            return lightGlue
+        }
+        let l = settings.localization
+        localization = AbsolutePoseOptions()
+        localization.thresholdPixels = l.thresholdPixels
+        localization.seed = l.seed
+        minInliers = l.minInliers
+        covisibilityClustering = l.covisibilityClustering
+        // A posted image is one camera: a run's rig frames do not apply to it.
+        estimateFocal = l.estimateFocal
+        refineK1 = l.estimateK1
+        retrieval = .exhaustive
+        topK = 0
+    }
+
+    /// From the command-line options that runs recorded before `settings` (`files.extract_options`,
+    /// `match_options`, `localize_options`).
+    private init(legacy record: PipelineRecord, recordPath: String, weightsFolder: String?) throws {
         func fail(_ message: String) -> RelocError { .file(file: recordPath, message: message) }
         guard let extractOptions = record.files.extractOptions, let matchOptions = record.files.matchOptions,
               let localizeOptions = record.files.localizeOptions else {
@@ -47,9 +111,6 @@ struct ServedSettings: Sendable {
         task.detectionThreshold = try e.optionalFloat("--detection-threshold")
         task.upright = e.has("--upright")
         if kind.isLearned { task.weightsFolder = weightsFolder ?? e.values["--weights"] }
-        guard task.featuresName == record.features else {
-            throw fail("extract_options give features '\(task.featuresName)', but the run's features are '\(record.features)'")
-        }
         extract = task
 
         let m = try OptionValues(matchOptions, flags: flags, key: "match_options", fail: fail)
@@ -66,10 +127,6 @@ struct ServedSettings: Sendable {
             lightGlue = settings
         case let other: throw fail("match_options: unknown matcher '\(other)'")
         }
-        let matcherName = lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: nil)
-        guard record.matcher.isEmpty || matcherName == record.matcher else {
-            throw fail("match_options give matcher '\(matcherName)', but the run's is '\(record.matcher)'")
-        }
 
         let l = try OptionValues(localizeOptions, flags: flags, key: "localize_options", fail: fail)
         localization = AbsolutePoseOptions()
@@ -80,15 +137,8 @@ struct ServedSettings: Sendable {
         // A posted image is one camera: --rig-config (a run's rig frames) does not apply to it.
         estimateFocal = l.has("--estimate-focal")
         refineK1 = l.has("--estimate-k1")
-
-        switch record.retrieval {
-        case "vlad": retrieval = .vlad
-        case "exhaustive": retrieval = .exhaustive
-        default:
-            throw fail("retrieval '\(record.retrieval)' ranks only the images it was given: reloc serve needs a map made with --retrieval vlad or exhaustive")
-        }
-        topK = record.topK
-        rerank = record.rerank ?? Self.rerankCandidates(queryPairs: record.files.queryPairs)
+        retrieval = .exhaustive
+        topK = 0
     }
 
     /// Re-ranking read from the query pairs' file name (`pairs-query-vlad60-rerank20.txt`), for

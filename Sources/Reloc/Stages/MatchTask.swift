@@ -75,6 +75,55 @@ public struct MatchTask: Sendable {
         }
     }
 
+    /// The pairs file's pairs, each unordered pair once (in the order first listed, without a
+    /// pair of an image with itself), this shard's only.
+    func readPairs() throws -> [ImagePair] {
+        var seen = Set<String>()
+        var pairs: [ImagePair] = []
+        for pair in try PairsFile.read(path: pairsFile) {
+            let key = [pair.first, pair.second].sorted().joined(separator: "\u{0}")
+            if pair.first != pair.second && seen.insert(key).inserted { pairs.append(pair) }
+        }
+        if let shard { pairs = pairs.filter { shard.contains($0.first) } }
+        return pairs
+    }
+
+    /// The cameras and poses of `epipolarModel`'s images by name (empty when unguided).
+    /// - Throws: `RelocError.file` for an unreadable model or an image without its camera.
+    func epipolarPoses() throws -> [String: (camera: Camera, camFromWorld: Rigid3)] {
+        guard let epipolarModel else { return [:] }
+        var posed: [String: (camera: Camera, camFromWorld: Rigid3)] = [:]
+        let model = try ColmapModel.read(folder: epipolarModel, content: .camerasAndPoses)
+        for image in model.images.values {
+            guard let camera = model.cameras[image.cameraID] else {
+                throw RelocError.file(file: epipolarModel, message: "image '\(image.name)' has no camera \(image.cameraID)")
+            }
+            posed[image.name] = (camera, image.camFromWorld)
+        }
+        return posed
+    }
+
+    /// One batch's pairs matched in parallel, guided by the epipolar geometry where both images
+    /// are posed and the matcher is nearest neighbours; the results in the batch's order.
+    func matchBatch(_ slice: [ImagePair], features: [String: ImageFeatures], matcher: any PairMatcher,
+                    posed: [String: (camera: Camera, camFromWorld: Rigid3)]) -> [(matches0: [Int32], scores0: [Float])] {
+        let results = ResultSlots<(matches0: [Int32], scores0: [Float])>(count: slice.count)
+        let threshold = epipolarThreshold
+        let guided = lightGlue == nil
+        DispatchQueue.concurrentPerform(iterations: slice.count) { k in
+            let a = features[slice[k].first]!, b = features[slice[k].second]!
+            var guide: EpipolarGuide?
+            if guided, let first = posed[slice[k].first], let second = posed[slice[k].second] {
+                guide = EpipolarCheck(cam0FromWorld: first.camFromWorld, camera0: first.camera,
+                                      cam1FromWorld: second.camFromWorld, camera1: second.camera)
+                    .guide(keypoints0: a.keypoints(inPixelsOf: first.camera), camera0: first.camera,
+                           keypoints1: b.keypoints(inPixelsOf: second.camera), camera1: second.camera, thresholdPixels: threshold)
+            }
+            results.set(k, matcher.match(a, b, guide: guide))
+        }
+        return (0..<slice.count).map { results.get($0) }
+    }
+
     public struct Summary: Sendable {
         public var matched = 0
         public var skipped = 0
@@ -89,23 +138,8 @@ public struct MatchTask: Sendable {
         try validate()
         // Pairs run in parallel; each sgemm stays on its worker's thread.
         BLASThreads.set(1)
-        var seen = Set<String>()
-        var pairs: [ImagePair] = []
-        for pair in try PairsFile.read(path: pairsFile) {
-            let key = [pair.first, pair.second].sorted().joined(separator: "\u{0}")
-            if pair.first != pair.second && seen.insert(key).inserted { pairs.append(pair) }
-        }
-        if let shard { pairs = pairs.filter { shard.contains($0.first) } }
-        var posed: [String: (camera: Camera, camFromWorld: Rigid3)] = [:]
-        if let epipolarModel {
-            let model = try ColmapModel.read(folder: epipolarModel, content: .camerasAndPoses)
-            for image in model.images.values {
-                guard let camera = model.cameras[image.cameraID] else {
-                    throw RelocError.file(file: epipolarModel, message: "image '\(image.name)' has no camera \(image.cameraID)")
-                }
-                posed[image.name] = (camera, image.camFromWorld)
-            }
-        }
+        var pairs = try readPairs()
+        let posed = try epipolarPoses()
         let matcher = try makeMatcher()
         let features = try FeatureSources(paths: [featuresFile] + moreFeatureFiles)
         let absent = Set(pairs.flatMap { [$0.first, $0.second] }.filter { !features.contains($0) })
@@ -135,20 +169,7 @@ public struct MatchTask: Sendable {
             var cache: [String: ImageFeatures] = [:]
             for name in Set(slice.flatMap { [$0.first, $0.second] }) { cache[name] = try features.read(name) }
             let loaded = cache
-            let results = ResultSlots<(matches0: [Int32], scores0: [Float])>(count: slice.count)
-            let (poses, threshold) = (posed, epipolarThreshold)
-            let guided = lightGlue == nil
-            DispatchQueue.concurrentPerform(iterations: slice.count) { k in
-                let a = loaded[slice[k].first]!, b = loaded[slice[k].second]!
-                var guide: EpipolarGuide?
-                if guided, let first = poses[slice[k].first], let second = poses[slice[k].second] {
-                    guide = EpipolarCheck(cam0FromWorld: first.camFromWorld, camera0: first.camera,
-                                          cam1FromWorld: second.camFromWorld, camera1: second.camera)
-                        .guide(keypoints0: a.keypoints(inPixelsOf: first.camera), camera0: first.camera,
-                               keypoints1: b.keypoints(inPixelsOf: second.camera), camera1: second.camera, thresholdPixels: threshold)
-                }
-                results.set(k, matcher.match(a, b, guide: guide))
-            }
+            let results = matchBatch(slice, features: loaded, matcher: matcher, posed: posed)
             for (k, pair) in slice.enumerated() {
                 let (a, b) = (loaded[pair.first]!, loaded[pair.second]!)
                 guard a.descriptorDimension == b.descriptorDimension else {
@@ -157,7 +178,7 @@ public struct MatchTask: Sendable {
                 if let dimension = matcher.inputDimension, a.descriptorDimension != dimension {
                     throw RelocError.file(file: features.description, message: "'\(pair.first)' has \(a.descriptorDimension)-dimensional descriptors; the \(matcher.description) takes \(dimension)")
                 }
-                let result = results.get(k)
+                let result = results[k]
                 try store.write(pair.first, pair.second, matches0: result.matches0, scores0: result.scores0)
                 journal.wrote(MatchStore.pairKey(pair.first, pair.second))
                 FailPoint.reached(.match)

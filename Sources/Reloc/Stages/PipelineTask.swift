@@ -358,6 +358,20 @@ public struct PipelineTask: Sendable {
             + (rigConfig.map { ["--rig-config", URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? [])
     }
 
+    /// This run's settings as values (`pipeline.json`'s `settings`).
+    func settings(upright: Bool) -> RunSettings {
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        var lightGlue = self.lightGlue
+        if let weights = lightGlue?.weights { lightGlue?.weights = absolute(weights) }
+        return RunSettings(extraction: extractTask(imageFolder: "", lists: [], upright: upright).record,
+                           weights: features.isLearned ? weightsFolder.map(absolute) : nil,
+                           matching: MatchingSettings(ratio: lightGlue == nil ? ratio : nil, mutual: lightGlue == nil && (mutual || ratio == nil),
+                                                      lightGlue: lightGlue),
+                           localization: LocalizationSettings(thresholdPixels: localization.thresholdPixels, seed: localization.seed,
+                                                              minInliers: minInliers, covisibilityClustering: covisibilityClustering,
+                                                              estimateFocal: estimateFocal, estimateK1: refineK1, rigConfig: rigConfig.map(absolute)))
+    }
+
     /// Settings, versions and time per stage (`pipeline.json`).
     func record(summary: Summary, featuresName: String, upright: Bool, files: RunFiles) -> PipelineRecord {
         var record = PipelineRecord(reloc: RelocVersion.description, dataset: dataset, features: featuresName, retrieval: retrieval.description,
@@ -373,6 +387,7 @@ public struct PipelineTask: Sendable {
             Dictionary(uniqueKeysWithValues: failures.map { ($0.condition, PipelineRecord.SupportFailures(failed: $0.failed, unsupported: $0.unsupported)) })
         }
         record.rerank = rerankCandidates
+        record.settings = settings(upright: upright)
         record.matcher = lightGlue?.name ?? MatchTask.matcherName(MatchingOptions(mutual: mutual, ratio: ratio), epipolarThreshold: nil)
         return record
     }

@@ -48,102 +48,17 @@ public struct TriangulateTask: Sendable {
         var model = try ColmapModel.read(folder: referenceModel, content: .camerasAndPoses)
         let images = model.sortedImages
         guard !images.isEmpty else { throw RelocError.file(file: referenceModel, message: "the model has no images") }
-        let features = try FeatureStore(path: featuresFile, mode: .read)
-        let matches = try MatchStore(path: matchesFile, mode: .read)
         var summary = Summary()
         summary.images = images.count
-
-        // Keypoints of every database image, in the camera's pixels.
-        var index: [String: Int] = [:]
-        var cameras: [Camera] = []
-        var keypoints: [[Vector2]] = []
-        for (i, image) in images.enumerated() {
-            index[image.name] = i
-            guard let camera = model.cameras[image.cameraID] else {
-                throw RelocError.file(file: referenceModel, message: "image '\(image.name)' has no camera \(image.cameraID)")
-            }
-            cameras.append(camera)
-            if features.contains(image.name) {
-                keypoints.append(try features.keypoints(image.name, inPixelsOf: camera))
-            } else {
-                warn("warning: \(featuresFile): no features for database image '\(image.name)'; it gets no 3D points")
-                keypoints.append([])
-            }
-        }
-        let normalized = keypoints.enumerated().map { i, points in points.map { cameras[i].normalizedFromImage($0) } }
-
-        // Verified matches → tracks, the most similar matches first (`TrackBuilder` refuses a
-        // match that would put two keypoints of one image in a track and drops the tracks it touches).
-        var verified: [(score: Float, a: KeypointID, b: KeypointID)] = []
-        var seen = Set<String>()
-        for pair in try PairsFile.read(path: pairsFile) {
-            guard let a = index[pair.first], let b = index[pair.second], a != b else { continue }
-            guard seen.insert(a < b ? "\(a) \(b)" : "\(b) \(a)").inserted else { continue }
-            guard let pairMatches = try matches.read(pair.first, pair.second) else {
-                warn("warning: \(matchesFile): no matches for '\(pair.first) \(pair.second)'")
-                continue
-            }
-            summary.pairs += 1
-            let check = EpipolarCheck(cam0FromWorld: images[a].camFromWorld, camera0: cameras[a],
-                                      cam1FromWorld: images[b].camFromWorld, camera1: cameras[b])
-            for m in pairMatches {
-                guard m.index0 < normalized[a].count, m.index1 < normalized[b].count else {
-                    throw RelocError.file(file: matchesFile, message: "match \(m.index0)–\(m.index1) of '\(pair.first) \(pair.second)' is out of range of the features in \(featuresFile)")
-                }
-                summary.matches += 1
-                if check.sampsonPixels(normalized[a][m.index0], normalized[b][m.index1]) <= maxEpipolarError {
-                    summary.verifiedMatches += 1
-                    verified.append((m.score, KeypointID(image: a, keypoint: m.index0), KeypointID(image: b, keypoint: m.index1)))
-                }
-            }
-        }
-        var tracks = TrackBuilder(keypointCounts: keypoints.map(\.count))
-        let order = verified.indices.sorted { verified[$0].score > verified[$1].score || (verified[$0].score == verified[$1].score && $0 < $1) }
-        for k in order where !tracks.union(verified[k].a, verified[k].b) { summary.conflictingMatches += 1 }
-        if summary.pairs == 0 {
-            warn("warning: \(pairsFile): no database pair with matches; the map gets no 3D points and every query will get a fallback pose")
-        }
-        let allTracks = tracks.tracks()
-        summary.tracks = allTracks.count
-
-        // Triangulate every track in parallel.
-        let results = ResultSlots<TrackPoint?>(count: allTracks.count)
-        let options = triangulation
-        let poses = images.map(\.camFromWorld)
-        let (allKeypoints, allCameras) = (keypoints, cameras)
-        let done = Counter()
-        let report = ProgressRelay(progress)
-        parallelFor(allTracks.count, threads: threads) { t in
-            results.set(t, Self.triangulate(allTracks[t], keypoints: allKeypoints, cameras: allCameras, poses: poses, options: options))
-            let finished = done.take() + 1
-            if finished % 10_000 == 0 || finished == allTracks.count { report.send(finished, allTracks.count) }
-        }
-
-        // The output model: every keypoint a 2D point; triangulated ones point to their 3D point.
-        for (i, image) in images.enumerated() {
-            var updated = image
-            updated.points2D = keypoints[i].map { ColmapModel.Point2D(xy: $0) }
-            model.images[image.id] = updated
-        }
-        model.points3D = [:]
-        var nextID: UInt64 = 1
-        var errorSum = 0.0, observations = 0
-        for t in 0..<allTracks.count {
-            guard let point = results.get(t) else { continue }
-            let id = nextID
-            nextID += 1
-            var track: [ColmapModel.TrackElement] = []
-            for element in point.elements {
-                let imageID = images[element.image].id
-                model.images[imageID]!.points2D[element.keypoint].point3DID = id
-                track.append(ColmapModel.TrackElement(imageID: imageID, point2DIndex: UInt32(element.keypoint)))
-            }
-            model.points3D[id] = ColmapModel.Point3D(xyz: point.xyz, error: point.error, track: track)
-            errorSum += point.error * Double(track.count)
-            observations += track.count
-        }
+        let database = try loadKeypoints(images, model: model, warn: warn)
+        let verified = try verifiedMatches(database, summary: &summary, warn: warn)
+        let tracks = buildTracks(verified, keypointCounts: database.keypoints.map(\.count), summary: &summary)
+        let points = triangulateAll(tracks, database, progress: progress)
+        writePoints(points, into: &model, database)
         if let imageFolder { colourPoints(&model, imageFolder: imageFolder, warn: warn) }
         summary.points = model.points3D.count
+        let observations = points.compactMap { $0 }.reduce(0) { $0 + $1.elements.count }
+        let errorSum = points.compactMap { $0 }.reduce(0.0) { $0 + $1.error * Double($1.elements.count) }
         summary.meanTrackLength = summary.points > 0 ? Double(observations) / Double(summary.points) : 0
         summary.meanReprojectionError = observations > 0 ? errorSum / Double(observations) : 0
         try model.writeAtomically(folder: output, format: format)

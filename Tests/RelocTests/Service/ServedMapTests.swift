@@ -64,8 +64,9 @@ final class ServedMapTests: XCTestCase {
         try FileManager.default.removeItem(atPath: folder + "/" + (try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("global-vlad_") })!)
         assertRefused(folder, saying: "missing: the VLAD descriptors")
 
-        try original.replacingOccurrences(of: "\"2048\"", with: "\"1024\"").write(toFile: record, atomically: true, encoding: .utf8)
-        assertRefused(folder, saying: "extract_options give features")
+        try original.replacingOccurrences(of: "\"max_keypoints\" : 8192", with: "\"max_keypoints\" : 4096")
+            .write(toFile: record, atomically: true, encoding: .utf8)
+        assertRefused(folder, saying: "the settings give features 'feats-rootsift-n4096")
         try original.replacingOccurrences(of: "\"retrieval\" : \"vlad\"", with: "\"retrieval\" : \"pairs:x.txt\"")
             .write(toFile: record, atomically: true, encoding: .utf8)
         assertRefused(folder, saying: "reloc serve needs a map made with --retrieval vlad or exhaustive")
@@ -103,6 +104,56 @@ final class ServedMapTests: XCTestCase {
     }
 
     /// Older records without `rerank` read it from the query pairs' name.
+    /// The settings one served image needs, as read from a record.
+    func described(_ settings: ServedSettings) -> String {
+        "\(settings.extract.record) \(settings.extract.weightsFolder ?? "-") \(settings.matching) \(String(describing: settings.lightGlue)) "
+            + "\(settings.localization.thresholdPixels) \(settings.localization.seed) \(settings.minInliers) \(settings.covisibilityClustering) "
+            + "\(settings.estimateFocal) \(settings.refineK1) \(settings.retrieval) \(settings.topK) \(String(describing: settings.rerank))"
+    }
+
+    /// A record without `settings` (a run recorded before them) is read from its flag lists, to
+    /// the same settings as the values; an inconsistent flag list is still refused.
+    func testARecordWithoutSettingsIsReadFromItsOptionsToTheSameSettings() throws {
+        let folder = try copy()
+        let path = folder + "/pipeline.json"
+        let structured = try ServedMap(folder: folder).settings
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        XCTAssertNotNil(json.removeValue(forKey: "settings"))
+        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+        let legacy = try ServedMap(folder: folder).settings
+        XCTAssertEqual(described(legacy), described(structured))
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"2048\"", with: "\"1024\"")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        assertRefused(folder, saying: "the settings give features")
+    }
+
+    /// `pipeline.json` as reloc wrote it at c3d9ede (flag lists, no `settings`), for RootSIFT and
+    /// for ALIKED + LightGlue: read to the settings those runs used.
+    func testRecordsWrittenBeforeSettingsStillServe() throws {
+        func settings(_ fixture: String) throws -> ServedSettings {
+            let path = TestSupport.fixture("RelocTests", fixture)
+            let record = try JSONDecoder().decode(PipelineRecord.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            XCTAssertNil(record.settings)
+            return try ServedSettings(record: record, recordPath: path, weightsFolder: nil)
+        }
+        let sift = try settings("pipeline-c3d9ede-rootsift.json")
+        XCTAssertEqual(sift.extract.record, {
+            var record = FeatureStoreRecord(kind: "rootsift", maxKeypoints: 8192, maxEdge: 1600)
+            record.contrast = "adaptive"; record.contrastThreshold = 0.04; record.lowestContrastThreshold = 0.01
+            record.minimumKeypoints = 2048; record.upsample = false; record.upright = true
+            return record
+        }())
+        XCTAssertEqual(sift.matching, MatchingOptions(mutual: true, ratio: 0.8))
+        XCTAssertNil(sift.lightGlue)
+        XCTAssertEqual([sift.localization.thresholdPixels, Double(sift.minInliers), Double(sift.topK)], [12, 6, 20])
+        let aliked = try settings("pipeline-c3d9ede-aliked.json")
+        XCTAssertEqual(aliked.extract.kind, .alikedN16)
+        XCTAssertEqual(aliked.extract.detectionThreshold, 0.05)
+        XCTAssertEqual(aliked.extract.featuresName, "feats-aliked-n16-n2048-r1024-th0.05")
+        XCTAssertEqual(aliked.lightGlue?.weights, "/work/main/weights/aliked_lightglue.pth")
+        XCTAssertEqual(aliked.lightGlue?.name, "lightglue")
+    }
+
     func testRerankFromThePairsFileName() {
         XCTAssertEqual(ServedSettings.rerankCandidates(queryPairs: "/x/pairs-query-vlad60-rerank20.txt"), 60)
         XCTAssertNil(ServedSettings.rerankCandidates(queryPairs: "/x/pairs-query-vlad20.txt"))

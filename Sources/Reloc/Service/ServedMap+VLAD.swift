@@ -1,0 +1,46 @@
+import Features
+import Foundation
+
+extension ServedMap {
+    /// The run's VLAD vocabulary and the database's descriptors from its global store, checked
+    /// against the features. A store made before reloc kept its vocabulary gets it learned again,
+    /// as `reloc pairs` did, and must then give the run's descriptors to within 1e-6.
+    /// - Throws: `RelocError.file` naming the store when a descriptor does not come from its features.
+    static func loadVLAD(globalPath: String, database: [String], features: [String: StoredFeatures], store: FeatureStore,
+                         seed: UInt64, folder: String) throws -> (VLADVocabulary, [[Float]]) {
+        let globalStore = try GlobalDescriptorStore(path: globalPath, mode: .read)
+        let stored = try globalStore.readVocabulary()
+        let vocabulary: VLADVocabulary
+        if let stored {
+            vocabulary = stored
+        } else {
+            var task = PairsTask(retrieval: .vlad, queryLists: [], database: "", output: "")
+            task.seed = seed
+            vocabulary = try PairsTask.vladVocabulary(database: database, features: store, clusters: task.vladClusters,
+                                                      samples: task.vladSamples, seed: task.seed)
+        }
+        var descriptors: [[Float]] = []
+        for name in database {
+            let descriptor = try globalStore.read(name)
+            let again = vocabulary.encode(features[name]!.expanded().descriptors)
+            guard again.count == descriptor.count else {
+                throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' has \(descriptor.count) values, the vocabulary gives \(again.count)")
+            }
+            if stored != nil {
+                // The run's vocabulary: the descriptors it gives are the run's, but for near ties
+                // of a keypoint between two words where this machine's BLAS kernels round otherwise.
+                let cosine = zip(again, descriptor).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                guard cosine >= 0.99 else {
+                    throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' does not come from its features (cosine \(cosine)): the feature store changed after the run; run reloc pipeline again")
+                }
+            } else {
+                let difference = zip(again, descriptor).map { abs($0 - $1) }.max() ?? 0
+                guard difference <= 1e-6 else {
+                    throw RelocError.file(file: globalPath, message: "the store keeps no VLAD vocabulary (made by an older reloc), and the one learned again here gives '\(name)' a descriptor up to \(difference) away from the run's (another reloc or other BLAS kernels): remove this file and \((folder as NSString).appendingPathComponent("results.txt_logs.jsonl")) and run reloc pipeline again (retrieval and localization are redone, features, map and matches reused)")
+                }
+            }
+            descriptors.append(descriptor)
+        }
+        return (vocabulary, descriptors)
+    }
+}

@@ -1,0 +1,108 @@
+import Features
+import Foundation
+import Geometry
+
+/// A pipeline run's settings as values, as `pipeline.json` records them under `settings` and
+/// `reloc serve` reads them back: the extraction (as the feature store records it), the weights
+/// folder, the matcher and the localization. Runs recorded before this (flag lists in
+/// `files.extract_options` and the like) are still read (`ServedSettings`).
+public struct RunSettings: Codable, Equatable, Sendable {
+    /// The features' kind and settings (`FeatureStoreRecord`, the same record the store keeps).
+    public var extraction: FeatureStoreRecord
+    /// The learned features' weights folder (absolute; nil for SIFT).
+    public var weights: String?
+    public var matching: MatchingSettings
+    public var localization: LocalizationSettings
+
+    public init(extraction: FeatureStoreRecord, weights: String?, matching: MatchingSettings, localization: LocalizationSettings) {
+        self.extraction = extraction; self.weights = weights; self.matching = matching; self.localization = localization
+    }
+}
+
+/// The matcher of a run: nearest neighbours with their options, or LightGlue with its settings.
+public struct MatchingSettings: Codable, Equatable, Sendable {
+    /// Lowe's ratio for nearest neighbours (nil: off).
+    public var ratio: Float?
+    /// Mutual nearest neighbours only.
+    public var mutual: Bool
+    /// LightGlue's weights and settings; nil: nearest neighbours.
+    public var lightGlue: LightGlueSettings?
+
+    public init(ratio: Float?, mutual: Bool, lightGlue: LightGlueSettings?) {
+        self.ratio = ratio; self.mutual = mutual; self.lightGlue = lightGlue
+    }
+
+    /// Nearest neighbours' options.
+    public var options: MatchingOptions { MatchingOptions(mutual: mutual, ratio: ratio) }
+
+    enum CodingKeys: String, CodingKey {
+        case ratio, mutual
+        case lightGlue = "lightglue"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ratio, forKey: .ratio)  // null when off
+        try c.encode(mutual, forKey: .mutual)
+        try c.encode(lightGlue, forKey: .lightGlue)  // null: nearest neighbours
+    }
+}
+
+/// How a run localizes each query.
+public struct LocalizationSettings: Codable, Equatable, Sendable {
+    public var thresholdPixels: Double
+    public var seed: UInt64
+    public var minInliers: Int
+    public var covisibilityClustering: Bool
+    public var estimateFocal: Bool
+    public var estimateK1: Bool
+    /// The rig configuration's path (absolute), nil without rigs.
+    public var rigConfig: String?
+
+    public init(thresholdPixels: Double, seed: UInt64, minInliers: Int, covisibilityClustering: Bool, estimateFocal: Bool,
+                estimateK1: Bool, rigConfig: String?) {
+        self.thresholdPixels = thresholdPixels; self.seed = seed; self.minInliers = minInliers
+        self.covisibilityClustering = covisibilityClustering; self.estimateFocal = estimateFocal; self.estimateK1 = estimateK1
+        self.rigConfig = rigConfig
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seed
+        case thresholdPixels = "threshold_px", minInliers = "min_inliers", covisibilityClustering = "covisibility_clustering"
+        case estimateFocal = "estimate_focal", estimateK1 = "estimate_k1", rigConfig = "rig_config"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(thresholdPixels, forKey: .thresholdPixels)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(minInliers, forKey: .minInliers)
+        try c.encode(covisibilityClustering, forKey: .covisibilityClustering)
+        try c.encode(estimateFocal, forKey: .estimateFocal)
+        try c.encode(estimateK1, forKey: .estimateK1)
+        try c.encode(rigConfig, forKey: .rigConfig)  // null without rigs
+    }
+}
+
+extension LightGlueSettings: Codable {
+    enum CodingKeys: String, CodingKey {
+        case weights, threshold
+        case depthConfidence = "depth_confidence", widthConfidence = "width_confidence"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(weights: try c.decode(String.self, forKey: .weights))
+        depthConfidence = try c.decode(Float.self, forKey: .depthConfidence)
+        widthConfidence = try c.decode(Float.self, forKey: .widthConfidence)
+        threshold = try c.decode(Float.self, forKey: .threshold)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(weights, forKey: .weights)
+        try c.encode(depthConfidence, forKey: .depthConfidence)
+        try c.encode(widthConfidence, forKey: .widthConfidence)
+        try c.encode(threshold, forKey: .threshold)
+    }
+}
