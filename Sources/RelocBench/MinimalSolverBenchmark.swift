@@ -16,35 +16,8 @@ enum MinimalSolverBenchmark {
         if let export { try FileManager.default.createDirectory(atPath: export, withIntermediateDirectories: true) }
         var rng = SeededGenerator(seed: 5)
 
-        // GP3P instances.
-        var rigInstances: [(Rigid3, (Vector3, Vector3, Vector3), (Vector3, Vector3, Vector3), (Vector3, Vector3, Vector3))] = []
-        for _ in 0..<count {
-            let rigFromWorld = Rigid3(rotation: Quaternion.random(using: &rng), translation: Vector3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()) * 5)
-            let worldFromRig = rigFromWorld.inverse
-            var o: [Vector3] = [], d: [Vector3] = [], X: [Vector3] = []
-            for _ in 0..<3 {
-                let rigFromCam = Rigid3(rotation: Quaternion.random(using: &rng), translation: Vector3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, rng.nextUnit() - 0.5))
-                let pointInRig = rigFromCam.apply(Vector3(rng.nextUnit() * 2 - 1, rng.nextUnit() * 2 - 1, 1) * (2 + 18 * rng.nextUnit()))
-                o.append(rigFromCam.translation)
-                d.append(normalized(pointInRig - rigFromCam.translation))
-                X.append(worldFromRig.apply(pointInRig))
-            }
-            rigInstances.append((rigFromWorld, (o[0], o[1], o[2]), (d[0], d[1], d[2]), (X[0], X[1], X[2])))
-        }
-        // P4Pf instances.
-        var focalInstances: [(Rigid3, Double, [Vector2], [Vector3])] = []
-        for _ in 0..<count {
-            let camFromWorld = Rigid3(rotation: Quaternion.random(using: &rng), translation: Vector3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()) * 5)
-            let worldFromCam = camFromWorld.inverse
-            let focal = 500 + 2500 * rng.nextUnit()
-            var u: [Vector2] = [], X: [Vector3] = []
-            for _ in 0..<4 {
-                let p = Vector3(rng.nextUnit() * 2 - 1, rng.nextUnit() * 2 - 1, 1) * (2 + 8 * rng.nextUnit())
-                u.append(Vector2(p.x / p.z, p.y / p.z) * focal / 1000)
-                X.append(worldFromCam.apply(p))
-            }
-            focalInstances.append((camFromWorld, focal / 1000, u, X))
-        }
+        let rigInstances = gp3pInstances(count, &rng)
+        let focalInstances = p4pfInstances(count, &rng)
 
         var poses: [Rigid3Matrix] = []
         poses.reserveCapacity(8)
@@ -113,5 +86,44 @@ enum MinimalSolverBenchmark {
                 + "\"gp3p_found\": \(gp3pFound), \"p4pf_found\": \(p4pfFound)}\n"
             try meta.write(toFile: "\(export)/minimal.json", atomically: true, encoding: .utf8)
         }
+    }
+
+    typealias RigInstance = (Rigid3, (Vector3, Vector3, Vector3), (Vector3, Vector3, Vector3), (Vector3, Vector3, Vector3))
+
+    /// GP3P instances: rig pose, three ray origins, directions and world points.
+    static func gp3pInstances(_ count: Int, _ rng: inout SeededGenerator) -> [RigInstance] {
+        var rigInstances: [RigInstance] = []
+        for _ in 0..<count {
+            let rigFromWorld = Rigid3(rotation: Quaternion.random(using: &rng), translation: Vector3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()) * 5)
+            let worldFromRig = rigFromWorld.inverse
+            var o: [Vector3] = [], d: [Vector3] = [], X: [Vector3] = []
+            for _ in 0..<3 {
+                let rigFromCam = Rigid3(rotation: Quaternion.random(using: &rng), translation: Vector3(rng.nextUnit() - 0.5, rng.nextUnit() - 0.5, rng.nextUnit() - 0.5))
+                let pointInRig = rigFromCam.apply(Vector3(rng.nextUnit() * 2 - 1, rng.nextUnit() * 2 - 1, 1) * (2 + 18 * rng.nextUnit()))
+                o.append(rigFromCam.translation)
+                d.append(normalized(pointInRig - rigFromCam.translation))
+                X.append(worldFromRig.apply(pointInRig))
+            }
+            rigInstances.append((rigFromWorld, (o[0], o[1], o[2]), (d[0], d[1], d[2]), (X[0], X[1], X[2])))
+        }
+        return rigInstances
+    }
+
+    /// P4Pf instances: pose, focal / 1000, four image points (÷ 1000) and world points.
+    static func p4pfInstances(_ count: Int, _ rng: inout SeededGenerator) -> [(Rigid3, Double, [Vector2], [Vector3])] {
+        var focalInstances: [(Rigid3, Double, [Vector2], [Vector3])] = []
+        for _ in 0..<count {
+            let camFromWorld = Rigid3(rotation: Quaternion.random(using: &rng), translation: Vector3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()) * 5)
+            let worldFromCam = camFromWorld.inverse
+            let focal = 500 + 2500 * rng.nextUnit()
+            var u: [Vector2] = [], X: [Vector3] = []
+            for _ in 0..<4 {
+                let p = Vector3(rng.nextUnit() * 2 - 1, rng.nextUnit() * 2 - 1, 1) * (2 + 8 * rng.nextUnit())
+                u.append(Vector2(p.x / p.z, p.y / p.z) * focal / 1000)
+                X.append(worldFromCam.apply(p))
+            }
+            focalInstances.append((camFromWorld, focal / 1000, u, X))
+        }
+        return focalInstances
     }
 }

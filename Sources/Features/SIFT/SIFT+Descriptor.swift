@@ -90,7 +90,14 @@ extension SIFT {
                 add(base + rowStride + columnStride, distribution.v11[k])
             }
         }
-        // Fold the wrapped orientation bin and drop the border cells.
+        return descriptor(from: &histogram, d: d, n: n, rootSIFT: rootSIFT)
+    }
+
+    /// The descriptor from the (d + 2)² × (n + 2) histogram: the wrapped orientation bin folded,
+    /// the border cells dropped, normalized, clipped at 0.2, normalized again (RootSIFT: then
+    /// L1-normalized and square-rooted).
+    @inline(__always)
+    static func descriptor(from histogram: inout [Float], d: Int, n: Int, rootSIFT: Bool) -> [Float] {
         var descriptor = [Float](repeating: 0, count: d * d * n)
         for i in 0..<d {
             for j in 0..<d {
