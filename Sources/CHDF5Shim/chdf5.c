@@ -252,13 +252,20 @@ int chdf5_write_attribute(int64_t file, const char *path, const char *name, doub
     return status;
 }
 
-int chdf5_read_attribute(int64_t file, const char *path, const char *name, double *value) {
+/* Opens the attribute `name` of the object at path: 0 with *attribute set, 1 when absent, -1 on error. */
+static int open_attribute(int64_t file, const char *path, const char *name, hid_t *attribute) {
     quiet();
     htri_t e = H5Aexists_by_name(file, path, name, H5P_DEFAULT);
     if (e < 0) return -1;
     if (e == 0) return 1;
-    hid_t attribute = H5Aopen_by_name(file, path, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (attribute < 0) return -1;
+    *attribute = H5Aopen_by_name(file, path, name, H5P_DEFAULT, H5P_DEFAULT);
+    return *attribute < 0 ? -1 : 0;
+}
+
+int chdf5_read_attribute(int64_t file, const char *path, const char *name, double *value) {
+    hid_t attribute;
+    int opened = open_attribute(file, path, name, &attribute);
+    if (opened != 0) return opened;
     int status = H5Aread(attribute, H5T_NATIVE_DOUBLE, value) < 0 ? -1 : 0;
     H5Aclose(attribute);
     return status;
@@ -288,12 +295,9 @@ int chdf5_write_string_attribute(int64_t file, const char *path, const char *nam
 
 int chdf5_read_string_attribute(int64_t file, const char *path, const char *name, char *buffer, uint64_t capacity,
                                 uint64_t *length) {
-    quiet();
-    htri_t e = H5Aexists_by_name(file, path, name, H5P_DEFAULT);
-    if (e < 0) return -1;
-    if (e == 0) return 1;
-    hid_t attribute = H5Aopen_by_name(file, path, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (attribute < 0) return -1;
+    hid_t attribute;
+    int opened = open_attribute(file, path, name, &attribute);
+    if (opened != 0) return opened;
     int status = -1;
     hid_t type = H5Aget_type(attribute);
     hid_t space = H5Aget_space(attribute);
