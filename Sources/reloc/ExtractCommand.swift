@@ -47,8 +47,10 @@ struct ExtractCommand: ParsableCommand {
     }
 
     func task() throws -> ExtractTask {
-        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: features, maxEdge: extraction.maxEdge(for: features),
-                               maxKeypoints: extraction.maxKeypoints(for: features), overwrite: overwrite, upsample: extraction.upsample)
+        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: features, maxEdge: extraction.maxEdge,
+                               maxKeypoints: extraction.maxKeypoints, detectionThreshold: extraction.detectionThreshold)
+        task.overwrite = overwrite
+        task.upsample = extraction.upsample
         task.weightsFolder = extraction.weights
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.contrastThreshold = extraction.contrastThreshold
@@ -56,7 +58,6 @@ struct ExtractCommand: ParsableCommand {
         task.minimumKeypoints = extraction.minKeypoints
         task.lowestContrastThreshold = extraction.lowestContrastThreshold
         task.upright = upright
-        task.detectionThreshold = extraction.detectionThreshold(for: features)
         if let contrast { task.contrast = contrast }
         return task
     }

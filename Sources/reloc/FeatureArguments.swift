@@ -27,12 +27,6 @@ struct FeatureArguments: ParsableArguments {
     @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
     var lowestContrastThreshold: Double = ExtractTask.defaultLowestContrastThreshold
 
-    /// --max-keypoints, or the features' default.
-    func maxKeypoints(for kind: ExtractTask.Kind) -> Int { maxKeypoints ?? kind.defaultMaxKeypoints }
-    /// --detection-threshold, or the features' default.
-    func detectionThreshold(for kind: ExtractTask.Kind) -> Float? { detectionThreshold ?? kind.defaultDetectionThreshold }
-    /// --max-edge, or the features' default.
-    func maxEdge(for kind: ExtractTask.Kind) -> Int { maxEdge ?? kind.defaultMaxEdge }
 }
 
 extension FeatureKind {

@@ -37,13 +37,13 @@ struct LocalizeCommand: ParsableCommand {
     @Option(help: "Only shard i of n of the queries (0-based, split by a hash of the query's name, as `reloc extract --shard`); join with `reloc merge`.") var shard: String?
 
     func validate() throws {
-        guard threshold > 0 else { throw ValidationError("--threshold must be positive") }
-        guard !queries.isEmpty else { throw ValidationError("--queries needs at least one query list") }
         if let shard { _ = try Shard(parsing: shard) }
-        if rigConfig != nil && shard != nil { throw ValidationError("--rig-config and --shard: a shard would split the rig frames") }
+        try validating { try task(readingRig: false).validate() }
     }
 
-    func run() throws {
+    /// The task; `readingRig`: with the rig configuration read (at run time, so that a bad file
+    /// is a run-time error; without it, a placeholder rig stands for --rig-config in validation).
+    func task(readingRig: Bool = true) throws -> LocalizeTask {
         var task = LocalizeTask(model: model, queryLists: queries, featuresFile: features, matchesFile: matches, pairsFile: pairs, output: output)
         task.options = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
@@ -54,8 +54,13 @@ struct LocalizeCommand: ParsableCommand {
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.estimateFocal = estimateFocal
         task.refineK1 = estimateK1
-        task.rig = try rigConfig.map { try RigConfig.read(path: $0) }
+        task.rig = try rigConfig.map { readingRig ? try RigConfig.read(path: $0) : RigConfig(rigs: []) }
         task.rigPosesPath = rigPoses
+        return task
+    }
+
+    func run() throws {
+        let task = try task()
         let progress = Progress(label: "localize")
         let s = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, progress: progress.update)
         progress.finish()

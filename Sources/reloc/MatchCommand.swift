@@ -38,7 +38,7 @@ struct MatchCommand: ParsableCommand {
     /// features store's record (at run time, so that a bad store is a run-time error, not a usage one).
     func task(resolvingMatcher: Bool = true) throws -> MatchTask {
         var task = MatchTask(pairsFile: pairs, featuresFile: features[0], output: output, ratio: ratio,
-                             mutual: mutual || ratio == nil, overwrite: overwrite)
+                             mutual: MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual).mutual, overwrite: overwrite)
         task.moreFeatureFiles = Array(features.dropFirst())
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.epipolarModel = epipolarModel

@@ -41,20 +41,18 @@ struct PairsCommand: ParsableCommand {
     var globalOutput: String?
 
     func validate() throws {
-        guard topK > 0 else { throw ValidationError("--top-k must be positive") }
-        let method = try RetrievalMethod(parsing: retrieval)
-        if method == .vlad && features == nil { throw ValidationError("--retrieval vlad needs --features") }
-        if !method.isDatabaseOnly && queries.isEmpty { throw ValidationError("--retrieval \(retrieval) needs --queries") }
-        if let rerank {
-            guard rerank >= topK else { throw ValidationError("--rerank must be at least --top-k (\(topK))") }
-            guard features != nil else { throw ValidationError("--rerank needs --features (the local features)") }
-        }
+        try validating { try task().validate() }
     }
 
-    func run() throws {
+    func task() throws -> PairsTask {
         var task = PairsTask(retrieval: try RetrievalMethod(parsing: retrieval), queryLists: queries, database: database,
                              output: output, topK: topK, featuresFile: features, globalOutput: globalOutput)
         task.rerankCandidates = rerank
+        return task
+    }
+
+    func run() throws {
+        let task = try task()
         let s = try task.run(warn: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
         print(String(format: "wrote %d pairs (%@) to %@, %.1f s", s.pairs, s.method, output, s.seconds))
     }

@@ -53,28 +53,22 @@ struct PipelineCommand: ParsableCommand {
     func task() throws -> PipelineTask {
         var task = PipelineTask(dataset: dataset, output: output)
         task.modelName = model
-        task.features = features
-        task.maxEdge = extraction.maxEdge(for: features)
-        task.maxKeypoints = extraction.maxKeypoints(for: features)
+        task.setFeatures(features, maxEdge: extraction.maxEdge, maxKeypoints: extraction.maxKeypoints,
+                         detectionThreshold: extraction.detectionThreshold)
         task.weightsFolder = extraction.weights
         task.contrast = contrast
         task.contrastThreshold = extraction.contrastThreshold
         task.minimumKeypoints = extraction.minKeypoints
         task.lowestContrastThreshold = extraction.lowestContrastThreshold
         task.upsample = extraction.upsample
-        task.detectionThreshold = extraction.detectionThreshold(for: features)
         task.upright = upright
         task.retrieval = retrieval
         task.topK = topK
         task.databaseTopK = dbTopK
         // 0 turns guided map matching off, 1 the ratio test (the library says nil).
         task.databaseEpipolarThreshold = dbEpipolarThreshold != 0 ? dbEpipolarThreshold : nil
-        let ratio = self.ratio ?? features.defaultRatio
-        task.ratio = ratio != 1 ? ratio : nil
-        task.lightGlue = try matching.lightGlue(featuresName: features.rawValue, weightsFolder: extraction.weights)
-        // Re-ranking by local matches took ALIKED + LightGlue from 60 to 70 % of the synthetic
-        // preset's night queries (docs/learned-features.md); SIFT keeps the global ranking.
-        task.rerankCandidates = rerank == 0 ? nil : rerank ?? (task.lightGlue != nil ? 3 * topK : nil)
+        task.setMatching(ratio: ratio, lightGlue: try matching.lightGlue(featuresName: features.rawValue, weightsFolder: extraction.weights),
+                         rerank: rerank)
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
         task.minInliers = minInliers

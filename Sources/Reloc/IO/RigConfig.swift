@@ -27,6 +27,8 @@ public struct RigConfig: Equatable, Sendable {
 
     public var rigs: [Rig]
 
+    public init(rigs: [Rig]) { self.rigs = rigs }
+
     /// A query image's place in a rig.
     public struct Membership: Equatable, Sendable {
         public var rig: Int

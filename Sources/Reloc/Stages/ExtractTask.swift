@@ -72,6 +72,15 @@ public struct ExtractTask: Sendable {
         self.maxEdge = maxEdge; self.maxKeypoints = maxKeypoints; self.overwrite = overwrite; self.upsample = upsample
     }
 
+    /// The extraction of `kind` with the kind's keypoint budget, longer edge and detection
+    /// threshold where they are not given (nil) (`FeatureKind`).
+    public init(imageFolder: String, lists: [String], output: String, kind: Kind, maxEdge: Int?, maxKeypoints: Int?,
+                detectionThreshold: Float?) {
+        self.init(imageFolder: imageFolder, lists: lists, output: output, kind: kind, maxEdge: maxEdge ?? kind.defaultMaxEdge,
+                  maxKeypoints: maxKeypoints ?? kind.defaultMaxKeypoints)
+        self.detectionThreshold = detectionThreshold ?? kind.defaultDetectionThreshold
+    }
+
     /// The store's name in hloc's style (`feats-superpoint-n4096-r1024`), encoding every setting
     /// that changes the features, so that changed settings never reuse a stale store:
     /// `feats-<kind>-n<keypoints>-r<edge>`, and for SIFT `-nc` / `-ac` (contrast on / adaptive),

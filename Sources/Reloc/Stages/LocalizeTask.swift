@@ -56,9 +56,20 @@ public struct LocalizeTask: Sendable {
         public var seconds = 0.0
     }
 
+    /// - Throws: `RelocError.invalidOption` naming the setting out of range.
+    public func validate() throws {
+        guard options.thresholdPixels > 0 else { throw RelocError.invalidOption(option: "threshold", message: "must be positive") }
+        guard !queryLists.isEmpty else { throw RelocError.invalidOption(option: "queries", message: "needs at least one query list") }
+        guard minInliers >= 0 else { throw RelocError.invalidOption(option: "min-inliers", message: "must be ≥ 0") }
+        if rig != nil && shard != nil {
+            throw RelocError.invalidOption(option: "rig-config", message: "and --shard: a shard would split the rig frames")
+        }
+        try options.validate()
+    }
+
     public func run(warn: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let start = Date()
-        try options.validate()
+        try validate()
         let map = try MapIndex(folder: model)
         let queries = try readQueries()
         let seenQueries = Set(queries.map(\.name))

@@ -36,6 +36,12 @@ public struct MatchTask: Sendable {
         self.options = MatchingOptions(mutual: mutual, ratio: ratio); self.overwrite = overwrite
     }
 
+    /// Nearest neighbours' options as asked: mutual when asked, and always without a ratio (a
+    /// matcher with neither test keeps every nearest neighbour, which nobody wants).
+    public static func nearestNeighbourOptions(ratio: Float?, mutual: Bool) -> MatchingOptions {
+        MatchingOptions(mutual: mutual || ratio == nil, ratio: ratio)
+    }
+
     /// The matcher's name in hloc's style (`NN-mutual-ratio0.8`, `-epipolar4` when guided), for
     /// the names of match files.
     public var matcherName: String { lightGlue?.name ?? nearestNeighbours.name }

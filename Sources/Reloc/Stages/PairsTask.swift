@@ -100,9 +100,22 @@ public struct PairsTask: Sendable {
     }
 
     /// - Parameter warn: receives a line for each image left out (no features for VLAD).
+    /// - Throws: `RelocError.invalidOption` naming the setting that is out of range or missing.
+    public func validate() throws {
+        guard topK > 0 else { throw RelocError.invalidOption(option: "top-k", message: "must be positive") }
+        if retrieval == .vlad && featuresFile == nil { throw RelocError.invalidOption(option: "retrieval", message: "vlad needs --features") }
+        if !retrieval.isDatabaseOnly && queryLists.isEmpty {
+            throw RelocError.invalidOption(option: "retrieval", message: "\(retrieval) needs --queries")
+        }
+        if let rerankCandidates {
+            guard rerankCandidates >= topK else { throw RelocError.invalidOption(option: "rerank", message: "must be at least --top-k (\(topK))") }
+            guard featuresFile != nil else { throw RelocError.invalidOption(option: "rerank", message: "needs --features (the local features)") }
+        }
+    }
+
     public func run(warn: (String) -> Void = { _ in }) throws -> Summary {
         let start = Date()
-        guard topK > 0 else { throw RelocError.invalidArgument("--top-k must be positive") }
+        try validate()
         var summary = Summary()
         let pairs: [ImagePair]
         if retrieval.isDatabaseOnly {
