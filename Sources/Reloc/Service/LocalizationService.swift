@@ -97,9 +97,9 @@ public final class LocalizationService: Sendable {
         guard settings.rerank != nil else { return candidates }
         let scores = ResultSlots<Int>(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { c in
-            scores.set(c, PairsTask.rerankScore(query, expanded[candidates[c]]))
+            scores.set(c, Reranking.score(query, expanded[candidates[c]]))
         }
-        return PairsTask.rerankOrder(candidates.indices.map { scores.get($0) }).prefix(settings.topK).map { candidates[$0] }
+        return Reranking.order(candidates.indices.map { scores.get($0) }).prefix(settings.topK).map { candidates[$0] }
     }
 }
 

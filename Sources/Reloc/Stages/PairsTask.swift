@@ -216,24 +216,11 @@ public struct PairsTask: Sendable {
         let queries = byQuery, k = topK
         BLASThreads.set(1)
         DispatchQueue.concurrentPerform(iterations: queries.count) { q in
-            counts.set(q, queries[q].1.map { Self.rerankScore(queryFeatures[q], database[$0]) })
+            counts.set(q, queries[q].1.map { Reranking.score(queryFeatures[q], database[$0]) })
         }
         return queries.indices.flatMap { q -> [ImagePair] in
-            Self.rerankOrder(counts.get(q)).prefix(k).map { ImagePair(queries[q].0, queries[q].1[$0]) }
+            Reranking.order(counts.get(q)).prefix(k).map { ImagePair(queries[q].0, queries[q].1[$0]) }
         }
-    }
-
-    /// Re-ranking's score of a candidate: its mutual nearest-neighbour matches with the query
-    /// (ratio 0.9); −1 when either has no features or their descriptors differ in dimension.
-    static func rerankScore(_ query: ImageFeatures?, _ candidate: ImageFeatures?) -> Int {
-        guard let query, let candidate, query.descriptorDimension == candidate.descriptorDimension else { return -1 }
-        return DescriptorMatcher.match(query.descriptors, candidate.descriptors, dimension: query.descriptorDimension,
-                                       options: MatchingOptions(mutual: true, ratio: 0.9)).count
-    }
-
-    /// Candidate positions by score, best first; ties keep the global order.
-    static func rerankOrder(_ scores: [Int]) -> [Int] {
-        scores.indices.sorted { (scores[$0], -$0) > (scores[$1], -$1) }
     }
 
     /// VLAD descriptors for the names missing from `store` (all of them share one vocabulary,
