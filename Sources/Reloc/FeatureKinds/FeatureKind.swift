@@ -74,13 +74,6 @@ public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, C
     public static func == (a: FeatureKind, b: FeatureKind) -> Bool { a.rawValue == b.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
-    /// The kind a features store holds, from its file name alone (hloc's stores and reloc's
-    /// before stores recorded their kind): the longest kind name in the file name, nil when none.
-    public static func named(inStoreName path: String) -> FeatureKind? {
-        let base = String(path.split(separator: "/").last ?? "").lowercased()
-        return allCases.filter { base.contains($0.rawValue) }.max { $0.rawValue.count < $1.rawValue.count }
-    }
-
     /// LightGlue's published weights for a store known by its file name only: those of the
     /// first kind whose family word the name contains (`feats-aliked.h5` → ALIKED's).
     public static func lightGlue(forStoreName path: String) -> PublishedWeights.File? {

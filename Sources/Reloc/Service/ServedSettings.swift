@@ -47,25 +47,23 @@ struct ServedSettings: Sendable {
         }
         topK = record.topK
         rerank = record.rerank ?? Self.rerankCandidates(queryPairs: record.files.queryPairs)
+        // Values out of range (a hand-edited or damaged record) are refused here, naming the file.
+        do {
+            try matching.validate()
+            try lightGlue?.validate()
+            try localization.validate()
+            guard minInliers >= 0, topK > 0 else { throw RelocError.invalidArgument("min_inliers must be ≥ 0 and top_k positive") }
+        } catch {
+            throw fail("settings out of range: \(error)")
+        }
     }
 
     /// From the settings the run recorded as values (`RunSettings`).
     private init(_ settings: RunSettings, recordPath: String, weightsFolder: String?) throws {
         func fail(_ message: String) -> RelocError { .file(file: recordPath, message: message) }
-        let e = settings.extraction
-        guard let kind = FeatureKind(rawValue: e.kind) else { throw fail("settings: unknown features '\(e.kind)'") }
-        var task = ExtractTask(imageFolder: "", lists: [], output: "", kind: kind, maxEdge: e.maxEdge, maxKeypoints: e.maxKeypoints,
-                               upsample: e.upsample ?? false)
-        if let contrast = e.contrast {
-            guard let value = ExtractTask.Contrast(rawValue: contrast) else { throw fail("settings: unknown contrast '\(contrast)'") }
-            task.contrast = value
-        }
-        task.contrastThreshold = e.contrastThreshold ?? ExtractTask.defaultContrastThreshold
-        task.lowestContrastThreshold = e.lowestContrastThreshold ?? ExtractTask.defaultLowestContrastThreshold
-        task.minimumKeypoints = e.minimumKeypoints ?? 0
-        task.upright = e.upright ?? false
-        task.detectionThreshold = e.detectionThreshold
-        if kind.isLearned { task.weightsFolder = weightsFolder ?? settings.weights }
+        var task: ExtractTask
+        do { task = try ExtractTask(record: settings.extraction) } catch { throw fail("settings: \(error)") }
+        if task.kind.isLearned { task.weightsFolder = weightsFolder ?? settings.weights }
         extract = task
         matching = settings.matching.options
         lightGlue = settings.matching.lightGlue.map { recorded in

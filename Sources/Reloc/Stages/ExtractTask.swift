@@ -146,6 +146,23 @@ public struct ExtractTask: Sendable {
         return record
     }
 
+    /// The extraction a record describes (the inverse of `record`), with no folders set.
+    /// - Throws: `RelocError.invalidArgument` for a kind or a contrast mode reloc does not know.
+    public init(record: FeatureStoreRecord) throws {
+        guard let kind = FeatureKind(rawValue: record.kind) else { throw RelocError.invalidArgument("unknown features '\(record.kind)'") }
+        self.init(imageFolder: "", lists: [], output: "", kind: kind, maxEdge: record.maxEdge, maxKeypoints: record.maxKeypoints,
+                  upsample: record.upsample ?? false)
+        if let contrast = record.contrast {
+            guard let mode = Contrast(rawValue: contrast) else { throw RelocError.invalidArgument("unknown contrast '\(contrast)'") }
+            self.contrast = mode
+        }
+        contrastThreshold = record.contrastThreshold ?? Self.defaultContrastThreshold
+        lowestContrastThreshold = record.lowestContrastThreshold ?? Self.defaultLowestContrastThreshold
+        minimumKeypoints = record.minimumKeypoints ?? 0
+        upright = record.upright ?? false
+        detectionThreshold = record.detectionThreshold
+    }
+
     /// The weights folder, which learned features need.
     /// - Throws: `RelocError.invalidOption` when there is none.
     func requireWeightsFolder() throws -> String {
@@ -159,13 +176,15 @@ public struct ExtractTask: Sendable {
     /// settings of the same kind (its earlier images keep them); then records this extraction.
     func checkRecord(of store: FeatureStore, warn: (String) -> Void) throws {
         let wanted = record
-        if let held = try store.record(), held != wanted {
+        let held = try store.record()
+        guard held != wanted else { return }
+        if let held {
             guard held.kind == wanted.kind else {
                 throw RelocError.file(file: output, message: "holds \(held.kind) features, not \(wanted.kind): give another --output")
             }
             warn("warning: \(output): its images so far were extracted with other settings than this run's; the store now records this run's")
         }
-        if try store.record() != wanted { try store.writeRecord(wanted) }
+        try store.writeRecord(wanted)
     }
 
     public struct Summary: Sendable {

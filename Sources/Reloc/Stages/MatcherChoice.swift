@@ -54,7 +54,10 @@ public struct LightGlueSettings: Equatable, Sendable {
     public static func publishedFile(forFeatures name: String) throws -> String? {
         if let kind = FeatureKind(rawValue: name) { return kind.lightGlue?.name }
         if FileManager.default.fileExists(atPath: name), let record = try FeatureStore(path: name, mode: .read).record() {
-            return FeatureKind(rawValue: record.kind)?.lightGlue?.name
+            guard let kind = FeatureKind(rawValue: record.kind) else {
+                throw RelocError.file(file: name, message: "records features of kind '\(record.kind)', which this reloc does not know")
+            }
+            return kind.lightGlue?.name
         }
         return FeatureKind.lightGlue(forStoreName: name)?.name
     }

@@ -50,13 +50,7 @@ final class FeatureKindTests: XCTestCase {
         XCTAssertNil(FeatureKind.superpointHNDesc.lightGlue)
     }
 
-    func testStoreNamesNameTheirKind() {
-        XCTAssertEqual(FeatureKind.named(inStoreName: "out/feats-aliked-n16-n2048-r1024-th0.05.h5"), .alikedN16)
-        XCTAssertEqual(FeatureKind.named(inStoreName: "feats-aliked-n16rot-n2048-r1024.h5"), .alikedN16rot)
-        XCTAssertEqual(FeatureKind.named(inStoreName: "feats-superpoint+hndesc-n4096-r1600.h5"), .superpointHNDesc)
-        XCTAssertEqual(FeatureKind.named(inStoreName: "feats-rootsift-n8192-r1600.h5"), .rootsift)
-        XCTAssertEqual(FeatureKind.named(inStoreName: "feats-disk.h5"), .disk)
-        XCTAssertNil(FeatureKind.named(inStoreName: "feats.h5"))
+    func testStoresWithoutARecordGetLightGlueByTheirName() {
         // hloc's names without a variant still find LightGlue's weights by the family word.
         XCTAssertEqual(FeatureKind.lightGlue(forStoreName: "/x/feats-aliked.h5")?.name, "aliked_lightglue.pth")
         XCTAssertEqual(FeatureKind.lightGlue(forStoreName: "feats-disk.h5")?.name, "disk_lightglue.pth")

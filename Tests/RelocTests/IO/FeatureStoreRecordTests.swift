@@ -53,6 +53,11 @@ final class FeatureStoreRecordTests: XCTestCase {
         let hloc = try store("feats-disk.h5", record: nil)
         XCTAssertEqual(try LightGlueSettings.publishedFile(forFeatures: hloc), "disk_lightglue.pth")
         XCTAssertEqual(try LightGlueSettings.publishedFile(forFeatures: "aliked-t16"), "aliked_lightglue.pth")
+        // A kind this reloc does not know is named, not matched by nearest neighbours in silence.
+        let unknown = try store("feats-x.h5", record: FeatureStoreRecord(kind: "xfeat-99", maxKeypoints: 1, maxEdge: 1))
+        XCTAssertThrowsError(try LightGlueSettings.publishedFile(forFeatures: unknown)) {
+            XCTAssertTrue("\($0)".contains(unknown) && "\($0)".contains("xfeat-99"), "\($0)")
+        }
     }
 
     func testExtractionRecordsItsKindAndRefusesAStoreOfAnother() throws {
