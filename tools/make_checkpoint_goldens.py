@@ -2,7 +2,7 @@
 """Goldens for reloc's PyTorch checkpoint reader (TorchCheckpoint), from torch.load itself.
 
 Development aid (needs `pip install torch numpy`); reloc never runs Python. Writes into
-Tests/FeaturesTests/Fixtures/checkpoints/:
+Tests/TensorFilesTests/Fixtures/checkpoints/:
 - tiny-zip.pth, tiny-legacy.pth: one small state dict in both torch.save formats, with what a
   reader must handle (a nested dict, float16, bfloat16, int64, a non-contiguous view, a shared
   storage, a scalar, non-tensor values), and tiny.json: every tensor's dtype, shape and values
@@ -20,7 +20,7 @@ import collections, hashlib, json, os, sys
 import numpy as np
 import torch
 
-out = os.path.join(os.path.dirname(__file__), "..", "Tests", "FeaturesTests", "Fixtures", "checkpoints")
+out = os.path.join(os.path.dirname(__file__), "..", "Tests", "TensorFilesTests", "Fixtures", "checkpoints")
 os.makedirs(out, exist_ok=True)
 
 

@@ -10,7 +10,8 @@ float16 before matching, so the goldens hold LightGlue's exact inputs.
     reloc synth --preset default --seed 1 --output /tmp/synth    # the day/night pair
     python3 tools/make_lightglue_goldens.py ../shared/datasets /tmp/synth Tests/FeaturesTests/Fixtures
 
-Writes lightglue_goldens.safetensors; for each PAIR and side i in {0, 1}:
+Writes lightglue_goldens.safetensors (copy it to Tests/RelocTests/Fixtures too: MatchTaskTests
+reads the same goldens through a feature store); for each PAIR and side i in {0, 1}:
 - PAIR.keypointsI (N × 2, pixels, top-left pixel centre at 0), PAIR.descriptorsI (N × 128,
   float16), PAIR.image_sizeI (width, height);
 - PAIR.SETTING.matches0 / .matches1 / .scores0 / .scores1 / .prune0 / .prune1 / .stop (float32)

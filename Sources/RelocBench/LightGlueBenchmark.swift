@@ -1,6 +1,7 @@
 import Features
 import Foundation
 import Reloc
+import TensorFiles
 
 /// `RelocBench lightglue --input PAIR.safetensors [--weights weights/aliked_lightglue.pth] [--repeats 3]`:
 /// seconds per pair of LightGlue on the features in PAIR (`keypoints0/1` N × 2 in pixels with the

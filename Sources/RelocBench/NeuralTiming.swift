@@ -1,5 +1,6 @@
 import Features
 import Foundation
+import TensorFiles
 
 /// Timing of the learned networks for `RelocBench hndesc`.
 enum NeuralTiming {

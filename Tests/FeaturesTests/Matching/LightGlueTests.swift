@@ -1,8 +1,9 @@
+import _TestSupport
 @testable import Features
 import Foundation
-import XCTest
 import Geometry
-import _TestSupport
+import TensorFiles
+import XCTest
 
 /// LightGlue against the published implementation with the published weights
 /// (tools/make_lightglue_goldens.py: ALIKED and DISK features of real photographs and of a

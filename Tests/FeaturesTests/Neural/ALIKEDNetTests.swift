@@ -1,8 +1,9 @@
+import _TestSupport
 @testable import Features
 import Foundation
 import Geometry
+import TensorFiles
 import XCTest
-import _TestSupport
 
 /// ALIKED against the published Python implementation with the published weights
 /// (tools/make_aliked_goldens.py on crops of real photographs), and its new layers against

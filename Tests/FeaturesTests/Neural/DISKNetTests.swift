@@ -1,7 +1,8 @@
+import _TestSupport
 @testable import Features
 import Foundation
+import TensorFiles
 import XCTest
-import _TestSupport
 
 /// DISK against the published wrapper's implementation (kornia's) with the published `depth`
 /// weights (tools/make_disk_goldens.py on crops of real photographs), and its selection rules on

@@ -1,7 +1,8 @@
+import _TestSupport
 import Features
 import Foundation
+import TensorFiles
 import XCTest
-import _TestSupport
 
 /// SuperPoint and HNDesc against PyTorch: `tools/make_neural_goldens.py` ran both networks with
 /// formula-generated weights (recomputed here from the committed manifest) on small inputs and

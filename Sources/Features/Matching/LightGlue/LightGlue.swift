@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// LightGlue (Lindenberger, Sarlin and Pollefeys, ICCV 2023), the published inference on the
 /// CPU: keypoints normalised by their image's size, a learnable Fourier positional encoding

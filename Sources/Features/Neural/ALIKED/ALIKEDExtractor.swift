@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// ALIKED keypoints and descriptors of an image, from the published checkpoint `<variant>.pth`
 /// in a folder (`reloc weights fetch`). The image is read as RGB / 255, resized (area) so that its

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// ALIKED (Zhao et al., "ALIKED: A Lighter Keypoint and Descriptor Extraction Network via
 /// Deformable Transformation", 2023): the published architecture, eval mode, batch norms folded.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// DISK keypoints and descriptors of an image, from the published `disk-depth-save.pth` in a
 /// folder (`reloc weights fetch`): RGB / 255 resized (area) to a longer edge of at most `maxEdge`

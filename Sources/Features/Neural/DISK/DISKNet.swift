@@ -1,4 +1,5 @@
 import COpenBLAS
+import TensorFiles
 
 /// DISK (Tyszkiewicz et al., "DISK: Learning local features with policy gradient", 2020) with the
 /// published `depth` checkpoint, as kornia's implementation runs it (which the published wrapper

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// HNDesc's dense descriptor network (`caps` backbone, Melekhov et al., 3DV 2021; CAPS's ResUNet
 /// without its coarse output): torchvision ResNet-50 `conv1`…`layer3` (H/16, 1024 channels),
 /// then a decoder — ×2 bilinear upsampling with align_corners = True and conv3×3+BN+ELU

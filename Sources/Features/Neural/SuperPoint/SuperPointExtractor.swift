@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// SuperPoint keypoints with SuperPoint's or HNDesc's descriptors, from the published checkpoints
 /// in a folder: `superpoint_v1.pth` and (for HNDesc) `hndesc_caps_MP_st.pth`, read as they are

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// SuperPoint (DeTone et al., CVPRW 2018) with MagicLeap's layer names (`superpoint_v1.pth`):
 /// a VGG-style encoder (3×3 convs + ReLU, three 2×2 max-pools: H/8), a detector head
 /// (`convPa`, `convPb`: 65 channels) and a descriptor head (`convDa`, `convDb`: 256 channels).

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// Layers built from a weights file (a PyTorch checkpoint or safetensors), by PyTorch key names. A common
 /// wrapper prefix (`module.`, `net.`, `model.`) on every key is found and skipped.
 public struct NetworkWeights: Sendable {

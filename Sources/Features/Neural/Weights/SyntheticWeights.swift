@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// Deterministic pseudo-random network weights, for tests and benchmarks (no checkpoint needed):
 /// the formula of `tools/make_neural_goldens.py`, applied to the keys, shapes and kinds of its

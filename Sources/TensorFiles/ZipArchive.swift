@@ -26,67 +26,68 @@ public struct ZipArchive: Sendable {
     /// The largest entry `read` will produce.
     public var maxEntryBytes: Int
 
-    /// - Throws: `FeaturesError.invalidInput` naming `path` when `bytes` is not a readable zip archive.
+    /// - Throws: `TensorFileError.invalid` naming `path` when `bytes` is not a readable zip archive.
     public init(bytes: Data, path: String, maxEntryBytes: Int = 1 << 31) throws {
         self.bytes = bytes
         self.path = path
         self.maxEntryBytes = maxEntryBytes
-        let reader = LittleEndianReader(bytes, file: path)
+        let reader = ByteReader(bytes, file: path)
         // The end of central directory record: the last 22 bytes, or earlier by a comment of ≤ 64 KiB.
         let signatureEnd: UInt32 = 0x0605_4b50
-        guard bytes.count >= 22 else { throw FeaturesError.invalidInput("\(path): not a zip archive (\(bytes.count) bytes)") }
+        guard bytes.count >= 22 else { throw TensorFileError.invalid(file: path, message: "not a zip archive (\(bytes.count) bytes)") }
         var end = -1
         for offset in stride(from: bytes.count - 22, through: max(0, bytes.count - 22 - 65_535), by: -1)
-        where try reader.uint32(at: offset) == signatureEnd {
+        where try reader.value(UInt32.self, at: offset, "a zip header field") == signatureEnd {
             end = offset
             break
         }
-        guard end >= 0 else { throw FeaturesError.invalidInput("\(path): not a zip archive (no end of central directory)") }
-        var count = Int(try reader.uint16(at: end + 10))
-        var directorySize = Int(try reader.uint32(at: end + 12))
-        var directoryOffset = Int(try reader.uint32(at: end + 16))
+        guard end >= 0 else { throw TensorFileError.invalid(file: path, message: "not a zip archive (no end of central directory)") }
+        var count = Int(try reader.value(UInt16.self, at: end + 10, "a zip header field"))
+        var directorySize = Int(try reader.value(UInt32.self, at: end + 12, "a zip header field"))
+        var directoryOffset = Int(try reader.value(UInt32.self, at: end + 16, "a zip header field"))
         if count == 0xFFFF || directorySize == 0xFFFF_FFFF || directoryOffset == 0xFFFF_FFFF {
             // Zip64: a locator just before the record points at the zip64 end of central directory.
-            guard end >= 20, try reader.uint32(at: end - 20) == 0x0706_4b50 else {
-                throw FeaturesError.invalidInput("\(path): zip64 fields without a zip64 locator")
+            guard end >= 20, try reader.value(UInt32.self, at: end - 20, "a zip header field") == 0x0706_4b50 else {
+                throw TensorFileError.invalid(file: path, message: "zip64 fields without a zip64 locator")
             }
-            let record = try reader.int(at: end - 12, size: 8)
-            guard try reader.uint32(at: record) == 0x0606_4b50 else { throw FeaturesError.invalidInput("\(path): bad zip64 end of central directory") }
-            count = try reader.int(at: record + 32, size: 8)
-            directorySize = try reader.int(at: record + 40, size: 8)
-            directoryOffset = try reader.int(at: record + 48, size: 8)
+            let record = try reader.int(at: end - 12, size: 8, "a zip64 field")
+            guard try reader.value(UInt32.self, at: record, "a zip header field") == 0x0606_4b50 else { throw TensorFileError.invalid(file: path, message: "bad zip64 end of central directory") }
+            count = try reader.int(at: record + 32, size: 8, "a zip64 field")
+            directorySize = try reader.int(at: record + 40, size: 8, "a zip64 field")
+            directoryOffset = try reader.int(at: record + 48, size: 8, "a zip64 field")
         }
         guard directoryOffset <= bytes.count, directorySize <= bytes.count - directoryOffset, count <= directorySize / 46 else {
-            throw FeaturesError.invalidInput("\(path): the central directory (\(count) entries at \(directoryOffset)) does not fit the archive")
+            throw TensorFileError.invalid(file: path, message: "the central directory (\(count) entries at \(directoryOffset)) does not fit the archive")
         }
         var entries: [Entry] = []
         entries.reserveCapacity(count)
         var offset = directoryOffset
         for _ in 0..<count {
-            guard try reader.uint32(at: offset) == 0x0201_4b50 else {
-                throw FeaturesError.invalidInput("\(path): bad central directory entry at byte \(offset)")
+            guard try reader.value(UInt32.self, at: offset, "a zip header field") == 0x0201_4b50 else {
+                throw TensorFileError.invalid(file: path, message: "bad central directory entry at byte \(offset)")
             }
-            let flags = try reader.uint16(at: offset + 8)
-            let method = try reader.uint16(at: offset + 10)
-            let crc = try reader.uint32(at: offset + 16)
-            var compressed = Int(try reader.uint32(at: offset + 20))
-            var size = Int(try reader.uint32(at: offset + 24))
-            let nameLength = Int(try reader.uint16(at: offset + 28))
-            let extraLength = Int(try reader.uint16(at: offset + 30))
-            let commentLength = Int(try reader.uint16(at: offset + 32))
-            var localOffset = Int(try reader.uint32(at: offset + 42))
-            let nameBytes = try reader.bytes(at: offset + 46, count: nameLength)
-            guard flags & 1 == 0 else { throw FeaturesError.invalidInput("\(path): entry at byte \(offset) is encrypted") }
+            let flags = try reader.value(UInt16.self, at: offset + 8, "a zip header field")
+            let method = try reader.value(UInt16.self, at: offset + 10, "a zip header field")
+            let crc = try reader.value(UInt32.self, at: offset + 16, "a zip header field")
+            var compressed = Int(try reader.value(UInt32.self, at: offset + 20, "a zip header field"))
+            var size = Int(try reader.value(UInt32.self, at: offset + 24, "a zip header field"))
+            let nameLength = Int(try reader.value(UInt16.self, at: offset + 28, "a zip header field"))
+            let extraLength = Int(try reader.value(UInt16.self, at: offset + 30, "a zip header field"))
+            let commentLength = Int(try reader.value(UInt16.self, at: offset + 32, "a zip header field"))
+            var localOffset = Int(try reader.value(UInt32.self, at: offset + 42, "a zip header field"))
+            let nameBytes = try reader.slice(at: offset + 46, count: nameLength, "an entry name")
+            guard flags & 1 == 0 else { throw TensorFileError.invalid(file: path, message: "entry at byte \(offset) is encrypted") }
             // Zip64 extended information: the overflowing fields, in this order, 8 bytes each.
             var extra = offset + 46 + nameLength
             let extraEnd = extra + extraLength
             while extra + 4 <= extraEnd {
-                let id = try reader.uint16(at: extra), length = Int(try reader.uint16(at: extra + 2))
+                let id = try reader.value(UInt16.self, at: extra, "an extra field's id")
+                let length = Int(try reader.value(UInt16.self, at: extra + 2, "an extra field's length"))
                 if id == 1 {
                     var field = extra + 4
-                    if size == 0xFFFF_FFFF { size = try reader.int(at: field, size: 8); field += 8 }
-                    if compressed == 0xFFFF_FFFF { compressed = try reader.int(at: field, size: 8); field += 8 }
-                    if localOffset == 0xFFFF_FFFF { localOffset = try reader.int(at: field, size: 8) }
+                    if size == 0xFFFF_FFFF { size = try reader.int(at: field, size: 8, "a zip64 field"); field += 8 }
+                    if compressed == 0xFFFF_FFFF { compressed = try reader.int(at: field, size: 8, "a zip64 field"); field += 8 }
+                    if localOffset == 0xFFFF_FFFF { localOffset = try reader.int(at: field, size: 8, "a zip64 field") }
                 }
                 extra += 4 + length
             }
@@ -101,41 +102,43 @@ public struct ZipArchive: Sendable {
     public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
     /// An entry's bytes, inflated when deflated, checked against its declared size and CRC-32.
-    /// - Throws: `FeaturesError.invalidInput` naming the archive and the entry.
+    /// - Throws: `TensorFileError.invalid` naming the archive and the entry.
     public func read(_ entry: Entry) throws -> Data {
         let (start, compressed) = try dataRange(entry)
         guard entry.size <= maxEntryBytes else {
-            throw FeaturesError.invalidInput("\(path): entry '\(entry.name)' declares \(entry.size) bytes, more than the \(maxEntryBytes) allowed")
+            throw TensorFileError.invalid(file: path, message: "entry '\(entry.name)' declares \(entry.size) bytes, more than the \(maxEntryBytes) allowed")
         }
         let out: Data
         switch entry.method {
         case 0:
             guard compressed == entry.size else {
-                throw FeaturesError.invalidInput("\(path): stored entry '\(entry.name)' has \(compressed) bytes but declares \(entry.size)")
+                throw TensorFileError.invalid(file: path, message: "stored entry '\(entry.name)' has \(compressed) bytes but declares \(entry.size)")
             }
             out = bytes.subdata(in: bytes.startIndex + start..<bytes.startIndex + start + compressed)
         case 8:
             out = try inflate(entry, from: start, count: compressed)
         default:
-            throw FeaturesError.invalidInput("\(path): entry '\(entry.name)' uses compression method \(entry.method); only stored (0) and deflate (8) are read")
+            throw TensorFileError.invalid(file: path, message: "entry '\(entry.name)' uses compression method \(entry.method); only stored (0) and deflate (8) are read")
         }
         let crc = out.withUnsafeBytes { raw -> UInt32 in
             UInt32(truncatingIfNeeded: crc32(0, raw.bindMemory(to: Bytef.self).baseAddress, uInt(raw.count)))
         }
-        guard crc == entry.crc32 else { throw FeaturesError.invalidInput("\(path): entry '\(entry.name)' fails its CRC-32 check (corrupt archive)") }
+        guard crc == entry.crc32 else { throw TensorFileError.invalid(file: path, message: "entry '\(entry.name)' fails its CRC-32 check (corrupt archive)") }
         return out
     }
 
     /// Where an entry's data starts (after its local header) and how many bytes it has.
     func dataRange(_ entry: Entry) throws -> (start: Int, count: Int) {
-        let reader = LittleEndianReader(bytes, file: path)
+        let reader = ByteReader(bytes, file: path)
         let header = entry.localHeaderOffset
-        guard try reader.uint32(at: header) == 0x0403_4b50 else {
-            throw FeaturesError.invalidInput("\(path): entry '\(entry.name)': no local header at byte \(header)")
+        guard try reader.value(UInt32.self, at: header, "a zip header field") == 0x0403_4b50 else {
+            throw TensorFileError.invalid(file: path, message: "entry '\(entry.name)': no local header at byte \(header)")
         }
-        let start = header + 30 + Int(try reader.uint16(at: header + 26)) + Int(try reader.uint16(at: header + 28))
+        let nameLength = Int(try reader.value(UInt16.self, at: header + 26, "a local header's name length"))
+        let extraLength = Int(try reader.value(UInt16.self, at: header + 28, "a local header's extra length"))
+        let start = header + 30 + nameLength + extraLength
         guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
-            throw FeaturesError.invalidInput("\(path): entry '\(entry.name)' (\(entry.compressedSize) bytes at \(start)) runs past the end of the archive")
+            throw TensorFileError.invalid(file: path, message: "entry '\(entry.name)' (\(entry.compressedSize) bytes at \(start)) runs past the end of the archive")
         }
         return (start, entry.compressedSize)
     }
@@ -146,7 +149,7 @@ public struct ZipArchive: Sendable {
         var out = Data(count: entry.size)
         var stream = z_stream()
         guard inflateInit2_(&stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw FeaturesError.invalidInput("\(path): cannot start zlib")
+            throw TensorFileError.invalid(file: path, message: "cannot start zlib")
         }
         defer { inflateEnd(&stream) }
         let status: Int32 = bytes.withUnsafeBytes { input in
@@ -170,39 +173,9 @@ public struct ZipArchive: Sendable {
         switch status {
         case Z_STREAM_END where Int(stream.total_out) == entry.size: return out
         case Z_MEM_ERROR:
-            throw FeaturesError.invalidInput("\(path): entry '\(entry.name)' inflates to more than the \(entry.size) bytes it declares")
+            throw TensorFileError.invalid(file: path, message: "entry '\(entry.name)' inflates to more than the \(entry.size) bytes it declares")
         default:
-            throw FeaturesError.invalidInput("\(path): entry '\(entry.name)' is not a valid deflate stream of \(entry.size) bytes (zlib status \(status), \(stream.total_out) bytes)")
+            throw TensorFileError.invalid(file: path, message: "entry '\(entry.name)' is not a valid deflate stream of \(entry.size) bytes (zlib status \(status), \(stream.total_out) bytes)")
         }
-    }
-}
-
-/// Bounds-checked little-endian reads from a byte buffer; every failure names the file.
-struct LittleEndianReader {
-    let bytes: Data
-    let file: String
-
-    init(_ bytes: Data, file: String) { self.bytes = bytes; self.file = file }
-
-    func check(_ offset: Int, _ count: Int) throws {
-        guard offset >= 0, count >= 0, offset <= bytes.count, count <= bytes.count - offset else {
-            throw FeaturesError.invalidInput("\(file): truncated (needs \(count) bytes at byte \(offset) of \(bytes.count))")
-        }
-    }
-
-    func int(at offset: Int, size: Int) throws -> Int {
-        try check(offset, size)
-        var value: UInt64 = 0
-        for i in 0..<size { value |= UInt64(bytes[bytes.startIndex + offset + i]) << (8 * UInt64(i)) }
-        guard value <= UInt64(Int.max) else { throw FeaturesError.invalidInput("\(file): value out of range at byte \(offset)") }
-        return Int(value)
-    }
-
-    func uint16(at offset: Int) throws -> UInt16 { UInt16(try int(at: offset, size: 2)) }
-    func uint32(at offset: Int) throws -> UInt32 { UInt32(try int(at: offset, size: 4)) }
-
-    func bytes(at offset: Int, count: Int) throws -> Data {
-        try check(offset, count)
-        return bytes.subdata(in: bytes.startIndex + offset..<bytes.startIndex + offset + count)
     }
 }

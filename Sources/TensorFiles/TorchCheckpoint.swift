@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// A PyTorch checkpoint (`torch.save` of a state dict) read without Python and without running
 /// anything it contains. Both formats `torch.load` reads:
@@ -55,11 +56,11 @@ public final class TorchCheckpoint: TensorArchive, @unchecked Sendable {
     static let legacyMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]
 
     /// Reads `path` (memory-mapped).
-    /// - Throws: `FeaturesError.invalidInput` naming the file: unreadable, truncated, not a
+    /// - Throws: `TensorFileError.invalid` naming the file: unreadable, truncated, not a
     ///   checkpoint, or asking for anything but tensors and dicts (the refused global or opcode is named).
     public convenience init(path: String) throws {
         guard let bytes = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-            throw FeaturesError.invalidInput("\(path): cannot read (no such file?)")
+            throw TensorFileError.invalid(file: path, message: "cannot read (no such file?)")
         }
         try self.init(bytes: bytes, path: path)
     }
@@ -77,25 +78,25 @@ public final class TorchCheckpoint: TensorArchive, @unchecked Sendable {
                   case .string("storage") = id[0], case .global(let type) = id[1], let dtype = DType(storage: type),
                   case .string(let key) = id[2], case .int(let count) = id[4],
                   case .int(let offset) = arguments[1], case .tuple(let sizes) = arguments[2], case .tuple(let strides) = arguments[3] else {
-                throw FeaturesError.invalidInput("\(path): a call to \(global.replacingOccurrences(of: " ", with: ".")) that is not a tensor rebuild from a storage")
+                throw TensorFileError.invalid(file: path, message: "a call to \(global.replacingOccurrences(of: " ", with: ".")) that is not a tensor rebuild from a storage")
             }
             if id.count > 5, case .none = id[5] {} else if id.count > 5 {
-                throw FeaturesError.invalidInput("\(path): storage '\(key)' is a view of another storage (not supported)")
+                throw TensorFileError.invalid(file: path, message: "storage '\(key)' is a view of another storage (not supported)")
             }
             if let known = references[key], known.dtype != dtype || known.count != count {
-                throw FeaturesError.invalidInput("\(path): storage '\(key)' is referenced with two types or sizes")
+                throw TensorFileError.invalid(file: path, message: "storage '\(key)' is referenced with two types or sizes")
             }
             references[key] = (dtype, count)
             let shape = try sizes.map { value -> Int in
-                guard case .int(let n) = value, n >= 0 else { throw FeaturesError.invalidInput("\(path): a tensor on storage '\(key)' has a bad size") }
+                guard case .int(let n) = value, n >= 0 else { throw TensorFileError.invalid(file: path, message: "a tensor on storage '\(key)' has a bad size") }
                 return n
             }
             let stride = try strides.map { value -> Int in
-                guard case .int(let n) = value, n >= 0 else { throw FeaturesError.invalidInput("\(path): a tensor on storage '\(key)' has a bad stride") }
+                guard case .int(let n) = value, n >= 0 else { throw TensorFileError.invalid(file: path, message: "a tensor on storage '\(key)' has a bad stride") }
                 return n
             }
             guard shape.count == stride.count, offset >= 0, count >= 0 else {
-                throw FeaturesError.invalidInput("\(path): a tensor on storage '\(key)' has sizes \(shape) and strides \(stride)")
+                throw TensorFileError.invalid(file: path, message: "a tensor on storage '\(key)' has sizes \(shape) and strides \(stride)")
             }
             return .object(TensorReference(Entry(dtype: dtype, shape: shape, stride: stride, offset: offset, storage: key)))
         }
@@ -104,46 +105,46 @@ public final class TorchCheckpoint: TensorArchive, @unchecked Sendable {
             var position = Self.legacyMagic.count
             let protocolVersion = try Pickle(bytes: bytes, file: path, reduce: rebuild).load(from: position)
             guard case .int(1001) = protocolVersion.value else {
-                throw FeaturesError.invalidInput("\(path): legacy checkpoint with protocol \(protocolVersion.value); 1001 expected")
+                throw TensorFileError.invalid(file: path, message: "legacy checkpoint with protocol \(protocolVersion.value); 1001 expected")
             }
             let info = try Pickle(bytes: bytes, file: path, reduce: rebuild).load(from: protocolVersion.end)
             if case .dict(let dict) = info.value,
                let little = dict.items.first(where: { if case .string("little_endian") = $0.key { return true } else { return false } }),
                case .bool(false) = little.value {
-                throw FeaturesError.invalidInput("\(path): a big-endian checkpoint (not supported)")
+                throw TensorFileError.invalid(file: path, message: "a big-endian checkpoint (not supported)")
             }
             let object = try Pickle(bytes: bytes, file: path, reduce: rebuild).load(from: info.end)
             root = object.value
             let keyList = try Pickle(bytes: bytes, file: path, reduce: rebuild).load(from: object.end)
-            guard case .list(let keys) = keyList.value else { throw FeaturesError.invalidInput("\(path): the legacy storage key list is missing") }
+            guard case .list(let keys) = keyList.value else { throw TensorFileError.invalid(file: path, message: "the legacy storage key list is missing") }
             position = keyList.end
-            let reader = LittleEndianReader(bytes, file: path)
+            let reader = ByteReader(bytes, file: path)
             for case .string(let key) in keys.items {
-                guard let reference = references[key] else { throw FeaturesError.invalidInput("\(path): storage '\(key)' is listed but no tensor uses it") }
-                let count = try reader.int(at: position, size: 8)
+                guard let reference = references[key] else { throw TensorFileError.invalid(file: path, message: "storage '\(key)' is listed but no tensor uses it") }
+                let count = try reader.int(at: position, size: 8, "storage '\(key)''s element count")
                 guard count == reference.count, count <= (bytes.count - position - 8) / reference.dtype.size else {
-                    throw FeaturesError.invalidInput("\(path): storage '\(key)' holds \(count) elements where \(reference.count) are expected, or runs past the end")
+                    throw TensorFileError.invalid(file: path, message: "storage '\(key)' holds \(count) elements where \(reference.count) are expected, or runs past the end")
                 }
-                storages[key] = try reader.bytes(at: position + 8, count: count * reference.dtype.size)
+                storages[key] = Data(try reader.slice(at: position + 8, count: count * reference.dtype.size, "storage '\(key)'"))
                 position += 8 + count * reference.dtype.size
             }
         } else {
             let archive = try ZipArchive(bytes: bytes, path: path)
             guard let pickle = archive.entries.first(where: { $0.name.hasSuffix("data.pkl") && !$0.name.dropLast(8).contains("data.pkl") }) else {
-                throw FeaturesError.invalidInput("\(path): neither a zip checkpoint (no data.pkl) nor a legacy one")
+                throw TensorFileError.invalid(file: path, message: "neither a zip checkpoint (no data.pkl) nor a legacy one")
             }
             let prefix = String(pickle.name.dropLast("data.pkl".count))
             if let order = archive.entry(prefix + "byteorder"), String(decoding: try archive.read(order), as: UTF8.self) != "little" {
-                throw FeaturesError.invalidInput("\(path): a big-endian checkpoint (not supported)")
+                throw TensorFileError.invalid(file: path, message: "a big-endian checkpoint (not supported)")
             }
             root = try Pickle(bytes: try archive.read(pickle), file: path, reduce: rebuild).load().value
             for (key, reference) in references {
                 guard let entry = archive.entry(prefix + "data/" + key) else {
-                    throw FeaturesError.invalidInput("\(path): storage '\(key)' has no entry \(prefix)data/\(key)")
+                    throw TensorFileError.invalid(file: path, message: "storage '\(key)' has no entry \(prefix)data/\(key)")
                 }
                 let data = try archive.read(entry)
                 guard data.count == reference.count * reference.dtype.size else {
-                    throw FeaturesError.invalidInput("\(path): storage '\(key)' has \(data.count) bytes; \(reference.count) \(reference.dtype) elements expected")
+                    throw TensorFileError.invalid(file: path, message: "storage '\(key)' has \(data.count) bytes; \(reference.count) \(reference.dtype) elements expected")
                 }
                 storages[key] = data
             }
@@ -151,12 +152,12 @@ public final class TorchCheckpoint: TensorArchive, @unchecked Sendable {
         var entries: [String: Entry] = [:]
         try Self.collect(root, prefix: "", into: &entries, file: path)
         for (name, entry) in entries {
-            guard let storage = storages[entry.storage] else { throw FeaturesError.invalidInput("\(path): '\(name)': storage '\(entry.storage)' was never written") }
+            guard let storage = storages[entry.storage] else { throw TensorFileError.invalid(file: path, message: "'\(name)': storage '\(entry.storage)' was never written") }
             let available = storage.count / entry.dtype.size
             if entry.shape.contains(0) { continue }
             let last = zip(entry.shape, entry.stride).reduce(entry.offset) { $0 + ($1.0 - 1) * $1.1 }
             guard last < available else {
-                throw FeaturesError.invalidInput("\(path): '\(name)' (sizes \(entry.shape), strides \(entry.stride), offset \(entry.offset)) reaches past its storage of \(available) elements")
+                throw TensorFileError.invalid(file: path, message: "'\(name)' (sizes \(entry.shape), strides \(entry.stride), offset \(entry.offset)) reaches past its storage of \(available) elements")
             }
         }
         self.entries = entries
@@ -166,7 +167,7 @@ public final class TorchCheckpoint: TensorArchive, @unchecked Sendable {
     /// Tensors of `value` (a dict, possibly nested) under dotted names.
     static func collect(_ value: PickleValue, prefix: String, into entries: inout [String: Entry], file: String) throws {
         guard case .dict(let dict) = value else {
-            throw FeaturesError.invalidInput("\(file): the checkpoint holds no state dict at its top level")
+            throw TensorFileError.invalid(file: file, message: "the checkpoint holds no state dict at its top level")
         }
         for (key, item) in dict.items {
             guard case .string(let name) = key else { continue }
@@ -183,7 +184,7 @@ public final class TorchCheckpoint: TensorArchive, @unchecked Sendable {
     public func shape(_ name: String) -> [Int]? { entries[name]?.shape }
 
     /// A tensor's values in row-major order of its shape (strides applied), as Float.
-    /// - Throws: `FeaturesError.invalidInput` naming the file when the tensor is missing, is not a
+    /// - Throws: `TensorFileError.invalid` naming the file when the tensor is missing, is not a
     ///   float tensor, or its shape differs from `shape` (when given).
     public func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
         let entry = try entry(name, shape: expected)
@@ -207,15 +208,15 @@ public final class TorchCheckpoint: TensorArchive, @unchecked Sendable {
             switch entry.dtype {
             case .int64: return Self.gather(entry) { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self).littleEndian }
             case .int32: return Self.gather(entry) { Int64(raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self).littleEndian) }
-            default: throw FeaturesError.invalidInput("\(path): '\(name)' is \(entry.dtype), not an integer tensor")
+            default: throw TensorFileError.invalid(file: path, message: "'\(name)' is \(entry.dtype), not an integer tensor")
             }
         }
     }
 
     func entry(_ name: String, shape expected: [Int]?) throws -> Entry {
-        guard let entry = entries[name] else { throw FeaturesError.invalidInput("\(path): no tensor '\(name)'") }
+        guard let entry = entries[name] else { throw TensorFileError.invalid(file: path, message: "no tensor '\(name)'") }
         if let expected, expected != entry.shape {
-            throw FeaturesError.invalidInput("\(path): '\(name)' has shape \(entry.shape), expected \(expected)")
+            throw TensorFileError.invalid(file: path, message: "'\(name)' has shape \(entry.shape), expected \(expected)")
         }
         return entry
     }

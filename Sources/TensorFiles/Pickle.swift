@@ -52,27 +52,15 @@ struct Pickle {
     func load(from start: Int = 0) throws -> (value: PickleValue, end: Int) {
         var stack: [PickleValue] = []
         var memo: [Int: PickleValue] = [:]
-        var position = start
-        let count = bytes.count
-        func fail(_ message: String) -> FeaturesError { FeaturesError.invalidInput("\(file): pickle at byte \(position): \(message)") }
-        func take(_ n: Int) throws -> Data {
-            guard n >= 0, n <= count - position else { throw fail("truncated") }
-            defer { position += n }
-            return bytes.subdata(in: bytes.startIndex + position..<bytes.startIndex + position + n)
+        var reader = ByteReader(bytes, offset: start) { offset, message in
+            TensorFileError.invalid(file: file, message: "pickle at byte \(offset): \(message)")
         }
+        func fail(_ message: String) -> any Error { reader.error(message) }
+        func take(_ n: Int) throws -> Data { Data(try reader.take(n, "an opcode's argument")) }
         func integer(_ n: Int, signed: Bool = false) throws -> Int {
-            let raw = try take(n)
-            var value: UInt64 = 0
-            for (i, byte) in raw.enumerated() { value |= UInt64(byte) << (8 * UInt64(i)) }
-            if signed, n < 8, value & (1 << (8 * UInt64(n) - 1)) != 0 { value |= ~0 << (8 * UInt64(n)) }
-            return Int(Int64(bitPattern: value))
+            Int(try reader.readInteger(size: n, signed: signed, "an opcode's integer"))
         }
-        func line() throws -> String {
-            guard let newline = bytes[(bytes.startIndex + position)...].firstIndex(of: 0x0A) else { throw fail("unterminated line") }
-            let text = String(decoding: bytes[(bytes.startIndex + position)..<newline], as: UTF8.self)
-            position = newline - bytes.startIndex + 1
-            return text
-        }
+        func line() throws -> String { String(decoding: try reader.take(until: 0x0A, "a GLOBAL's name"), as: UTF8.self) }
         func pop() throws -> PickleValue {
             guard let value = stack.popLast() else { throw fail("stack underflow") }
             if case .mark = value { throw fail("unexpected mark") }
@@ -105,15 +93,14 @@ struct Pickle {
         }
         // Every opcode consumes at least one byte, so the loop ends.
         while true {
-            guard position < count else { throw fail("truncated (no STOP)") }
-            let opcode = bytes[bytes.startIndex + position]
-            position += 1
+            guard !reader.isAtEnd else { throw fail("truncated (no STOP)") }
+            let opcode = try reader.read(UInt8.self, "an opcode")
             switch opcode {
             case 0x80: _ = try integer(1)  // PROTO
             case 0x95: _ = try integer(8)  // FRAME: frames are a read-ahead hint
             case 0x2E:  // STOP
                 guard stack.count == 1 else { throw fail("STOP with \(stack.count) values on the stack") }
-                return (try pop(), position)
+                return (try pop(), reader.offset)
             case 0x28: stack.append(.mark)  // MARK
             case 0x4E: stack.append(.none)  // NONE
             case 0x88: stack.append(.bool(true))  // NEWTRUE

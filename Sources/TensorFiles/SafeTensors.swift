@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// A `.safetensors` file, memory-mapped: an 8-byte little-endian header length, a JSON header
 /// `{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`, then the
@@ -17,21 +18,21 @@ public final class SafeTensors: TensorArchive, @unchecked Sendable {
     let data: Data
     let dataStart: Int
 
-    /// - Throws: `FeaturesError.invalidInput` naming the file for a missing, truncated or malformed file.
+    /// - Throws: `TensorFileError.invalid` naming the file for a missing, truncated or malformed file.
     public init(path: String) throws {
         self.path = path
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-            throw FeaturesError.invalidInput("\(path): cannot read (no such file?)")
+            throw TensorFileError.invalid(file: path, message: "cannot read (no such file?)")
         }
         self.data = data
-        guard data.count >= 8 else { throw FeaturesError.invalidInput("\(path): not a safetensors file (shorter than 8 bytes)") }
-        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard data.count >= 8 else { throw TensorFileError.invalid(file: path, message: "not a safetensors file (shorter than 8 bytes)") }
+        let headerLength = try ByteReader(data, file: path).value(UInt64.self, at: 0, "the header length")
         guard headerLength <= UInt64(data.count - 8), headerLength < 100_000_000 else {
-            throw FeaturesError.invalidInput("\(path): header length \(headerLength) exceeds the file")
+            throw TensorFileError.invalid(file: path, message: "header length \(headerLength) exceeds the file")
         }
         dataStart = 8 + Int(headerLength)
         guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<dataStart)) as? [String: Any] else {
-            throw FeaturesError.invalidInput("\(path): the header is not a JSON object")
+            throw TensorFileError.invalid(file: path, message: "the header is not a JSON object")
         }
         var entries: [String: Entry] = [:]
         let sizes = ["F32": 4, "F16": 2, "BF16": 2]
@@ -39,12 +40,12 @@ public final class SafeTensors: TensorArchive, @unchecked Sendable {
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
                   let shape = (info["shape"] as? [NSNumber])?.map(\.intValue),
                   let offsets = (info["data_offsets"] as? [NSNumber])?.map(\.intValue), offsets.count == 2 else {
-                throw FeaturesError.invalidInput("\(path): malformed header entry '\(name)'")
+                throw TensorFileError.invalid(file: path, message: "malformed header entry '\(name)'")
             }
-            guard let size = sizes[dtype] else { throw FeaturesError.invalidInput("\(path): '\(name)' has dtype \(dtype); F32, F16 or BF16 expected") }
+            guard let size = sizes[dtype] else { throw TensorFileError.invalid(file: path, message: "'\(name)' has dtype \(dtype); F32, F16 or BF16 expected") }
             let count = shape.reduce(1, *)
             guard offsets[0] >= 0, offsets[1] - offsets[0] == count * size, dataStart + offsets[1] <= data.count else {
-                throw FeaturesError.invalidInput("\(path): '\(name)' data offsets \(offsets) do not fit its shape \(shape) or the file")
+                throw TensorFileError.invalid(file: path, message: "'\(name)' data offsets \(offsets) do not fit its shape \(shape) or the file")
             }
             entries[name] = Entry(dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
         }
@@ -52,12 +53,12 @@ public final class SafeTensors: TensorArchive, @unchecked Sendable {
     }
 
     /// A tensor's values as Float, in its stored (row-major) order.
-    /// - Throws: `FeaturesError.invalidInput` naming the file when the tensor is missing or its
+    /// - Throws: `TensorFileError.invalid` naming the file when the tensor is missing or its
     ///   shape differs from `shape` (when given).
     public func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
-        guard let entry = entries[name] else { throw FeaturesError.invalidInput("\(path): no tensor '\(name)'") }
+        guard let entry = entries[name] else { throw TensorFileError.invalid(file: path, message: "no tensor '\(name)'") }
         if let expected, expected != entry.shape {
-            throw FeaturesError.invalidInput("\(path): '\(name)' has shape \(entry.shape), expected \(expected)")
+            throw TensorFileError.invalid(file: path, message: "'\(name)' has shape \(entry.shape), expected \(expected)")
         }
         let count = entry.shape.reduce(1, *)
         var out = [Float](repeating: 0, count: count)
@@ -68,13 +69,12 @@ public final class SafeTensors: TensorArchive, @unchecked Sendable {
                 out.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * 4)) }
             case "F16":
                 for i in 0..<count {
-                    let bits = UInt16(base.load(fromByteOffset: 2 * i, as: UInt8.self)) | UInt16(base.load(fromByteOffset: 2 * i + 1, as: UInt8.self)) << 8
-                    out[i] = Float(Float16(bitPattern: bits))
+                    out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
                 }
             default:  // BF16: the high half of a float32
                 for i in 0..<count {
-                    let bits = UInt32(base.load(fromByteOffset: 2 * i, as: UInt8.self)) << 16 | UInt32(base.load(fromByteOffset: 2 * i + 1, as: UInt8.self)) << 24
-                    out[i] = Float(bitPattern: bits)
+                    let bits = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                    out[i] = Float(bitPattern: UInt32(bits) << 16)
                 }
             }
         }
@@ -101,7 +101,7 @@ public final class SafeTensors: TensorArchive, @unchecked Sendable {
         out.append(json)
         for t in tensors { t.values.withUnsafeBytes { out.append(contentsOf: $0) } }
         do { try out.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw FeaturesError.invalidInput("\(path): cannot write: \(error.localizedDescription)")
+            throw TensorFileError.invalid(file: path, message: "cannot write: \(error.localizedDescription)")
         }
     }
 }

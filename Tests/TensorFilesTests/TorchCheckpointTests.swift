@@ -1,12 +1,12 @@
-@testable import Features
+import _TestSupport
 import Foundation
 import Geometry
+@testable import TensorFiles
 import XCTest
-import _TestSupport
 
 /// The checkpoint reader against `torch.load` (goldens of tools/make_checkpoint_goldens.py).
 final class TorchCheckpointTests: XCTestCase {
-    static let fixtures = TestSupport.fixture("FeaturesTests", "checkpoints")
+    static let fixtures = TestSupport.fixture("TensorFilesTests", "checkpoints")
 
     struct GoldenTensor: Decodable {
         var dtype: String
