@@ -81,9 +81,15 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png16")]
         ),
 
+        // Weights files and archives (zip, pickle, PyTorch checkpoints, safetensors, SHA-256) and the
+        // one little-endian byte reader: the bottom of the graph, depending on nothing of reloc's.
+        .target(name: "TensorFiles", dependencies: ["CZlib"], swiftSettings: vectorUnit),
         .target(name: "Geometry", dependencies: ["CCeresShim"], swiftSettings: vectorUnit),
-        .target(name: "Features", dependencies: ["CJPEG", "CPNG", "COpenBLAS", "CZlib"], swiftSettings: vectorUnit),
-        .target(name: "Reloc", dependencies: ["Geometry", "Features", "CHDF5Shim", "COpenBLAS", "CMalloc"], swiftSettings: vectorUnit),
+        .target(name: "Features", dependencies: ["TensorFiles", "CJPEG", "CPNG", "COpenBLAS"], swiftSettings: vectorUnit),
+        // The files people exchange: COLMAP models, hloc's stores and lists, submissions, ground truth.
+        .target(name: "Formats", dependencies: ["Geometry", "TensorFiles", "CHDF5Shim"], swiftSettings: vectorUnit),
+        .target(name: "Reloc", dependencies: ["Geometry", "Features", "Formats", "TensorFiles", "CHDF5Shim", "COpenBLAS", "CMalloc"],
+                swiftSettings: vectorUnit),
 
         // HTTP in front of Reloc.LocalizationService (`reloc serve`).
         .target(
@@ -107,15 +113,18 @@ let package = Package(
             swiftSettings: vectorUnit
         ),
         // Times the solvers and extractors directly as well as the stages.
-        .executableTarget(name: "RelocBench", dependencies: ["Reloc", "Geometry", "Features", "COpenBLAS"], swiftSettings: vectorUnit),
+        .executableTarget(name: "RelocBench", dependencies: ["Reloc", "Geometry", "Features", "TensorFiles", "COpenBLAS"], swiftSettings: vectorUnit),
         // The parsers under libFuzzer (scripts/fuzz), or replaying inputs when built plainly.
         .executableTarget(name: "RelocFuzz", dependencies: ["Reloc"]),
 
         .target(name: "_TestSupport", dependencies: ["Geometry"], path: "Tests/_TestSupport"),
+        .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Geometry", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "_TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Geometry", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Geometry", "TensorFiles", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Geometry", "_TestSupport"], exclude: ["Fixtures"]),
         // Fixtures are read by path (#filePath), not bundled.
-        .testTarget(name: "RelocTests", dependencies: ["Reloc", "Geometry", "Features", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RelocTests", dependencies: ["Reloc", "Formats", "Geometry", "Features", "TensorFiles", "_TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "RelocServerTests", dependencies: ["RelocServer", "Reloc", "Geometry", "_TestSupport",
                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "RelocCLITests", dependencies: ["Reloc", "Geometry", "Features", "_TestSupport"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the small HDF5 fixtures that reloc's tests read, with h5py, as hloc writes them.
 
-Usage: pip install h5py numpy && python3 tools/make_h5py_fixture.py Tests/RelocTests/Fixtures
+Usage: pip install h5py numpy && python3 tools/make_h5py_fixture.py Tests/FormatsTests/Fixtures
 
 features.h5 — hloc's extract_features layout with its defaults (as_half=True):
   "db/a.jpg"         (nested groups db -> a.jpg): keypoints float16 (3, 2) with an

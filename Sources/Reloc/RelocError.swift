@@ -1,11 +1,8 @@
-/// Errors of the Reloc module. Each carries the file (and line or byte offset)
-/// it concerns so the CLI can print `file:line: message`.
+/// Errors of the Reloc module: the stages' and the service's. A file that cannot be parsed is the
+/// Formats module's `FormatError` (with its line or byte offset), a weights file TensorFiles'
+/// `TensorFileError`; each names the file, so the CLI prints any of them as it is.
 public enum RelocError: Error, Equatable, CustomStringConvertible, Sendable {
-    /// A malformed line in a text file (1-based line number).
-    case parse(file: String, line: Int, message: String)
-    /// Malformed or truncated binary data at a byte offset.
-    case binary(file: String, offset: Int, message: String)
-    /// A file-level problem: missing, unreadable, empty, inconsistent.
+    /// A file-level problem: missing, unwritable, inconsistent with the run.
     case file(file: String, message: String)
     /// A bad value or combination of values that is not about one setting.
     case invalidArgument(String)
@@ -15,8 +12,6 @@ public enum RelocError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .parse(let file, let line, let message): return "\(file):\(line): \(message)"
-        case .binary(let file, let offset, let message): return "\(file): at byte offset \(offset): \(message)"
         case .file(let file, let message): return "\(file): \(message)"
         case .invalidArgument(let message): return message
         case .invalidOption(let option, let message): return "\(option): \(message)"

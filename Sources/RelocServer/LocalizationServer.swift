@@ -108,7 +108,7 @@ public final class LocalizationServer: Sendable {
             return jsonError(.serviceUnavailable, message: "shutting down", headers: [.retryAfter: "5"])
         } catch let error as RelocError {
             switch error {
-            case .invalidArgument, .invalidOption, .parse:
+            case .invalidArgument, .invalidOption:
                 context.report.outcome = .badRequest
                 return jsonError(.badRequest, message: error.description)
             default: throw error

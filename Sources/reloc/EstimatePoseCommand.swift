@@ -42,17 +42,18 @@ struct EstimatePoseCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard !files.isEmpty else { throw ValidationError("give at least one --correspondences FILE") }
-        guard threshold > 0 else { throw ValidationError("--threshold must be positive") }
-        guard !camera.isEmpty else { throw ValidationError("give the --camera") }
-        if estimateK1 && !estimateFocal && !camera.contains(where: { $0.hasPrefix("UNKNOWN") }) {
-            throw ValidationError("--estimate-k1 needs --estimate-focal")
-        }
+        // With a rig the task needs its file; the same checks then come when the command runs.
+        guard rigConfig == nil else { return }
+        try validating { try task().validate() }
+    }
+
+    func task() throws -> EstimatePoseTask {
+        try EstimatePoseTask(files: files, cameraArguments: camera, thresholdPixels: threshold, seed: seed,
+                             estimateFocal: estimateFocal, refineK1: estimateK1, rigConfig: rigConfig)
     }
 
     func run() throws {
-        let task = try EstimatePoseTask(files: files, cameraArguments: camera, thresholdPixels: threshold, seed: seed,
-                                        estimateFocal: estimateFocal, refineK1: estimateK1, rigConfig: rigConfig)
+        let task = try task()
         let batch = files.count > 1
         for outcome in try task.run() {
             if json {

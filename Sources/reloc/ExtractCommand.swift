@@ -37,7 +37,7 @@ struct ExtractCommand: ParsableCommand {
     var normalizeContrast = false
 
     @Option(help: "Contrast stretching: off, on (as --normalize-contrast) or adaptive (again with the stretch when fewer keypoint locations than 1/8 of --max-keypoints pass --contrast-threshold).")
-    var contrast: ExtractTask.Contrast?
+    var contrast: ExtractionSettings.Contrast?
 
     @Option(help: "Only shard i of n of the images (0-based, split by a hash of the name; `reloc match --shard` and `reloc localize --shard` split alike).")
     var shard: String?
@@ -47,18 +47,11 @@ struct ExtractCommand: ParsableCommand {
     }
 
     func task() throws -> ExtractTask {
-        var task = ExtractTask(imageFolder: images, lists: list, output: output, kind: features, maxEdge: extraction.maxEdge,
-                               maxKeypoints: extraction.maxKeypoints, detectionThreshold: extraction.detectionThreshold)
+        var settings = extraction.settings(kind: features, contrast: contrast ?? (normalizeContrast ? .on : .off))
+        settings.upright = upright
+        var task = ExtractTask(imageFolder: images, lists: list, output: output, settings: settings)
         task.overwrite = overwrite
-        task.upsample = extraction.upsample
-        task.weightsFolder = extraction.weights
         task.shard = try shard.map { try Shard(parsing: $0) }
-        task.contrastThreshold = extraction.contrastThreshold
-        task.normalizeContrast = normalizeContrast
-        task.minimumKeypoints = extraction.minKeypoints
-        task.lowestContrastThreshold = extraction.lowestContrastThreshold
-        task.upright = upright
-        if let contrast { task.contrast = contrast }
         return task
     }
 

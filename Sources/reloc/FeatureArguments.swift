@@ -19,14 +19,26 @@ struct FeatureArguments: ParsableArguments {
     var upsample = false
 
     @Option(name: .customLong("contrast-threshold"), help: "SIFT DoG contrast threshold (OpenCV's 0.04).")
-    var contrastThreshold: Double = ExtractTask.defaultContrastThreshold
+    var contrastThreshold: Double = ExtractionSettings.defaultContrastThreshold
 
     @Option(name: .customLong("min-keypoints"), help: "SIFT: when fewer keypoint locations than this pass --contrast-threshold, lower the threshold for that image (not below --lowest-contrast-threshold) and keep the strongest this many (default: a quarter of --max-keypoints; 0: off, as OpenCV).")
     var minKeypoints: Int?
 
     @Option(name: .customLong("lowest-contrast-threshold"), help: "SIFT: how far --min-keypoints may lower the contrast threshold.")
-    var lowestContrastThreshold: Double = ExtractTask.defaultLowestContrastThreshold
+    var lowestContrastThreshold: Double = ExtractionSettings.defaultLowestContrastThreshold
 
+    /// These flags as the library's value, with `kind`'s defaults where a flag is not given: the
+    /// one place where the commands' extraction flags become settings.
+    func settings(kind: FeatureKind, contrast: ExtractionSettings.Contrast) -> ExtractionSettings {
+        var settings = ExtractionSettings(kind: kind, maxEdge: maxEdge, maxKeypoints: maxKeypoints, detectionThreshold: detectionThreshold)
+        settings.upsample = upsample
+        settings.contrast = contrast
+        settings.contrastThreshold = contrastThreshold
+        settings.minimumKeypoints = minKeypoints
+        settings.lowestContrastThreshold = lowestContrastThreshold
+        settings.weightsFolder = weights
+        return settings
+    }
 }
 
 extension FeatureKind {

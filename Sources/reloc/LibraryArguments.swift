@@ -6,7 +6,7 @@ import Reloc
 // usage and exits 64 like any other parsing error.
 
 extension ExtractTask.Kind: ExpressibleByArgument {}
-extension ExtractTask.Contrast: ExpressibleByArgument {}
+extension ExtractionSettings.Contrast: ExpressibleByArgument {}
 extension PipelineTask.UprightMode: ExpressibleByArgument {}
 
 extension RetrievalMethod: ExpressibleByArgument {

@@ -19,7 +19,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: ArgumentHelp(FeatureKind.optionHelp)) var features: ExtractTask.Kind = .rootsift
     @OptionGroup var extraction: FeatureArguments
     @Option(help: "Contrast stretching before detection: off, on, adaptive (only images with few keypoints).")
-    var contrast: ExtractTask.Contrast = .adaptive
+    var contrast: ExtractionSettings.Contrast = .adaptive
     @Option(help: "SIFT without orientations: auto (on when the reference cameras agree on which way is down), on or off.")
     var upright: PipelineTask.UprightMode = .auto
     @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: RetrievalMethod = .vlad
@@ -53,14 +53,7 @@ struct PipelineCommand: ParsableCommand {
     func task() throws -> PipelineTask {
         var task = PipelineTask(dataset: dataset, output: output)
         task.modelName = model
-        task.setFeatures(features, maxEdge: extraction.maxEdge, maxKeypoints: extraction.maxKeypoints,
-                         detectionThreshold: extraction.detectionThreshold)
-        task.weightsFolder = extraction.weights
-        task.contrast = contrast
-        task.contrastThreshold = extraction.contrastThreshold
-        task.minimumKeypoints = extraction.minKeypoints
-        task.lowestContrastThreshold = extraction.lowestContrastThreshold
-        task.upsample = extraction.upsample
+        task.extraction = extraction.settings(kind: features, contrast: contrast)
         task.upright = upright
         task.retrieval = retrieval
         task.topK = topK

@@ -1,8 +1,9 @@
+import _TestSupport
 import Features
 import Foundation
 import Reloc
+import TensorFiles
 import XCTest
-import _TestSupport
 
 /// `reloc extract --features superpoint|superpoint+hndesc --weights DIR` with formula weights
 /// (the published checkpoints are not part of the repository): the plumbing — image to

@@ -1,9 +1,10 @@
+import _TestSupport
 import Features
+import Formats
 import Foundation
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 final class SyntheticDatasetTests: XCTestCase {
     /// A marker disc on a façade, rendered through each camera model, lands where the camera

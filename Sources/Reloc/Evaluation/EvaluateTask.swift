@@ -1,3 +1,5 @@
+import Formats
+
 /// The `reloc evaluate` stage: reads the files, scores, writes the optional JSON.
 public struct EvaluateTask: Sendable {
     public var resultsPath: String

@@ -1,3 +1,4 @@
+import Formats
 import Geometry
 
 /// A pair of position and rotation thresholds; a query is within it when both errors are.

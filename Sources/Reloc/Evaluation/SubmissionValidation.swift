@@ -1,3 +1,4 @@
+import Formats
 import Geometry
 
 /// One problem found in a submission, with the line it is on (nil for a missing query).

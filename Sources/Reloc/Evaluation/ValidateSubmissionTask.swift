@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// `reloc validate-submission`: a submission checked as the Aachen server would (`SubmissionValidation`).

@@ -47,10 +47,10 @@ extension FeatureKind {
                                          lightGlue: PublishedWeights.File(name: "disk_lightglue.pth",
                                                                           sha256: "b5b21d47ea24f2c5e501aec9c91b9716e4c8c3429a4dc1e615c133c4c9378335",
                                                                           licence: PublishedWeights.lightGlueLicence),
-                                         family: "disk", extractor: { task in
-        let extractor = try DISKExtractor(weightsFolder: try task.requireWeightsFolder())
-        extractor.maxKeypoints = task.maxKeypoints
-        extractor.maxEdge = task.maxEdge
+                                         family: "disk", extractor: { settings in
+        let extractor = try DISKExtractor(weightsFolder: try settings.requireWeightsFolder())
+        extractor.maxKeypoints = settings.maxKeypoints
+        extractor.maxEdge = settings.maxEdge
         return extractor
     })
 
@@ -61,11 +61,11 @@ extension FeatureKind {
     private static func aliked(_ variant: ALIKEDNet.Variant, _ summary: String, sha256: String) -> FeatureKind {
         FeatureKind(variant.rawValue, summary, maxKeypoints: 2048, maxEdge: 1024, detectionThreshold: 0.05,
                     weights: .published([PublishedWeights.File(name: variant.weightsFile, sha256: sha256, licence: PublishedWeights.alikedLicence)]),
-                    lightGlue: alikedLightGlue, family: "aliked", extractor: { task in
-            let extractor = try ALIKEDExtractor(weightsFolder: try task.requireWeightsFolder(), variant: variant)
-            extractor.detection.maxKeypoints = task.maxKeypoints
-            if let threshold = task.detectionThreshold { extractor.detection.threshold = threshold }
-            extractor.maxEdge = task.maxEdge
+                    lightGlue: alikedLightGlue, family: "aliked", extractor: { settings in
+            let extractor = try ALIKEDExtractor(weightsFolder: try settings.requireWeightsFolder(), variant: variant)
+            extractor.detection.maxKeypoints = settings.maxKeypoints
+            if let threshold = settings.detectionThreshold { extractor.detection.threshold = threshold }
+            extractor.maxEdge = settings.maxEdge
             return extractor
         })
     }
@@ -78,23 +78,23 @@ extension FeatureKind {
             """)
     }
 
-    private static func superPointExtractor(_ task: ExtractTask, _ descriptor: SuperPointExtractor.Descriptor) throws -> any FeatureExtractor {
-        let extractor = try SuperPointExtractor(weightsFolder: try task.requireWeightsFolder(), descriptor: descriptor)
-        extractor.options.maxKeypoints = task.maxKeypoints
-        extractor.superPointMaxEdge = task.maxEdge
+    private static func superPointExtractor(_ settings: ExtractionSettings, _ descriptor: SuperPointExtractor.Descriptor) throws -> any FeatureExtractor {
+        let extractor = try SuperPointExtractor(weightsFolder: try settings.requireWeightsFolder(), descriptor: descriptor)
+        extractor.options.maxKeypoints = settings.maxKeypoints
+        extractor.superPointMaxEdge = settings.maxEdge
         return extractor
     }
 
-    private static func siftExtractor(_ task: ExtractTask, root: Bool) throws -> any FeatureExtractor {
+    private static func siftExtractor(_ settings: ExtractionSettings, root: Bool) throws -> any FeatureExtractor {
         var options = SIFTOptions()
-        options.maxKeypoints = task.maxKeypoints
+        options.maxKeypoints = settings.maxKeypoints
         options.rootSIFT = root
-        options.upsample = task.upsample
-        options.upright = task.upright
-        options.contrastThreshold = task.contrastThreshold
-        options.normalizeContrast = task.contrast == .on
-        options.minimumKeypoints = task.resolvedMinimumKeypoints
-        options.lowestContrastThreshold = task.lowestContrastThreshold
-        return try SIFTExtractor(options: options, maxEdge: task.maxEdge, adaptiveContrast: task.contrast == .adaptive)
+        options.upsample = settings.upsample
+        options.upright = settings.upright
+        options.contrastThreshold = settings.contrastThreshold
+        options.normalizeContrast = settings.contrast == .on
+        options.minimumKeypoints = settings.resolvedMinimumKeypoints
+        options.lowestContrastThreshold = settings.lowestContrastThreshold
+        return try SIFTExtractor(options: options, maxEdge: settings.maxEdge, adaptiveContrast: settings.contrast == .adaptive)
     }
 }

@@ -27,7 +27,7 @@ public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, C
     /// how a store without reloc's record of its kind is recognised.
     public let family: String
     /// The kind's extractor with an extraction's settings (budget, size, thresholds, weights).
-    let makeExtractor: @Sendable (ExtractTask) throws -> any FeatureExtractor
+    let makeExtractor: @Sendable (ExtractionSettings) throws -> any FeatureExtractor
 
     /// Where a kind's weights come from.
     public enum Weights: Sendable {
@@ -64,7 +64,7 @@ public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, C
 
     init(_ name: String, _ summary: String, maxKeypoints: Int, maxEdge: Int, ratio: Float = 0.8, detectionThreshold: Float? = nil,
          weights: Weights = .none, lightGlue: PublishedWeights.File? = nil, family: String,
-         extractor: @escaping @Sendable (ExtractTask) throws -> any FeatureExtractor) {
+         extractor: @escaping @Sendable (ExtractionSettings) throws -> any FeatureExtractor) {
         rawValue = name; self.summary = summary; defaultMaxKeypoints = maxKeypoints; defaultMaxEdge = maxEdge
         defaultRatio = ratio; defaultDetectionThreshold = detectionThreshold; self.weights = weights
         self.lightGlue = lightGlue; self.family = family; makeExtractor = extractor

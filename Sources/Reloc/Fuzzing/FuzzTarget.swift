@@ -1,5 +1,7 @@
 import Features
+import Formats
 import Foundation
+import TensorFiles
 
 /// The parsers and decoders that read users' files, as fuzzing targets: each takes arbitrary
 /// bytes, and must either succeed or throw — never trap, read out of bounds or hang.

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// What `reloc report` reads of a pipeline output folder: `pipeline.json` (settings, files,

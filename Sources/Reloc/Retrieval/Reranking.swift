@@ -1,4 +1,5 @@
 import Features
+import Formats
 
 /// Re-ranking one query's retrieved candidates by local matches, as `reloc pairs --rerank` does
 /// for each query of a batch and `reloc serve` for each request: each candidate scored by its

@@ -1,5 +1,6 @@
 import Dispatch
 import Features
+import Formats
 import Foundation
 import Geometry
 
@@ -17,13 +18,15 @@ public final class LocalizationService: Sendable {
     public init(map: ServedMap) {
         BLASThreads.set(1)
         self.map = map
-        extractors = ExtractorPool(task: map.settings.extract)
+        extractors = ExtractorPool(settings: map.settings.extract)
     }
 
     /// Parses a camera in the query lists' syntax without the name: `MODEL WIDTH HEIGHT PARAMS...`.
     /// - Throws: `RelocError.invalidArgument` saying what is wrong, prefixed `camera: `.
     public static func camera(parsing text: String) throws -> Camera {
-        try parseCameraArgument(text, option: "camera")
+        do { return try parseCameraArgument(text, option: "camera") } catch FormatError.invalidArgument(let message) {
+            throw RelocError.invalidArgument(message)
+        }
     }
 
     /// - Throws: `RelocError.invalidArgument` for what the request got wrong: an image that
@@ -128,17 +131,17 @@ final class ExpandedFeatures: @unchecked Sendable {
 /// Extractors for concurrent requests: a learned network keeps work buffers, so each request
 /// takes one of its own and gives it back; as many exist as requests ever ran at once.
 private final class ExtractorPool: @unchecked Sendable {
-    private let task: ExtractTask
+    private let settings: ExtractionSettings
     private var idle: [ImageExtractor] = []
     private let lock = NSLock()
 
-    init(task: ExtractTask) { self.task = task }
+    init(settings: ExtractionSettings) { self.settings = settings }
 
     func take() throws -> ImageExtractor {
         lock.lock()
         if let extractor = idle.popLast() { lock.unlock(); return extractor }
         lock.unlock()
-        return try ImageExtractor(task)
+        return try ImageExtractor(settings)
     }
 
     func give(_ extractor: ImageExtractor) {

@@ -1,4 +1,5 @@
 import Features
+import Formats
 import Foundation
 import Geometry
 

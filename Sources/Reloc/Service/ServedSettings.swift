@@ -9,7 +9,7 @@ import Geometry
 /// `reloc extract`, `match` and `localize` (`RunFiles`); checked against the names the run gave
 /// its files, so that a record that does not describe its own files is refused.
 struct ServedSettings: Sendable {
-    var extract: ExtractTask
+    var extract: ExtractionSettings
     var matching: MatchingOptions
     var lightGlue: LightGlueSettings?
     var retrieval: RetrievalMethod
@@ -61,8 +61,8 @@ struct ServedSettings: Sendable {
     /// From the settings the run recorded as values (`RunSettings`).
     private init(_ settings: RunSettings, recordPath: String, weightsFolder: String?) throws {
         func fail(_ message: String) -> RelocError { .file(file: recordPath, message: message) }
-        var task: ExtractTask
-        do { task = try ExtractTask(record: settings.extraction) } catch { throw fail("settings: \(error)") }
+        var task: ExtractionSettings
+        do { task = try ExtractionSettings(record: settings.extraction) } catch { throw fail("settings: \(error)") }
         if task.kind.isLearned { task.weightsFolder = weightsFolder ?? settings.weights }
         extract = task
         matching = settings.matching.options
@@ -94,12 +94,12 @@ struct ServedSettings: Sendable {
         }
         let flags: Set<String> = ["--upsample", "--upright", "--mutual", "--covisibility-clustering", "--estimate-focal", "--estimate-k1"]
         let e = try OptionValues(extractOptions, flags: flags, key: "extract_options", fail: fail)
-        guard let kind = ExtractTask.Kind(rawValue: try e.string("--features")) else {
+        guard let kind = FeatureKind(rawValue: try e.string("--features")) else {
             throw fail("extract_options: unknown features '\(try e.string("--features"))'")
         }
-        var task = ExtractTask(imageFolder: "", lists: [], output: "", kind: kind, maxEdge: try e.int("--max-edge"),
-                               maxKeypoints: try e.int("--max-keypoints"), upsample: e.has("--upsample"))
-        guard let contrast = ExtractTask.Contrast(rawValue: try e.string("--contrast")) else {
+        var task = ExtractionSettings(kind: kind, maxEdge: try e.int("--max-edge"), maxKeypoints: try e.int("--max-keypoints"))
+        task.upsample = e.has("--upsample")
+        guard let contrast = ExtractionSettings.Contrast(rawValue: try e.string("--contrast")) else {
             throw fail("extract_options: unknown contrast '\(try e.string("--contrast"))'")
         }
         task.contrast = contrast

@@ -1,3 +1,4 @@
+import Formats
 import Geometry
 
 /// `reloc estimate-pose`: absolute pose for one or more correspondence files, for one calibrated
@@ -84,7 +85,16 @@ public struct EstimatePoseTask: Sendable {
 
     /// Reads every file first (so a bad file fails before any work), then solves each.
     /// - Throws: `RelocError` naming the file and line of the first malformed input.
+    /// - Throws: `RelocError.invalidOption` naming the setting as the CLI spells it: no files, a
+    ///   threshold that is not positive, k1 refined without an estimated focal length.
+    public func validate() throws {
+        guard !files.isEmpty else { throw RelocError.invalidOption(option: "correspondences", message: "must name at least one file") }
+        guard options.thresholdPixels > 0 else { throw RelocError.invalidOption(option: "threshold", message: "must be positive") }
+        guard !refineK1 || estimateFocal else { throw RelocError.invalidOption(option: "estimate-k1", message: "needs --estimate-focal") }
+    }
+
     public func run() throws -> [Outcome] {
+        try validate()
         if let rig {
             let problems = try files.map { ($0, try RigCorrespondenceFile.read(path: $0, cameraCount: rig.rigs[0].sensors.count)) }
             let rigCameras = zip(cameras, rig.rigs[0].sensors).map { RigCamera(camera: $0, camFromRig: $1.camFromRig) }

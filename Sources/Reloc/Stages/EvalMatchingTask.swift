@@ -1,4 +1,5 @@
 import Features
+import Formats
 import Foundation
 
 /// `reloc eval-matching`: one pair, or an HPatches sequences folder.

@@ -1,4 +1,5 @@
 import Features
+import Formats
 import Foundation
 
 /// One image's local features with an extraction's settings: what `reloc extract` stores for an
@@ -10,9 +11,9 @@ final class ImageExtractor: @unchecked Sendable {
 
     /// - Throws: `RelocError.invalidOption` for settings out of range or learned features without
     ///   their weights; `RelocError.invalidArgument` naming the weights that cannot be read.
-    init(_ task: ExtractTask) throws {
-        extractor = try task.makeExtractor()
-        isLearned = task.kind.isLearned
+    init(_ settings: ExtractionSettings) throws {
+        extractor = try settings.makeExtractor()
+        isLearned = settings.kind.isLearned
     }
 
     /// Channels the image is decoded to: gray for SIFT, RGB for the networks.

@@ -1,5 +1,6 @@
 import Dispatch
 import Features
+import Formats
 import Foundation
 import Geometry
 

@@ -1,4 +1,5 @@
 import Features
+import Formats
 import Foundation
 
 /// The matcher of `reloc match` and `reloc pipeline`: LightGlue for features it has published

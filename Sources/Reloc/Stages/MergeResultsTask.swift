@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// `reloc merge results`: joins the results of `reloc localize --shard i/n` runs into one submission, in

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// `reloc merge stores --output OUT.h5 A.h5 B.h5 ...`: joins HDF5 stores written by shards (`reloc

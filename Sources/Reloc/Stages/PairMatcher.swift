@@ -1,4 +1,6 @@
 import Features
+import Formats
+import TensorFiles
 
 /// One pair's matcher, as `reloc match`, the pipeline and `reloc serve` run it: nearest
 /// neighbours or LightGlue, chosen once (`MatcherKind` against the feature kind's entry,
@@ -53,6 +55,8 @@ struct LightGlueMatcher: PairMatcher {
         self.settings = settings
         do { model = try LightGlue(path: settings.weights) } catch let error as FeaturesError {
             // Its message already names the weights file.
+            throw RelocError.invalidArgument("\(error)")
+        } catch let error as TensorFileError {
             throw RelocError.invalidArgument("\(error)")
         }
     }

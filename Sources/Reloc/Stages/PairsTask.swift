@@ -1,5 +1,6 @@
 import Dispatch
 import Features
+import Formats
 import Foundation
 
 /// How `reloc pairs` chooses the images to match.

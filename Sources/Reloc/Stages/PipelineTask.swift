@@ -1,4 +1,5 @@
 import Features
+import Formats
 import Foundation
 import Geometry
 
@@ -9,27 +10,21 @@ public struct PipelineTask: Sendable {
     public var dataset: String
     public var output: String
     public var modelName: String?
-    public var features: ExtractTask.Kind = .rootsift
-    public var maxEdge = 1600
-    public var maxKeypoints = 8192
-    public var contrast: ExtractTask.Contrast = .adaptive
-    public var contrastThreshold = ExtractTask.defaultContrastThreshold
-    /// SIFT: floor on keypoint locations per image (nil: a quarter of `maxKeypoints`; 0: off)
-    /// and how far it may lower the contrast threshold (see `ExtractTask`).
-    public var minimumKeypoints: Int?
-    public var lowestContrastThreshold = ExtractTask.defaultLowestContrastThreshold
-    var resolvedMinimumKeypoints: Int {
-        features.isLearned ? 0 : ExtractTask.minimumKeypoints(minimumKeypoints, maxKeypoints: maxKeypoints)
-    }
-    public var upsample = false
-    /// ALIKED's keypoint score threshold (`ExtractTask.detectionThreshold`).
-    public var detectionThreshold: Float?
+    /// The features and their settings (RootSIFT with adaptive contrast by default; `setFeatures`
+    /// gives a kind its defaults). Its `upright` is decided by `upright` below when the run starts.
+    public var extraction: ExtractionSettings = {
+        var settings = ExtractionSettings(kind: .rootsift)
+        settings.contrast = .adaptive
+        return settings
+    }()
+    /// The features' kind (`extraction.kind`).
+    public var features: FeatureKind { extraction.kind }
+    /// SIFT's floor on keypoint locations as this run applies it: none for learned features.
+    var resolvedMinimumKeypoints: Int { features.isLearned ? 0 : extraction.resolvedMinimumKeypoints }
     /// SIFT without orientations: on, off, or auto — on when the reference images look upright
     /// (`ColmapModel.imagesLookUpright`).
     public var upright: UprightMode = .auto
     public enum UprightMode: String, CaseIterable, Sendable { case auto, on, off }
-    /// Converted checkpoints (learned features).
-    public var weightsFolder: String?
     public var retrieval: RetrievalMethod = .vlad
     public var topK = 20
     /// Re-rank this many global candidates per query by local matches (`PairsTask.rerankCandidates`); nil: off.
@@ -119,7 +114,7 @@ public struct PipelineTask: Sendable {
         say("dataset \(layout.root): images in \(layout.imageFolder), model \(layout.model), \(layout.queryLists.count) query list(s)")
         let upright = try uprightSIFT(layout, say: say)
         var extract = extractTask(imageFolder: layout.imageFolder, lists: [layout.model] + layout.queryLists, upright: upright)
-        let files = files(featuresName: extract.featuresName)
+        let files = files(featuresName: extract.settings.featuresName)
         extract.output = files.features
         if overwrite { for file in files.stageOutputs { try? FileManager.default.removeItem(atPath: file) } }
 
@@ -181,7 +176,7 @@ public struct PipelineTask: Sendable {
         }
         summary.stageSeconds = stageSeconds
         let runFiles = self.runFiles(layout, files, upright: upright)
-        try AtomicFile.write(try record(summary: summary, featuresName: extract.featuresName, upright: upright, files: runFiles).json(),
+        try AtomicFile.write(try record(summary: summary, featuresName: extract.settings.featuresName, upright: upright, files: runFiles).json(),
                              to: files.record)
         try AtomicFile.write(runFiles.shellAssignments, to: files.shellVariables)
         if report {
@@ -207,16 +202,10 @@ public struct PipelineTask: Sendable {
 
     /// The extraction this run asks for (its output is set once the files are named).
     func extractTask(imageFolder: String, lists: [String], upright: Bool) -> ExtractTask {
-        var task = ExtractTask(imageFolder: imageFolder, lists: lists, output: "", kind: features, maxEdge: maxEdge, maxKeypoints: maxKeypoints)
-        task.contrast = contrast
-        task.contrastThreshold = contrastThreshold
-        task.minimumKeypoints = resolvedMinimumKeypoints
-        task.lowestContrastThreshold = lowestContrastThreshold
-        task.upsample = upsample
-        task.upright = upright
-        task.detectionThreshold = detectionThreshold
-        task.weightsFolder = weightsFolder
-        return task
+        var settings = extraction
+        settings.minimumKeypoints = resolvedMinimumKeypoints
+        settings.upright = upright
+        return ExtractTask(imageFolder: imageFolder, lists: lists, output: "", settings: settings)
     }
 
     func files(featuresName: String) -> PipelineFiles {
@@ -332,13 +321,16 @@ public struct PipelineTask: Sendable {
     /// The options of `reloc extract`, `match` and `localize` that redo this run's query side
     /// (deploy/slurm's sharded array reads them from files.env).
     func extractOptions(upright: Bool) -> [String] {
-        var options = ["--features", features.rawValue, "--max-edge", "\(maxEdge)", "--max-keypoints", "\(maxKeypoints)",
-                       "--contrast", contrast.rawValue, "--contrast-threshold", "\(contrastThreshold)",
-                       "--min-keypoints", "\(resolvedMinimumKeypoints)", "--lowest-contrast-threshold", "\(lowestContrastThreshold)"]
-        if upsample { options.append("--upsample") }
-        if let detectionThreshold { options += ["--detection-threshold", "\(detectionThreshold)"] }
+        let e = extraction
+        var options = ["--features", e.kind.rawValue, "--max-edge", "\(e.maxEdge)", "--max-keypoints", "\(e.maxKeypoints)",
+                       "--contrast", e.contrast.rawValue, "--contrast-threshold", "\(e.contrastThreshold)",
+                       "--min-keypoints", "\(resolvedMinimumKeypoints)", "--lowest-contrast-threshold", "\(e.lowestContrastThreshold)"]
+        if e.upsample { options.append("--upsample") }
+        if let threshold = e.detectionThreshold { options += ["--detection-threshold", "\(threshold)"] }
         if upright { options.append("--upright") }
-        if features.isLearned, let weightsFolder { options += ["--weights", URL(fileURLWithPath: weightsFolder).standardizedFileURL.path] }
+        if e.kind.isLearned, let weightsFolder = e.weightsFolder {
+            options += ["--weights", URL(fileURLWithPath: weightsFolder).standardizedFileURL.path]
+        }
         return options
     }
 
@@ -362,10 +354,10 @@ public struct PipelineTask: Sendable {
     /// Sets the features and what follows from their kind where it is not given (nil): the
     /// kind's keypoint budget, longer edge and detection threshold (`FeatureKind`).
     public mutating func setFeatures(_ kind: FeatureKind, maxEdge: Int? = nil, maxKeypoints: Int? = nil, detectionThreshold: Float? = nil) {
-        features = kind
-        self.maxEdge = maxEdge ?? kind.defaultMaxEdge
-        self.maxKeypoints = maxKeypoints ?? kind.defaultMaxKeypoints
-        self.detectionThreshold = detectionThreshold ?? kind.defaultDetectionThreshold
+        extraction.kind = kind
+        extraction.maxEdge = maxEdge ?? kind.defaultMaxEdge
+        extraction.maxKeypoints = maxKeypoints ?? kind.defaultMaxKeypoints
+        extraction.detectionThreshold = detectionThreshold ?? kind.defaultDetectionThreshold
     }
 
     /// Sets the matching, with the defaults that follow from the features (set them first):
@@ -385,8 +377,8 @@ public struct PipelineTask: Sendable {
         func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
         var lightGlue = self.lightGlue
         if let weights = lightGlue?.weights { lightGlue?.weights = absolute(weights) }
-        return RunSettings(extraction: extractTask(imageFolder: "", lists: [], upright: upright).record,
-                           weights: features.isLearned ? weightsFolder.map(absolute) : nil,
+        return RunSettings(extraction: extractTask(imageFolder: "", lists: [], upright: upright).settings.record,
+                           weights: features.isLearned ? extraction.weightsFolder.map(absolute) : nil,
                            matching: MatchingSettings(ratio: lightGlue == nil ? ratio : nil, mutual: lightGlue == nil && MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual).mutual,
                                                       lightGlue: lightGlue),
                            localization: LocalizationSettings(thresholdPixels: localization.thresholdPixels, seed: localization.seed,

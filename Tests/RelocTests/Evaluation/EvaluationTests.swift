@@ -1,7 +1,8 @@
+import _TestSupport
+import Formats
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 final class EvaluationTests: XCTestCase {
     /// Ground truth: camera at the origin looking along +z, and one rotated 90° about y.

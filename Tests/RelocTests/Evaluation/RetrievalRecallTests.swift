@@ -1,3 +1,4 @@
+import Formats
 import Geometry
 @testable import Reloc
 import XCTest

@@ -1,9 +1,9 @@
+import _TestSupport
 import Features
 import Foundation
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 /// The table of feature kinds: what each states, and that the places that read it (names,
 /// weights, LightGlue's choice, extractors) get it from there.
@@ -59,7 +59,7 @@ final class FeatureKindTests: XCTestCase {
 
     func testLearnedKindsWithoutWeightsNameWhatTheyNeed() {
         for kind in FeatureKind.allCases where kind.isLearned {
-            let task = ExtractTask(imageFolder: "/none", lists: [], output: "/none/f.h5", kind: kind)
+            let task = ExtractionSettings(kind: kind)
             XCTAssertThrowsError(try task.makeExtractor(), kind.rawValue) { error in
                 guard case RelocError.invalidOption(let option, _) = error else { return XCTFail("\(error)") }
                 XCTAssertEqual(option, "weights")
@@ -87,7 +87,7 @@ final class FeatureKindTests: XCTestCase {
         }
         let image = Image8(width: width, height: height, channels: 1, pixels: pixels)
         for kind in [FeatureKind.sift, .rootsift] {
-            var task = ExtractTask(imageFolder: "/none", lists: [], output: "/none/f.h5", kind: kind, maxEdge: 160, maxKeypoints: 500)
+            var task = ExtractionSettings(kind: kind, maxEdge: 160, maxKeypoints: 500)
             task.contrast = .off
             let extractor = try task.makeExtractor()
             XCTAssertTrue(extractor is SIFTExtractor)
@@ -108,15 +108,15 @@ final class FeatureKindTests: XCTestCase {
     }
 
     func testRecordSaysWhatAStoreHolds() {
-        var sift = ExtractTask(imageFolder: "/i", lists: [], output: "/o.h5", kind: .rootsift, maxEdge: 1600, maxKeypoints: 8192)
+        var sift = ExtractionSettings(kind: .rootsift, maxEdge: 1600, maxKeypoints: 8192)
         sift.contrast = .adaptive
         XCTAssertEqual(sift.record.kind, "rootsift")
         XCTAssertEqual(sift.record.contrast, "adaptive")
         XCTAssertEqual(sift.record.minimumKeypoints, 2048)
         XCTAssertNil(sift.record.detectionThreshold)
-        let aliked = ExtractTask(imageFolder: "/i", lists: [], output: "/o.h5", kind: .alikedN16, maxEdge: 1024, maxKeypoints: 2048)
+        let aliked = ExtractionSettings(kind: .alikedN16, maxEdge: 1024, maxKeypoints: 2048)
         XCTAssertEqual(aliked.record.detectionThreshold, 0.2, "the published threshold when none is set")
         XCTAssertNil(aliked.record.contrast)
-        XCTAssertNil(ExtractTask(imageFolder: "/i", lists: [], output: "/o.h5", kind: .disk).record.detectionThreshold)
+        XCTAssertNil(ExtractionSettings(kind: .disk).record.detectionThreshold)
     }
 }

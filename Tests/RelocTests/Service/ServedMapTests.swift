@@ -1,9 +1,10 @@
+import _TestSupport
 import Features
+import Formats
 import Foundation
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 /// Loading a pipeline output folder for `reloc serve`: what is missing or inconsistent is
 /// refused by name; features rounded as a store keeps them equal a store's round trip.

@@ -1,8 +1,9 @@
+import _TestSupport
+import Formats
 import Foundation
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 /// `reloc estimate-pose` in-process: known poses from correspondence files written here, the
 /// command-line cameras, and a bad file named with its line.
@@ -68,6 +69,27 @@ final class EstimatePoseTaskTests: XCTestCase {
         XCTAssertThrowsError(try EstimatePoseTask(files: [], cameraArguments: ["PINHOLE 640 480 500 500 320 240", "PINHOLE 640 480 500 500 320 240"],
                                                   thresholdPixels: 4, seed: 0)) {
             XCTAssertTrue("\($0)".contains("several cameras need --rig-config"), "\($0)")
+        }
+    }
+
+    func testSettingsOutOfRangeNameTheFlag() throws {
+        func option(_ task: EstimatePoseTask) -> String? {
+            do { try task.validate() } catch RelocError.invalidOption(let option, _) { return option } catch { return "\(error)" }
+            return nil
+        }
+        let camera = "SIMPLE_PINHOLE 640 480 500 320 240"
+        let good = try EstimatePoseTask(files: ["c.txt"], cameraArguments: [camera], thresholdPixels: 12, seed: 0)
+        XCTAssertNil(option(good))
+        XCTAssertEqual(option(try EstimatePoseTask(files: [], cameraArguments: [camera], thresholdPixels: 12, seed: 0)), "correspondences")
+        XCTAssertEqual(option(try EstimatePoseTask(files: ["c.txt"], cameraArguments: [camera], thresholdPixels: 0, seed: 0)), "threshold")
+        XCTAssertEqual(option(try EstimatePoseTask(files: ["c.txt"], cameraArguments: [camera], thresholdPixels: 12, seed: 0, refineK1: true)),
+                       "estimate-k1")
+        // An unknown camera estimates the focal length, so k1 may be refined with it.
+        XCTAssertNil(option(try EstimatePoseTask(files: ["c.txt"], cameraArguments: ["UNKNOWN 640 480"], thresholdPixels: 12, seed: 0,
+                                                 refineK1: true)))
+        // run() checks as well: a library caller gets the same error as the command.
+        XCTAssertThrowsError(try EstimatePoseTask(files: [], cameraArguments: [camera], thresholdPixels: 12, seed: 0).run()) {
+            XCTAssertEqual($0 as? RelocError, .invalidOption(option: "correspondences", message: "must name at least one file"))
         }
     }
 }

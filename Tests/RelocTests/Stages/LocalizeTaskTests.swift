@@ -1,7 +1,8 @@
+import _TestSupport
+import Formats
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 /// A hand-made map: database images A and B see the same 200 points, C sees 50 others; the
 /// query sees the 200 points. Matches query–A and query–B are true, query–C wrong.

@@ -1,9 +1,11 @@
+import _TestSupport
 import Features
+import Formats
 import Foundation
 import Geometry
 @testable import Reloc
+import TensorFiles
 import XCTest
-import _TestSupport
 
 final class MatchTaskTests: XCTestCase {
     /// Two posed images; each point's descriptor also appears, exactly, on a decoy keypoint of
@@ -79,9 +81,9 @@ final class MatchTaskTests: XCTestCase {
     /// store in reloc's convention), and the matcher's name in words.
     func testLightGlueWritesThePublishedMatchesAndScores() throws {
         guard let weights = TestSupport.publishedWeights("aliked_lightglue.pth") else { throw XCTSkip("aliked_lightglue.pth is not in weights/") }
-        // LightGlue's goldens are FeaturesTests' (1.2 MB, not copied): what LightGlue gives there,
-        // `reloc match` must store.
-        let goldens = try SafeTensors(path: TestSupport.fixture("FeaturesTests", "lightglue_goldens.safetensors"))
+        // LightGlue's goldens (tools/make_lightglue_goldens.py; the same file as FeaturesTests', one
+        // blob in git): what LightGlue gives there, `reloc match` must store.
+        let goldens = try SafeTensors(path: TestSupport.fixture("RelocTests", "lightglue_goldens.safetensors"))
         let folder = TestSupport.temporaryFolder(self)
         let names = ["graf1.png", "graf3.png"]
         let store = try FeatureStore(path: folder + "/feats-aliked-n16.h5", mode: .create)

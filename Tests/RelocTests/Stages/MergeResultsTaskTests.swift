@@ -1,8 +1,9 @@
+import _TestSupport
+import Formats
 import Foundation
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 /// `reloc merge results` in-process: shards joined in the query lists' order, overlapping,
 /// stray and missing queries refused by name.

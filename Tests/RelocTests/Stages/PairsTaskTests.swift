@@ -1,7 +1,8 @@
+import _TestSupport
+import Formats
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 final class PairsTaskTests: XCTestCase {
     func testExhaustiveFileAndGlobalRetrieval() throws {
@@ -89,7 +90,7 @@ final class PairsTaskTests: XCTestCase {
         XCTAssertEqual(layout.model, root + "/3D-models/aachen_v_1_1")
         XCTAssertNil(layout.groundTruth)
         XCTAssertThrowsError(try layout.checkQueryImages()) {
-            XCTAssertEqual($0 as? RelocError, .parse(file: root + "/queries/night_time_queries_with_intrinsics.txt", line: 3,
+            XCTAssertEqual($0 as? FormatError, .parse(file: root + "/queries/night_time_queries_with_intrinsics.txt", line: 3,
                                                      message: "query image 'query/b.jpg' does not exist (looked for \(root)/images/images_upright/query/b.jpg)"))
         }
         try fm.createDirectory(atPath: root + "/3D-models/other", withIntermediateDirectories: true)

@@ -1,7 +1,8 @@
+import _TestSupport
+import Formats
 import Foundation
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 /// `reloc report` in-process, on a pipeline run of the tiny preset: every query in the page with
 /// its pose error, and a run compared with itself.

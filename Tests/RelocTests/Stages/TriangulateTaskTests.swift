@@ -1,7 +1,8 @@
+import _TestSupport
+import Formats
 import Geometry
 @testable import Reloc
 import XCTest
-import _TestSupport
 
 final class TriangulateTaskTests: XCTestCase {
     func testTriangulatesTrueMatchesAndDropsEpipolarOutliers() throws {
