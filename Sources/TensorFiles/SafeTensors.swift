@@ -1,5 +1,4 @@
 import Foundation
-import TensorFiles
 
 /// A `.safetensors` file, memory-mapped: an 8-byte little-endian header length, a JSON header
 /// `{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`, then the

@@ -1,5 +1,4 @@
 import Foundation
-import TensorFiles
 
 /// Named tensors from a weights file: a safetensors file or a PyTorch checkpoint.
 public protocol TensorArchive: AnyObject, Sendable {

@@ -1,5 +1,4 @@
 import Foundation
-import TensorFiles
 
 /// A PyTorch checkpoint (`torch.save` of a state dict) read without Python and without running
 /// anything it contains. Both formats `torch.load` reads:
