@@ -31,5 +31,7 @@ struct SynthCommand: ParsableCommand {
         progress.finish()
         print(String(format: "wrote %d database images, %d day and %d night queries to %@ in %.1f s",
                      summary.databaseImages, summary.dayQueries, summary.nightQueries, output, summary.seconds))
+        print(String(format: "coverage: %d of %d query images covered by the database (lowest share %.2f; coverage.txt)",
+                     summary.coveredQueries, summary.dayQueries + summary.nightQueries, summary.lowestCoverage))
     }
 }

@@ -33,17 +33,28 @@ public struct SyntheticView: Sendable {
     public var camFromWorld: Rigid3
     public var lighting: SyntheticLighting
     public var jpegQuality: Int
+    /// A query's coverage by the database (nil for database images).
+    public var coverage: SyntheticCoverage? = nil
+}
+
+/// The views of a synthetic dataset, before rendering.
+public struct SyntheticViews: Sendable {
+    public var database: [SyntheticView]
+    public var day: [SyntheticView]
+    public var night: [SyntheticView]
 }
 
 /// `reloc synth`: a complete dataset in the Aachen-like layout, rendered from the procedural
 /// street. Database images along two walking paths (day, varied sun and exposure); day
 /// queries 1–5 m and 5–30° away from a database pose, some with SIMPLE_RADIAL distortion
 /// rendered in; night queries at the same poses under lamps and lit windows, with colour
-/// cast, sensor noise, motion blur on some and stronger JPEG compression.
+/// cast, sensor noise, motion blur on some and stronger JPEG compression. A query is placed only
+/// where the database covers its view (`SyntheticCoverage`, `placeQuery`), so that every query
+/// can be localized in principle; `coverage.txt` records each one's coverage.
 /// Deterministic for a seed (same bytes).
 public enum SyntheticDataset {
     /// The views of a dataset (poses, cameras, lighting), without rendering.
-    public static func views(preset: SyntheticPreset, seed: UInt64) throws -> (database: [SyntheticView], day: [SyntheticView], night: [SyntheticView]) {
+    public static func views(preset: SyntheticPreset, seed: UInt64) throws -> SyntheticViews {
         var rng = SeededGenerator(seed: seed &* 0x2545F4914F6CDD1D &+ 1)
         let (width, height) = preset.size
         let w = Double(width), h = Double(height)
@@ -71,11 +82,55 @@ public enum SyntheticDataset {
         }
 
         var day: [SyntheticView] = [], night: [SyntheticView] = []
+        let scene = SyntheticScene(seed: seed)
         let distortions = [-0.08, 0.0, -0.04, 0.05]
         for k in 0..<preset.queryCount {
+            let cameras: [Camera]
+            if preset.isRig {
+                cameras = try (0..<3).map { c in
+                    try Camera(model: .simpleRadial, width: width, height: height, params: [0.8 * w, w / 2, h / 2, [-0.04, 0.0, -0.02][c]])
+                }
+            } else {
+                let f = (0.75 + 0.2 * rng.nextUnit()) * w
+                cameras = [try Camera(model: .simpleRadial, width: width, height: height,
+                                      params: [f, w / 2 + 4 * (rng.nextUnit() - 0.5), h / 2 + 4 * (rng.nextUnit() - 0.5),
+                                               distortions[k % distortions.count]])]
+            }
+            let placed = placeQuery(cameras: cameras, database: database, scene: scene, isRig: preset.isRig, rng: &rng)
+            let dayLighting = SyntheticLighting(kind: .day(sunDirection: sunDirection()), exposure: 0.6 + 0.8 * rng.nextUnit(), noise: 0.006)
+            let blurred = k % 3 == 1
+            let motion = blurred ? Vector3(rng.nextUnit() - 0.5, 0, rng.nextUnit() - 0.5) * 0.12 : .zero
+            let nightLighting = SyntheticLighting(kind: .night, exposure: 1.2 + 0.8 * rng.nextUnit(), noise: 0.035, motion: motion,
+                                                  colorCast: Color(1.0, 0.85 + 0.1 * rng.nextUnit(), 0.65 + 0.15 * rng.nextUnit()))
+            for (c, view) in placed.views.enumerated() {
+                let prefix = preset.isRig ? syntheticRig.rigs[0].sensors[c].imagePrefix : ""
+                day.append(SyntheticView(name: prefix + (preset.isRig ? "" : "query/day/") + String(format: "day_%04d.jpg", k), camera: view.camera,
+                                         camFromWorld: view.camFromWorld, lighting: dayLighting, jpegQuality: 88, coverage: placed.coverage))
+                night.append(SyntheticView(name: prefix + (preset.isRig ? "" : "query/night/") + String(format: "night_%04d.jpg", k), camera: view.camera,
+                                           camFromWorld: view.camFromWorld, lighting: nightLighting, jpegQuality: 65, coverage: placed.coverage))
+            }
+        }
+        return SyntheticViews(database: database, day: day, night: night)
+    }
+
+    /// The most poses drawn for one query before the best-covered one is kept.
+    static let maxQueryDraws = 400
+
+    /// A query pose where the database covers the view (`SyntheticCoverage`), drawn again until
+    /// one is, from the same distribution: 1–5 m from a database camera in the ground plane
+    /// (kept inside the street), turned 5–30° from its heading, pitched ±5°. A rig frame's pose
+    /// is its front camera's, and the frame is judged as a whole (the points of its three
+    /// cameras together): a rig is localized as one. After `maxQueryDraws` draws, the
+    /// best-covered pose is kept (its coverage, below the floor, is in `coverage.txt`).
+    /// - Returns: the query's views (one, or one per rig camera) and the coverage of the whole
+    ///   (every camera of a rig frame carries the frame's).
+    static func placeQuery(cameras: [Camera], database: [SyntheticView], scene: SyntheticScene, isRig: Bool,
+                           rng: inout SeededGenerator) -> (views: [SyntheticView], coverage: SyntheticCoverage) {
+        let limits = SyntheticCoverage.Limits()
+        var best: (views: [SyntheticView], coverage: SyntheticCoverage)?
+        for _ in 0..<maxQueryDraws {
             let base = database[Int(rng.next() % UInt64(database.count))]
             let baseCentre = base.camFromWorld.cameraCenter
-            // 1–5 m away in the ground plane, kept inside the street.
             let distance = 1 + 4 * rng.nextUnit(), heading = rng.nextUnit() * 2 * .pi
             var centre = baseCentre + Vector3(distance * cos(heading), 0.15 * (rng.nextUnit() - 0.5), distance * sin(heading))
             centre.x = max(-4.3, min(4.3, centre.x))
@@ -84,39 +139,17 @@ public enum SyntheticDataset {
             let turn = (5 + 25 * rng.nextUnit()) * (rng.nextUnit() < 0.5 ? -1 : 1) * .pi / 180
             let pitch = (-5 + 10 * rng.nextUnit()) * .pi / 180
             let pose = cameraPose(centre: centre, yaw: baseYaw + turn, pitch: pitch)
-            if preset.isRig {
-                // The rig's pose is its front camera's (the reference sensor).
-                let dayLighting = SyntheticLighting(kind: .day(sunDirection: sunDirection()), exposure: 0.6 + 0.8 * rng.nextUnit(), noise: 0.006)
-                let blurred = k % 3 == 1
-                let motion = blurred ? Vector3(rng.nextUnit() - 0.5, 0, rng.nextUnit() - 0.5) * 0.12 : .zero
-                let nightLighting = SyntheticLighting(kind: .night, exposure: 1.2 + 0.8 * rng.nextUnit(), noise: 0.035, motion: motion,
-                                                      colorCast: Color(1.0, 0.85 + 0.1 * rng.nextUnit(), 0.65 + 0.15 * rng.nextUnit()))
-                for (c, sensor) in syntheticRig.rigs[0].sensors.enumerated() {
-                    let camera = try Camera(model: .simpleRadial, width: width, height: height, params: [0.8 * w, w / 2, h / 2, [-0.04, 0.0, -0.02][c]])
-                    let camFromWorld = sensor.camFromRig * pose
-                    day.append(SyntheticView(name: sensor.imagePrefix + String(format: "day_%04d.jpg", k), camera: camera,
-                                             camFromWorld: camFromWorld, lighting: dayLighting, jpegQuality: 88))
-                    night.append(SyntheticView(name: sensor.imagePrefix + String(format: "night_%04d.jpg", k), camera: camera,
-                                               camFromWorld: camFromWorld, lighting: nightLighting, jpegQuality: 65))
-                }
-                continue
+            let views = cameras.enumerated().map { c, camera in
+                let camFromWorld = isRig ? syntheticRig.rigs[0].sensors[c].camFromRig * pose : pose
+                return SyntheticView(name: "", camera: camera, camFromWorld: camFromWorld,
+                                     lighting: SyntheticLighting(kind: .night, exposure: 1), jpegQuality: 0)
             }
-            let f = (0.75 + 0.2 * rng.nextUnit()) * w
-            let camera = try Camera(model: .simpleRadial, width: width, height: height,
-                                    params: [f, w / 2 + 4 * (rng.nextUnit() - 0.5), h / 2 + 4 * (rng.nextUnit() - 0.5),
-                                             distortions[k % distortions.count]])
-            let dayLighting = SyntheticLighting(kind: .day(sunDirection: sunDirection()), exposure: 0.6 + 0.8 * rng.nextUnit(),
-                                                noise: 0.006)
-            day.append(SyntheticView(name: String(format: "query/day/day_%04d.jpg", k), camera: camera,
-                                     camFromWorld: pose, lighting: dayLighting, jpegQuality: 88))
-            let blurred = k % 3 == 1
-            let motion = blurred ? Vector3(rng.nextUnit() - 0.5, 0, rng.nextUnit() - 0.5) * 0.12 : .zero
-            let nightLighting = SyntheticLighting(kind: .night, exposure: 1.2 + 0.8 * rng.nextUnit(), noise: 0.035, motion: motion,
-                                                  colorCast: Color(1.0, 0.85 + 0.1 * rng.nextUnit(), 0.65 + 0.15 * rng.nextUnit()))
-            night.append(SyntheticView(name: String(format: "query/night/night_%04d.jpg", k), camera: camera,
-                                       camFromWorld: pose, lighting: nightLighting, jpegQuality: 65))
+            // The frame as a whole: a rig camera's own share is not what its localization needs.
+            let frame = SyntheticCoverage.measure(queries: views, database: database, scene: scene, limits: limits).last!
+            if frame.isCovered(limits) { return (views, frame) }
+            if best == nil || frame.share > best!.coverage.share { best = (views, frame) }
         }
-        return (database, day, night)
+        return best!
     }
 
     /// The rig of the `rig` preset: the front camera is the reference sensor; the left and right
@@ -146,6 +179,10 @@ public enum SyntheticDataset {
         public var databaseImages: Int
         public var dayQueries: Int
         public var nightQueries: Int
+        /// Query images whose view the database covers (`SyntheticCoverage`), of all query images.
+        public var coveredQueries: Int
+        /// The lowest share of a query's view covered.
+        public var lowestCoverage: Double
         public var seconds: Double
     }
 
@@ -155,7 +192,8 @@ public enum SyntheticDataset {
     public static func generate(folder: String, preset: SyntheticPreset, seed: UInt64,
                                 progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let start = Date()
-        let (database, day, night) = try views(preset: preset, seed: seed)
+        let views = try views(preset: preset, seed: seed)
+        let (database, day, night) = (views.database, views.day, views.night)
         let renderer = SyntheticRenderer(scene: SyntheticScene(seed: seed), samplesPerAxis: 2)
         let all = database + day + night
         for (index, view) in all.enumerated() {
@@ -183,6 +221,9 @@ public enum SyntheticDataset {
                             to: (folder as NSString).appendingPathComponent("queries/night_time_queries_with_intrinsics.txt"))
         try PoseFile.write((day + night).map { PoseEntry(name: $0.name, camFromWorld: $0.camFromWorld) },
                            to: (folder as NSString).appendingPathComponent("ground_truth.txt"))
+        try CoverageFile.write((day + night).map { CoverageFile.Entry(name: $0.name, share: $0.coverage!.share, coveringImages: $0.coverage!.coveringImages) },
+                               header: SyntheticCoverage.Limits().coverageFileHeader,
+                               to: (folder as NSString).appendingPathComponent(CoverageFile.fileName))
         if preset.isRig {
             try AtomicFile.write(syntheticRig.json(), to: (folder as NSString).appendingPathComponent("rig_config.json"))
             // Per frame: rig_from_world, the reference (front) camera's pose.
@@ -191,7 +232,9 @@ public enum SyntheticDataset {
                 PoseEntry(name: String($0.name.dropFirst(prefix.count)), camFromWorld: $0.camFromWorld)
             }, to: (folder as NSString).appendingPathComponent("rig_ground_truth.txt"))
         }
+        let shares = (day + night).map { $0.coverage!.share }
         return Summary(databaseImages: database.count, dayQueries: day.count, nightQueries: night.count,
-                       seconds: Date().timeIntervalSince(start))
+                       coveredQueries: shares.filter { $0 >= SyntheticCoverage.Limits().minimumShare }.count,
+                       lowestCoverage: shares.min() ?? 0, seconds: Date().timeIntervalSince(start))
     }
 }
