@@ -2,7 +2,8 @@ import Foundation
 
 /// Where things are in a dataset folder (Aachen-like layout):
 /// `images/` (or Aachen v1.1's `images/images_upright/`), `3D-models/<name>/` (COLMAP model, txt
-/// or bin), `queries/*_queries_with_intrinsics.txt`, optional `ground_truth.txt`.
+/// or bin), `queries/*_queries_with_intrinsics.txt`, optional `ground_truth.txt` and (synthetic
+/// datasets) `coverage.txt` (`CoverageFile`).
 public struct DatasetLayout: Equatable, Sendable {
     public var root: String
     /// Folder the names of every list are relative to.
@@ -11,6 +12,8 @@ public struct DatasetLayout: Equatable, Sendable {
     public var model: String
     public var queryLists: [String]
     public var groundTruth: String?
+    /// How much of each query the database covers (`reloc synth` writes it).
+    public var coverage: String? = nil
 
     /// - Parameter modelName: the folder under `3D-models` to use; needed only when there are several.
     /// - Throws: `FormatError.file` naming what is missing.
@@ -51,8 +54,9 @@ public struct DatasetLayout: Equatable, Sendable {
             throw FormatError.file(file: queriesFolder, message: "no *_queries_with_intrinsics.txt query list")
         }
         let truth = join(root, "ground_truth.txt")
+        let coverage = join(root, CoverageFile.fileName)
         return DatasetLayout(root: root, imageFolder: imageFolder, model: model, queryLists: lists,
-                             groundTruth: fm.fileExists(atPath: truth) ? truth : nil)
+                             groundTruth: fm.fileExists(atPath: truth) ? truth : nil, coverage: fm.fileExists(atPath: coverage) ? coverage : nil)
     }
 
     /// Every query list's images must exist under the image folder.

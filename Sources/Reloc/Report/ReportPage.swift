@@ -85,7 +85,9 @@ enum ReportPage {
 
         // Every query.
         h += "<h2>Queries</h2><p class=\"muted\">Click a column to sort. Red rows: not within (0.25 m, 2°) (without ground truth: fallbacks).</p>"
-        h += "<table class=\"sortable\"><thead><tr><th>query</th><th>condition</th><th>outcome</th><th>retrieved</th><th>matches</th><th>2D-3D</th><th>inliers</th><th>position error [m]</th><th>rotation error [°]</th><th>time [ms]</th></tr></thead><tbody>"
+        h += "<table class=\"sortable\"><thead><tr><th>query</th><th>condition</th><th>outcome</th><th>retrieved</th><th>matches</th><th>2D-3D</th><th>inliers</th><th>position error [m]</th><th>rotation error [°]</th><th>time [ms]</th>"
+        if run.hasCoverage { h += "<th>covered (coverage.txt)</th>" }
+        h += "</tr></thead><tbody>"
         for row in run.queries {
             let log = row.log
             let outcome = log.map { $0.localized ? "localized" : "fallback: \($0.fallback ?? "")" } ?? "not in the log"
@@ -93,7 +95,12 @@ enum ReportPage {
             h += "<tr\(run.failed(row) ? " class=\"failed\"" : "")><td>\(escapeHTML(row.name))</td><td>\(row.condition)</td><td>\(escapeHTML(outcome))</td>"
             h += "<td>\(log?.retrieved ?? 0)</td><td>\(log?.matches ?? 0)</td><td>\(log?.correspondences ?? 0)</td><td>\(log?.inliers ?? 0)</td>"
             h += "<td data-value=\"\(p.sort)\">\(p.text)</td><td data-value=\"\(r.sort)\">\(r.text)</td>"
-            h += "<td>\(String(format: "%.1f", (log?.seconds ?? 0) * 1000))</td></tr>"
+            h += "<td>\(String(format: "%.1f", (log?.seconds ?? 0) * 1000))</td>"
+            if run.hasCoverage {
+                let c = number(row.coverage, 2)
+                h += "<td data-value=\"\(c.sort)\">\(c.text)</td>"
+            }
+            h += "</tr>"
         }
         h += "</tbody></table>"
 

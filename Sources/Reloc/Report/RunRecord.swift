@@ -12,6 +12,8 @@ public struct RunRecord: Sendable {
         /// Infinite when the query has no result; nil without ground truth.
         public var positionError: Double?
         public var rotationErrorDegrees: Double?
+        /// The share of the query's view the database covers (`coverage.txt`); nil without one.
+        public var coverage: Double?
     }
 
     public var folder: String
@@ -24,6 +26,8 @@ public struct RunRecord: Sendable {
     /// Per condition (and "all"): errors of the scored queries, for the curves.
     public var errorsByCondition: [String: [(meters: Double, degrees: Double)]]
     public var hasGroundTruth: Bool
+    /// The dataset has `coverage.txt` (the report shows each query's share).
+    public var hasCoverage = false
 
     /// - Throws: `RelocError.file` naming the missing or malformed file.
     public init(folder: String) throws {
@@ -79,10 +83,15 @@ public struct RunRecord: Sendable {
                 errors[imageBasename(name)] = (meters, degrees)
             }
         }
+        var coverage: [String: Double] = [:]
+        if let path = files.coverage, FileManager.default.fileExists(atPath: path) {
+            for entry in try CoverageFile.read(path: path) { coverage[entry.name] = entry.share }
+        }
+        hasCoverage = !coverage.isEmpty
         queries = order.map { name in
             let error = errors[imageBasename(name)]
             return QueryRow(name: name, condition: conditionOf[name]!, log: logByName[name],
-                            positionError: error?.0, rotationErrorDegrees: error?.1)
+                            positionError: error?.0, rotationErrorDegrees: error?.1, coverage: coverage[name])
         }
         var byCondition: [String: [(meters: Double, degrees: Double)]] = [:]
         for row in queries {

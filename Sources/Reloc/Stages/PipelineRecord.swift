@@ -9,6 +9,11 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
         public var unsupported: Int
     }
 
+    public struct Covered: Codable, Equatable, Sendable {
+        public var covered: Int
+        public var queries: Int
+    }
+
     public struct Stage: Codable, Equatable, Sendable {
         public var stage: String
         public var seconds: Double
@@ -33,6 +38,8 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
     /// Per condition: queries not within the finest threshold, and how many of them had fewer map
     /// points fitting their true pose than the inlier floor (`GroundTruthSupport`).
     public var groundTruthSupport: [String: SupportFailures]?
+    /// Per condition: queries the dataset's `coverage.txt` counts as covered (`QueryCoverage`).
+    public var coverage: [String: Covered]?
     public var thresholdPixels: Double
     public var covisibilityClustering: Bool
     public var minInliers: Int
@@ -44,7 +51,7 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
     public var stages: [Stage]
 
     enum CodingKeys: String, CodingKey {
-        case reloc, dataset, features, retrieval, rerank, ratio, mutual, matcher, localized, queries, files, settings, stages
+        case reloc, dataset, features, retrieval, rerank, coverage, ratio, mutual, matcher, localized, queries, files, settings, stages
         case retrievalRecall = "retrieval_recall", groundTruthSupport = "ground_truth_support"
         case uprightSIFT = "upright_sift", topK = "top_k", databaseTopK = "db_top_k"
         case databaseEpipolarThresholdPixels = "db_epipolar_threshold_px", thresholdPixels = "threshold_px"
@@ -67,6 +74,7 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
         try c.encode(matcher, forKey: .matcher)
         try c.encodeIfPresent(retrievalRecall, forKey: .retrievalRecall)
         try c.encodeIfPresent(groundTruthSupport, forKey: .groundTruthSupport)
+        try c.encodeIfPresent(coverage, forKey: .coverage)
         try c.encode(thresholdPixels, forKey: .thresholdPixels)
         try c.encode(covisibilityClustering, forKey: .covisibilityClustering)
         try c.encode(minInliers, forKey: .minInliers)
@@ -92,6 +100,8 @@ public struct RunFiles: Codable, Equatable, Sendable {
     public var model: String
     public var queryLists: [String]
     public var groundTruth: String?
+    /// The dataset's `coverage.txt` (synthetic datasets; absent from runs before it).
+    public var coverage: String?
     public var features: String
     public var map: String
     public var queryPairs: String
@@ -118,7 +128,7 @@ public struct RunFiles: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case extractOptions = "extract_options", matchOptions = "match_options", localizeOptions = "localize_options"
-        case model, features, map, results
+        case model, features, map, results, coverage
         case imageFolder = "image_folder", queryLists = "query_lists", groundTruth = "ground_truth"
         case queryPairs = "query_pairs", queryMatches = "query_matches"
     }

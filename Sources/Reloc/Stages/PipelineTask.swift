@@ -62,6 +62,8 @@ public struct PipelineTask: Sendable {
         public var retrievalRecall: RetrievalRecall?
         /// Failures within the finest threshold and how many lacked ground-truth support (`GroundTruthSupport`).
         public var groundTruthFailures: [GroundTruthSupport.Failures]?
+        /// How many queries the dataset's `coverage.txt` counts as covered (synthetic datasets).
+        public var coverage: QueryCoverage?
         public var report: String?
         public var stageSeconds: [(String, Double)] = []
     }
@@ -173,6 +175,10 @@ public struct PipelineTask: Sendable {
                     return GroundTruthSupport.formatLine(summary.groundTruthFailures!, threshold: finest, minInliers: minInliers)
                 }
             }
+        }
+        if let coverage = layout.coverage {
+            summary.coverage = try queryCoverage(layout, coverage: coverage)
+            say(summary.coverage!.formatLine())
         }
         summary.stageSeconds = stageSeconds
         let runFiles = self.runFiles(layout, files, upright: upright)
@@ -286,6 +292,14 @@ public struct PipelineTask: Sendable {
         return try localizeTask(layout, files).groundTruthSupport(groundTruth: truth, conditions: conditions)
     }
 
+    /// The queries `coverage.txt` counts as covered, per condition.
+    func queryCoverage(_ layout: DatasetLayout, coverage: String) throws -> QueryCoverage {
+        let queries = try layout.queryLists.flatMap { list in
+            try QueryList.read(path: list).map { (name: $0.name, condition: Evaluation.conditionFromListFile(list)) }
+        }
+        return QueryCoverage(entries: try CoverageFile.read(path: coverage), queries: queries)
+    }
+
     func matchQueries(_ files: PipelineFiles, update: @escaping (Int, Int) -> Void, warn: (String) -> Void) throws -> String {
         var task = MatchTask(pairsFile: files.queryPairs, featuresFile: files.features, output: files.queryMatches, ratio: ratio, mutual: mutual)
         task.skipMissingFeatures = true
@@ -313,7 +327,7 @@ public struct PipelineTask: Sendable {
     func runFiles(_ layout: DatasetLayout, _ files: PipelineFiles, upright: Bool) -> RunFiles {
         func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
         return RunFiles(imageFolder: absolute(layout.imageFolder), model: absolute(layout.model), queryLists: layout.queryLists.map(absolute),
-                        groundTruth: layout.groundTruth.map(absolute), features: absolute(files.features), map: absolute(files.map),
+                        groundTruth: layout.groundTruth.map(absolute), coverage: layout.coverage.map(absolute), features: absolute(files.features), map: absolute(files.map),
                         queryPairs: absolute(files.queryPairs), queryMatches: absolute(files.queryMatches), results: absolute(files.results),
                         extractOptions: extractOptions(upright: upright), matchOptions: matchOptions, localizeOptions: localizeOptions)
     }
@@ -401,6 +415,9 @@ public struct PipelineTask: Sendable {
             Dictionary(uniqueKeysWithValues: failures.map { ($0.condition, PipelineRecord.SupportFailures(failed: $0.failed, unsupported: $0.unsupported)) })
         }
         record.rerank = rerankCandidates
+        record.coverage = summary.coverage.map { coverage in
+            Dictionary(uniqueKeysWithValues: coverage.conditions.map { ($0.condition, PipelineRecord.Covered(covered: $0.covered, queries: $0.queries)) })
+        }
         record.settings = settings(upright: upright)
         record.matcher = lightGlue?.name ?? MatchTask.matcherName(MatchingOptions(mutual: mutual, ratio: ratio), epipolarThreshold: nil)
         return record
