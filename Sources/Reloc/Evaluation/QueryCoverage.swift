@@ -35,9 +35,9 @@ public struct QueryCoverage: Sendable, Equatable {
         self.minimumShare = minimumShare
     }
 
-    /// `coverage: day 20 of 20, night 19 of 20 queries covered (...)`.
+    /// `coverage: day 20 of 20, night 19 of 20 queries covered by the database (...)`.
     public func formatLine() -> String {
         "coverage: " + conditions.map { "\($0.condition) \($0.covered) of \($0.queries)" }.joined(separator: ", ")
-            + " queries covered by the database (a share of at least \(formatDouble(minimumShare)) of the view; coverage.txt)"
+            + " queries covered by the database (a share of at least \(String(format: "%g", minimumShare)) of the view; coverage.txt)"
     }
 }

@@ -70,7 +70,7 @@ final class SyntheticCoverageTests: XCTestCase {
     /// a database image that observed them. Every query of the tiny and small presets clears it:
     /// twice the localizer's inlier floor on tiny (12 database images of 480 × 360, a sparse map),
     /// 50 on small. Before queries were placed by coverage (05171cb's generator, same seeds) the
-    /// lowest day queries had 3 (tiny) and 9 (small); now 13 and 77.
+    /// lowest day queries had 3 (tiny) and 9 (small); now 13 and 96.
     func testEveryQueryOfTheTinyAndSmallPresetsSeesTheMap() throws {
         for (preset, seed, floor) in [(SyntheticPreset.tiny, UInt64(7), 12), (.small, 2, 50)] {
             let folder = TestSupport.temporaryFolder(self) + "/\(preset.rawValue)"
