@@ -16,10 +16,10 @@ import Geometry
 /// The limits are what SIFT still matches reliably — its descriptors tolerate about 30–40° of
 /// out-of-plane rotation and its scale space a factor of two between octaves without loss — so
 /// that a covered query is one that every feature kind reloc has can, in principle, localize.
-/// The share, 0.3, comes from the generator before coverage (05171cb, default preset, seeds 1
-/// and 2): the queries no method localized there (no map point fitting the true pose) had
-/// shares of 0–0.17, while SIFT localized day queries down to 0.26 and missed night ones up to
-/// 0.88. A higher floor would reject more of the hard but possible poses, and make the data
+/// The share, 0.3, comes from the generator before coverage (05171cb, default preset): on seed
+/// 1 the two queries with no map point fitting their true pose had share 0 and the one lost to
+/// repeated structure 0.11; seed 2 had five queries below 0.2, as many as LightGlue's failures
+/// there; SIFT localized day queries down to 0.26 and missed night ones up to 0.88. A higher floor would reject more of the hard but possible poses, and make the data
 /// easier than the draw it comes from.
 public struct SyntheticCoverage: Sendable, Equatable {
     /// The limits of a matchable view and of a covered query.
