@@ -114,6 +114,8 @@ public struct PipelineTask: Sendable {
             throw RelocError.file(file: output, message: "cannot create the output folder: \(error.localizedDescription)")
         }
         say("dataset \(layout.root): images in \(layout.imageFolder), model \(layout.model), \(layout.queryLists.count) query list(s)")
+        // Read before any work: a damaged coverage.txt stops the run here, not after it.
+        let coverage = try layout.coverage.map { try queryCoverage(layout, coverage: $0) }
         let upright = try uprightSIFT(layout, say: say)
         var extract = extractTask(imageFolder: layout.imageFolder, lists: [layout.model] + layout.queryLists, upright: upright)
         let files = files(featuresName: extract.settings.featuresName)
@@ -176,9 +178,9 @@ public struct PipelineTask: Sendable {
                 }
             }
         }
-        if let coverage = layout.coverage {
-            summary.coverage = try queryCoverage(layout, coverage: coverage)
-            say(summary.coverage!.formatLine())
+        if let coverage {
+            summary.coverage = coverage
+            say(coverage.formatLine())
         }
         summary.stageSeconds = stageSeconds
         let runFiles = self.runFiles(layout, files, upright: upright)
@@ -293,11 +295,18 @@ public struct PipelineTask: Sendable {
     }
 
     /// The queries `coverage.txt` counts as covered, per condition.
+    /// - Throws: `FormatError.file` naming coverage.txt when it lacks one of the queries (an empty
+    ///   or foreign file would otherwise count every query as not covered).
     func queryCoverage(_ layout: DatasetLayout, coverage: String) throws -> QueryCoverage {
         let queries = try layout.queryLists.flatMap { list in
             try QueryList.read(path: list).map { (name: $0.name, condition: Evaluation.conditionFromListFile(list)) }
         }
-        return QueryCoverage(entries: try CoverageFile.read(path: coverage), queries: queries)
+        let entries = try CoverageFile.read(path: coverage)
+        let listed = Set(entries.map(\.name))
+        if let missing = queries.first(where: { !listed.contains($0.name) }) {
+            throw FormatError.file(file: coverage, message: "no entry for query \(missing.name) (of \(queries.count) in the query lists; \(entries.count) entries)")
+        }
+        return QueryCoverage(entries: entries, queries: queries)
     }
 
     func matchQueries(_ files: PipelineFiles, update: @escaping (Int, Int) -> Void, warn: (String) -> Void) throws -> String {

@@ -64,6 +64,21 @@ final class SyntheticCoverageTests: XCTestCase {
         XCTAssertEqual(coverage.conditions.map(\.queries), [2, 1])
     }
 
+    /// A coverage.txt that lacks a query (empty, or another dataset's) stops the pipeline before
+    /// any work, naming the file, instead of counting the query as not covered.
+    func testPipelineRefusesACoverageFileWithoutTheQueries() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        _ = try SyntheticDataset.generate(folder: folder + "/data", preset: .tiny, seed: 3)
+        try "# emptied\n".write(toFile: folder + "/data/coverage.txt", atomically: true, encoding: .utf8)
+        var task = PipelineTask(dataset: folder + "/data", output: folder + "/out")
+        task.report = false
+        XCTAssertThrowsError(try task.run()) { error in
+            XCTAssertTrue("\(error)".contains(folder + "/data/coverage.txt"), "\(error)")
+            XCTAssertTrue("\(error)".contains("no entry for query"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out/results.txt"))
+    }
+
     /// Independently of the generator's test: the map the pipeline triangulates from the
     /// database, projected into each query's true view, has at least `floor` points that the
     /// query sees (in front, inside the image, not behind nearer map points) from within 30° of
