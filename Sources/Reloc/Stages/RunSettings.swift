@@ -87,7 +87,7 @@ public struct LocalizationSettings: Codable, Equatable, Sendable {
 
 extension LightGlueSettings: Codable {
     enum CodingKeys: String, CodingKey {
-        case weights, threshold
+        case weights, threshold, heads
         case depthConfidence = "depth_confidence", widthConfidence = "width_confidence"
     }
 
@@ -97,6 +97,8 @@ extension LightGlueSettings: Codable {
         depthConfidence = try c.decode(Float.self, forKey: .depthConfidence)
         widthConfidence = try c.decode(Float.self, forKey: .widthConfidence)
         threshold = try c.decode(Float.self, forKey: .threshold)
+        // Recorded since XFeat's LighterGlue (1 head); runs before it had 4-head LightGlues only.
+        heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? heads
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -105,5 +107,6 @@ extension LightGlueSettings: Codable {
         try c.encode(depthConfidence, forKey: .depthConfidence)
         try c.encode(widthConfidence, forKey: .widthConfidence)
         try c.encode(threshold, forKey: .threshold)
+        try c.encode(heads, forKey: .heads)
     }
 }

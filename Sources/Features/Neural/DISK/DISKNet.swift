@@ -21,7 +21,7 @@ public struct DISKNet: Sendable {
         func gated(_ x: Tensor) -> Tensor {
             guard let slopes else { return x }
             var y = x
-            DISKNet.instanceNorm(&y)
+            TensorOps.instanceNorm(&y)
             for c in 0..<y.channels {
                 let a = slopes[c]
                 for i in (c * y.plane)..<((c + 1) * y.plane) where y.data[i] < 0 { y.data[i] *= a }
@@ -115,24 +115,6 @@ public struct DISKNet: Sendable {
         let heatConv = Conv2D(weight: Array(last.conv.weight[(Self.dimension * length)...]), bias: [last.conv.bias[Self.dimension]],
                               outChannels: 1, inChannels: last.conv.inChannels, kernel: (5, 5), padding: 2)
         return Output(heatmap: TensorOps.crop(heatConv(input), top: 0, left: 0, height: h, width: w), lastInput: input, lastConv: last.conv)
-    }
-
-    /// `nn.InstanceNorm2d` without affine parameters: each channel to zero mean and unit
-    /// (biased) variance, ε = 1e-5.
-    static func instanceNorm(_ t: inout Tensor) {
-        let plane = t.plane
-        t.data.withUnsafeMutableBufferPointer { d in
-            for c in 0..<t.channels {
-                let range = (c * plane)..<((c + 1) * plane)
-                var sum: Double = 0
-                for i in range { sum += Double(d[i]) }
-                let mean = sum / Double(plane)
-                var squares: Double = 0
-                for i in range { squares += (Double(d[i]) - mean) * (Double(d[i]) - mean) }
-                let scale = Float(1 / (squares / Double(plane) + 1e-5).squareRoot()), m = Float(mean)
-                for i in range { d[i] = (d[i] - m) * scale }
-            }
-        }
     }
 
     /// Keypoints of the output's heatmap as kornia selects them: the strict maxima of their full

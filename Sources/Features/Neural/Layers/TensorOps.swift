@@ -234,4 +234,39 @@ public enum TensorOps {
         }
         return out
     }
+
+    /// `nn.InstanceNorm2d` without affine parameters: each channel to zero mean and unit
+    /// (biased) variance, ε = 1e-5.
+    public static func instanceNorm(_ t: inout Tensor) {
+        let plane = t.plane
+        t.data.withUnsafeMutableBufferPointer { d in
+            for c in 0..<t.channels {
+                let range = (c * plane)..<((c + 1) * plane)
+                var sum: Double = 0
+                for i in range { sum += Double(d[i]) }
+                let mean = sum / Double(plane)
+                var squares: Double = 0
+                for i in range { squares += (Double(d[i]) - mean) * (Double(d[i]) - mean) }
+                let scale = Float(1 / (squares / Double(plane) + 1e-5).squareRoot()), m = Float(mean)
+                for i in range { d[i] = (d[i] - m) * scale }
+            }
+        }
+    }
+
+    /// The inverse of `depthToSpace`, XFeat's `_unfold2d`: pixel (i, j) of each `block`×`block`
+    /// cell goes to channel (c·block + i)·block + j of the cell's position. Sides must be multiples of `block`.
+    public static func spaceToDepth(_ t: Tensor, block: Int) -> Tensor {
+        precondition(t.height % block == 0 && t.width % block == 0)
+        let oh = t.height / block, ow = t.width / block
+        var out = Tensor(channels: t.channels * block * block, height: oh, width: ow)
+        for c in 0..<t.channels {
+            for y in 0..<t.height {
+                for x in 0..<t.width {
+                    let k = (c * block + y % block) * block + x % block
+                    out.data[(k * oh + y / block) * ow + x / block] = t.data[(c * t.height + y) * t.width + x]
+                }
+            }
+        }
+        return out
+    }
 }
