@@ -19,6 +19,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "hndesc": NeuralBenchmark.run,
     "aliked": PublishedFeaturesBenchmark.run,
     "disk": PublishedFeaturesBenchmark.runDISK,
+    "xfeat": XFeatBenchmark.run,
     "lightglue": LightGlueBenchmark.run,
     "scale": ScaleCommand.run,
 ]

@@ -23,10 +23,10 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "SIFT without orientations: auto (on when the reference cameras agree on which way is down), on or off.")
     var upright: PipelineTask.UprightMode = .auto
     @Option(help: "vlad, exhaustive, pairs:FILE or global:FILE.h5.") var retrieval: RetrievalMethod = .vlad
-    @Option(name: .customLong("top-k"), help: "Database images retrieved per query.") var topK: Int = 20
-    @Option(help: "Re-rank: retrieve this many database images per query, keep the --top-k with the most local matches (default: 3 x --top-k with LightGlue, off otherwise; 0: off).")
+    @Option(name: .customLong("top-k"), help: "Database images matched per query (default 20; with LightGlue 5, its pair budget).") var topK: Int?
+    @Option(help: "Re-rank: retrieve this many database images per query, keep the --top-k with the most local matches (default with LightGlue: the larger of 20 and 3 x --top-k; off otherwise; 0: off).")
     var rerank: Int?
-    @Option(name: .customLong("db-top-k"), help: "Neighbours per database image for the map.") var dbTopK: Int = 20
+    @Option(name: .customLong("db-top-k"), help: "Neighbours per database image for the map (default 20; with LightGlue 5, its pair budget).") var dbTopK: Int?
     @Option(name: .customLong("db-epipolar-threshold"),
             help: "Map matching guided by the reference poses: database pairs are matched only among keypoints within this many pixels of the epipolar line (0: unguided).")
     var dbEpipolarThreshold: Double = 0
@@ -56,12 +56,10 @@ struct PipelineCommand: ParsableCommand {
         task.extraction = extraction.settings(kind: features, contrast: contrast)
         task.upright = upright
         task.retrieval = retrieval
-        task.topK = topK
-        task.databaseTopK = dbTopK
         // 0 turns guided map matching off, 1 the ratio test (the library says nil).
         task.databaseEpipolarThreshold = dbEpipolarThreshold != 0 ? dbEpipolarThreshold : nil
         task.setMatching(ratio: ratio, lightGlue: try matching.lightGlue(featuresName: features.rawValue, weightsFolder: extraction.weights),
-                         rerank: rerank)
+                         rerank: rerank, topK: topK, databaseTopK: dbTopK)
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
         task.minInliers = minInliers

@@ -49,7 +49,7 @@ struct ServeCommand: ParsableCommand {
         let logger = Logger(label: "reloc.serve")
         let map = try ServedMap(folder: self.map, weightsFolder: weights) { logger.info("\($0)") }
         logger.info("map loaded", metadata: ["folder": "\(self.map)", "seconds": "\(String(format: "%.2f", map.loadSeconds))"])
-        let server = try LocalizationServer(service: LocalizationService(map: map), options: options, logger: logger)
+        let server = try LocalizationServer(service: LocalizationService(map: map, extractionThreads: workers == 1 ? ProcessInfo.processInfo.activeProcessorCount : 1), options: options, logger: logger)
         let outcome = RunOutcome()
         let done = DispatchSemaphore(value: 0)
         let (host, workers, queue) = (host, workers, queue)

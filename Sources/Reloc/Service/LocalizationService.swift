@@ -12,12 +12,18 @@ import Geometry
 public final class LocalizationService: Sendable {
     public let map: ServedMap
     private let extractors: ExtractorPool
+    /// OpenBLAS threads while a request's features are extracted (the networks' convolutions are
+    /// sgemm); 1 outside it.
+    public let extractionThreads: Int
 
     /// Sets OpenBLAS to one thread per call: pairs are matched in parallel, one sgemm per
-    /// thread, as `reloc match` does.
-    public init(map: ServedMap) {
+    /// thread, as `reloc match` does. `extractionThreads`: OpenBLAS's threads during extraction,
+    /// for a server that localizes one request at a time (its setting is process-wide, so more
+    /// than 1 only then); the features do not depend on it beyond sgemm's summation order.
+    public init(map: ServedMap, extractionThreads: Int = 1) {
         BLASThreads.set(1)
         self.map = map
+        self.extractionThreads = max(1, extractionThreads)
         extractors = ExtractorPool(settings: map.settings.extract)
     }
 
@@ -49,7 +55,9 @@ public final class LocalizationService: Sendable {
             throw RelocError.invalidArgument("\(error)")
         }
         timing.decode = lap()
+        if extractionThreads > 1 { BLASThreads.set(extractionThreads) }
         let query = extractor.extract(image).features.roundedAsStored(halfDescriptors: true)
+        if extractionThreads > 1 { BLASThreads.set(1) }
         timing.extract = lap()
 
         // Each candidate's features expanded to float32 once, for re-ranking and matching.

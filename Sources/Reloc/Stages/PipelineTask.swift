@@ -383,16 +383,26 @@ public struct PipelineTask: Sendable {
         extraction.detectionThreshold = detectionThreshold ?? kind.defaultDetectionThreshold
     }
 
+    /// LightGlue's pair budget: it runs on the `topK` best of `candidates` retrieved images per
+    /// query (ranked by mutual nearest-neighbour counts, `Reranking`) and on each database image's
+    /// `databaseTopK` most overlapping neighbours for the map. Nearest neighbours keep 20 and 20.
+    /// Measured on the synthetic default preset (docs/learned-features.md, "Pair budget").
+    public static let lightGlueBudget = (topK: 5, databaseTopK: 5, candidates: 20)
+
     /// Sets the matching, with the defaults that follow from the features (set them first):
-    /// Lowe's ratio the kind's unless given (1: off); with LightGlue, re-ranking from 3 × `topK`
-    /// global candidates unless given (0: off) — it took ALIKED + LightGlue from 60 to 70 % of the
-    /// synthetic preset's night queries (docs/learned-features.md); nearest neighbours keep the
-    /// global ranking.
-    public mutating func setMatching(ratio: Float? = nil, lightGlue: LightGlueSettings?, rerank: Int? = nil) {
+    /// Lowe's ratio the kind's unless given (1: off); with LightGlue, the pair budget
+    /// (`lightGlueBudget`) for what is not given: `topK` and `databaseTopK`, and re-ranking from
+    /// `candidates` global candidates (at least 3 × `topK`; 0: off); nearest neighbours keep the
+    /// global ranking and 20 / 20 pairs.
+    public mutating func setMatching(ratio: Float? = nil, lightGlue: LightGlueSettings?, rerank: Int? = nil,
+                                     topK: Int? = nil, databaseTopK: Int? = nil) {
         let ratio = ratio ?? features.defaultRatio
         self.ratio = ratio != 1 ? ratio : nil
         self.lightGlue = lightGlue
-        rerankCandidates = rerank == 0 ? nil : rerank ?? (lightGlue != nil ? 3 * topK : nil)
+        let budget = Self.lightGlueBudget
+        if let topK { self.topK = topK } else if lightGlue != nil { self.topK = budget.topK }
+        if let databaseTopK { self.databaseTopK = databaseTopK } else if lightGlue != nil { self.databaseTopK = budget.databaseTopK }
+        rerankCandidates = rerank == 0 ? nil : rerank ?? (lightGlue != nil ? max(budget.candidates, 3 * self.topK) : nil)
     }
 
     /// This run's settings as values (`pipeline.json`'s `settings`).
