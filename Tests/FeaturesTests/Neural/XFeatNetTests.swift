@@ -130,6 +130,29 @@ final class XFeatNetTests: XCTestCase {
         }
     }
 
+    /// The selection rules on maps built by hand: maxima equal to their window's maximum (a
+    /// plateau keeps both), the keypoint at pixel (0, 0) dropped (the published padding marker),
+    /// the threshold strict.
+    func testSelectionRules() {
+        var plateau = Tensor(channels: 1, height: 8, width: 8)
+        plateau[0, 3, 3] = 0.5; plateau[0, 3, 4] = 0.5   // a plateau: both kept
+        plateau[0, 6, 6] = 0.05                          // at the threshold: not above it
+        XCTAssertEqual(XFeatNet.localMaxima(plateau, threshold: 0.05).map { [$0.x, $0.y] }, [[3, 3], [4, 3]])
+
+        // Logits: cell (0, 0) puts its mass on its pixel (0, 0), cell (1, 1) on its pixel (1, 1),
+        // i.e. image pixel (9, 9); the other cells on "no keypoint".
+        var logits = Tensor(channels: 65, height: 4, width: 4)
+        for y in 0..<4 { for x in 0..<4 { logits[64, y, x] = 10 } }
+        logits[64, 0, 0] = 0; logits[0, 0, 0] = 10
+        logits[64, 1, 1] = 0; logits[9, 1, 1] = 10
+        var features = Tensor(channels: 64, height: 4, width: 4)
+        for i in features.data.indices { features.data[i] = Float(i % 7) - 3 }
+        let output = XFeatNet.Output(features: features, keypointLogits: logits, reliability: Tensor(channels: 1, height: 4, width: 4, repeating: 1))
+        let found = XFeatNet.detect(output)
+        XCTAssertEqual(found.points, [SIMD2(9, 9)])
+        XCTAssertEqual(found.descriptors.count, 64)
+    }
+
     /// A tiny image has no keypoints rather than a crash.
     func testImagesUnder32PixelsHaveNoKeypoints() throws {
         XCTAssertNil(XFeatExtractor.input(Image8(width: 31, height: 100, channels: 3, pixels: [UInt8](repeating: 9, count: 3 * 31 * 100)), maxEdge: 1024))
