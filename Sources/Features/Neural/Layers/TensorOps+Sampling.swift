@@ -15,24 +15,7 @@ extension TensorOps {
                 return (i0, min(i0 + 1, inSize - 1), s - Float(i0))
             }
         }
-        let ys = sources(oh, t.height), xs = sources(ow, t.width)
-        var out = Tensor(channels: t.channels, height: oh, width: ow)
-        out.data.withUnsafeMutableBufferPointer { o in
-            t.data.withUnsafeBufferPointer { d in
-                for c in 0..<t.channels {
-                    let base = c * t.plane
-                    for (oy, (y0, y1, fy)) in ys.enumerated() {
-                        let r0 = base + y0 * t.width, r1 = base + y1 * t.width
-                        for (ox, (x0, x1, fx)) in xs.enumerated() {
-                            let top = d[r0 + x0] * (1 - fx) + d[r0 + x1] * fx
-                            let bottom = d[r1 + x0] * (1 - fx) + d[r1 + x1] * fx
-                            o[(c * oh + oy) * ow + ox] = top * (1 - fy) + bottom * fy
-                        }
-                    }
-                }
-            }
-        }
-        return out
+        return bilinear(t, rows: sources(oh, t.height), columns: sources(ow, t.width))
     }
 
     /// `F.grid_sample(mode="bicubic", padding_mode="zeros", align_corners=False)` at points in

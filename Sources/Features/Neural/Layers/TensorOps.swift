@@ -115,9 +115,14 @@ public enum TensorOps {
     /// `alignCorners` the corner pixels map to corners: src = dst·(in−1)/(out−1); without, pixel
     /// centres: src = (dst + 0.5)/s − 0.5, clamped at 0 (PyTorch uses 1/s given a scale factor).
     public static func upsampleBilinear(_ t: Tensor, scale: Int, alignCorners: Bool) -> Tensor {
-        let oh = t.height * scale, ow = t.width * scale
-        let ys = (0..<oh).map { upsampleSource($0, inSize: t.height, scale: scale, alignCorners: alignCorners) }
-        let xs = (0..<ow).map { upsampleSource($0, inSize: t.width, scale: scale, alignCorners: alignCorners) }
+        bilinear(t, rows: (0..<(t.height * scale)).map { upsampleSource($0, inSize: t.height, scale: scale, alignCorners: alignCorners) },
+                 columns: (0..<(t.width * scale)).map { upsampleSource($0, inSize: t.width, scale: scale, alignCorners: alignCorners) })
+    }
+
+    /// Bilinear resampling along both axes: each output row and column reads input indices
+    /// (i0, i1) with weight f on i1 (`upsampleBilinear`, `resizeBilinear`).
+    static func bilinear(_ t: Tensor, rows ys: [(Int, Int, Float)], columns xs: [(Int, Int, Float)]) -> Tensor {
+        let oh = ys.count, ow = xs.count
         var out = Tensor(channels: t.channels, height: oh, width: ow)
         out.data.withUnsafeMutableBufferPointer { o in
             t.data.withUnsafeBufferPointer { d in
@@ -269,4 +274,17 @@ public enum TensorOps {
         }
         return out
     }
+}
+
+/// Each row of `dimension` values to unit length (`F.normalize(dim=-1)`, ε = 1e-12): the
+/// descriptors sampled at keypoints (SuperPoint, HNDesc, DISK, XFeat).
+func normalizeRows(_ values: [Float], dimension: Int) -> [Float] {
+    var out = values
+    for start in stride(from: 0, to: out.count, by: dimension) {
+        var s: Float = 0
+        for k in start..<(start + dimension) { s += out[k] * out[k] }
+        let scale = 1 / max(s.squareRoot(), 1e-12)
+        for k in start..<(start + dimension) { out[k] *= scale }
+    }
+    return out
 }

@@ -61,18 +61,6 @@ extension SuperPointNet {
     }
 }
 
-/// Each row of `dimension` values to unit length (`F.normalize`, ε = 1e-12).
-func normalizeRows(_ values: [Float], dimension: Int) -> [Float] {
-    var out = values
-    for start in stride(from: 0, to: out.count, by: dimension) {
-        var s: Float = 0
-        for k in start..<(start + dimension) { s += out[k] * out[k] }
-        let scale = 1 / max(s.squareRoot(), 1e-12)
-        for k in start..<(start + dimension) { out[k] *= scale }
-    }
-    return out
-}
-
 extension HNDescNet {
     /// HNDesc's descriptors at points of its input image (pixel indices, top-left centre at 0):
     /// normalized by the image's centre c = ((W − 1)/2, (H − 1)/2) as (p − c)/c, bilinear

@@ -75,16 +75,4 @@ extension XFeatNet {
         }
         return found
     }
-
-    /// Each row of `dimension` values to unit length (`F.normalize(dim=-1)`, ε = 1e-12).
-    static func normalizeRows(_ values: [Float], dimension: Int) -> [Float] {
-        var out = values
-        for start in stride(from: 0, to: out.count, by: dimension) {
-            var s: Float = 0
-            for i in start..<(start + dimension) { s += out[i] * out[i] }
-            let scale = 1 / max(s.squareRoot(), 1e-12)
-            for i in start..<(start + dimension) { out[i] *= scale }
-        }
-        return out
-    }
 }
