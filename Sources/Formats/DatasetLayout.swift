@@ -3,7 +3,8 @@ import Foundation
 /// Where things are in a dataset folder (Aachen-like layout):
 /// `images/` (or Aachen v1.1's `images/images_upright/`), `3D-models/<name>/` (COLMAP model, txt
 /// or bin), `queries/*_queries_with_intrinsics.txt`, optional `ground_truth.txt` and (synthetic
-/// datasets) `coverage.txt` (`CoverageFile`).
+/// datasets) `coverage.txt` (`CoverageFile`), and `dataset.json` (`DatasetInfo`) where `reloc import`
+/// made it.
 public struct DatasetLayout: Equatable, Sendable {
     public var root: String
     /// Folder the names of every list are relative to.
@@ -14,6 +15,11 @@ public struct DatasetLayout: Equatable, Sendable {
     public var groundTruth: String?
     /// How much of each query the database covers (`reloc synth` writes it).
     public var coverage: String? = nil
+    /// `dataset.json` as `reloc import` wrote it, when present.
+    public var info: DatasetInfo? = nil
+
+    /// How this dataset's benchmark names queries in a submission (`dataset.json`, else Aachen's).
+    public var submissionFormat: SubmissionFormat { info?.submissionFormat ?? .aachen }
 
     /// - Parameter modelName: the folder under `3D-models` to use; needed only when there are several.
     /// - Throws: `FormatError.file` naming what is missing.
@@ -55,8 +61,11 @@ public struct DatasetLayout: Equatable, Sendable {
         }
         let truth = join(root, "ground_truth.txt")
         let coverage = join(root, CoverageFile.fileName)
+        let infoPath = join(root, DatasetInfo.fileName)
+        let info = fm.fileExists(atPath: infoPath) ? try DatasetInfo.read(path: infoPath) : nil
         return DatasetLayout(root: root, imageFolder: imageFolder, model: model, queryLists: lists,
-                             groundTruth: fm.fileExists(atPath: truth) ? truth : nil, coverage: fm.fileExists(atPath: coverage) ? coverage : nil)
+                             groundTruth: fm.fileExists(atPath: truth) ? truth : nil, coverage: fm.fileExists(atPath: coverage) ? coverage : nil,
+                             info: info)
     }
 
     /// Every query list's images must exist under the image folder.

@@ -8,6 +8,7 @@ import Reloc
 extension ExtractTask.Kind: ExpressibleByArgument {}
 extension ExtractionSettings.Contrast: ExpressibleByArgument {}
 extension PipelineTask.UprightMode: ExpressibleByArgument {}
+extension SubmissionFormat: ExpressibleByArgument {}
 
 extension RetrievalMethod: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }

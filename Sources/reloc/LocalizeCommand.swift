@@ -34,6 +34,8 @@ struct LocalizeCommand: ParsableCommand {
     var estimateFocal = false
     @Flag(name: .customLong("estimate-k1"), help: "With an estimated focal length, refine k1 too (an UNKNOWN camera becomes SIMPLE_RADIAL).")
     var estimateK1 = false
+    @Option(name: .customLong("submission-format"), help: "How the submission names the queries: aachen (basename), robotcar (camera/basename), cmu or path (the name relative to the image folder: Cambridge, 7-Scenes).")
+    var submissionFormat: SubmissionFormat = .aachen
     @Option(help: "Only shard i of n of the queries (0-based, split by a hash of the query's name, as `reloc extract --shard`); join with `reloc merge`.") var shard: String?
 
     func validate() throws {
@@ -56,6 +58,7 @@ struct LocalizeCommand: ParsableCommand {
         task.refineK1 = estimateK1
         task.rig = try rigConfig.map { readingRig ? try RigConfig.read(path: $0) : RigConfig(rigs: []) }
         task.rigPosesPath = rigPoses
+        task.submissionFormat = submissionFormat
         return task
     }
 

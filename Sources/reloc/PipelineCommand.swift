@@ -45,6 +45,8 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "RANSAC / vocabulary seed.") var seed: UInt64 = 0
     @Flag(name: .customLong("no-report"), help: "Do not write OUT/report.html.") var noReport = false
     @Flag(help: "Recompute everything instead of reusing earlier work.") var overwrite = false
+    @Option(name: .customLong("submission-format"), help: "How results.txt names the queries: aachen (basename), robotcar (camera/basename), cmu or path (default: what `reloc import` recorded in DS/dataset.json, else aachen).")
+    var submissionFormat: SubmissionFormat?
 
     func validate() throws {
         try validating { try task().validate() }
@@ -69,6 +71,7 @@ struct PipelineCommand: ParsableCommand {
         task.threads = threads
         task.overwrite = overwrite
         task.report = !noReport
+        task.submissionFormat = submissionFormat
         return task
     }
 

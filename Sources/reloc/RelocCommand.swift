@@ -18,6 +18,6 @@ struct RelocCommand: ParsableCommand {
         abstract: "Camera relocalization: localize query photographs against a COLMAP model.",
         discussion: "Datasets follow the Aachen-like layout described in README.md.",
         version: RelocVersion.description,
-        subcommands: [SynthCommand.self, PipelineCommand.self, ExtractCommand.self, PairsCommand.self, MatchCommand.self, TriangulateCommand.self, LocalizeCommand.self, ReportCommand.self, MergeCommand.self, EvalMatchingCommand.self, ModelCommand.self, EstimatePoseCommand.self, EvaluateCommand.self, ValidateSubmissionCommand.self, WeightsCommand.self, ServeCommand.self]
+        subcommands: [SynthCommand.self, PipelineCommand.self, ExtractCommand.self, PairsCommand.self, MatchCommand.self, TriangulateCommand.self, LocalizeCommand.self, ReportCommand.self, MergeCommand.self, EvalMatchingCommand.self, ModelCommand.self, EstimatePoseCommand.self, EvaluateCommand.self, ValidateSubmissionCommand.self, ImportCommand.self, ExportCommand.self, WeightsCommand.self, ServeCommand.self]
     )
 }

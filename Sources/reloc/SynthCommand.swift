@@ -18,16 +18,21 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Seed of the scene, the poses and the noise.")
     var seed: UInt64 = 1
 
+    @Option(help: "aachen (reloc's layout) or kapture (OUTPUT/mapping and OUTPUT/query kaptures, the ground truth as query trajectories; `reloc import kapture` reads it).")
+    var format: String = "aachen"
+
     func validate() throws {
         guard SyntheticPreset(rawValue: preset) != nil else {
             throw ValidationError("--preset must be one of \(SyntheticPreset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard format == "aachen" || format == "kapture" else { throw ValidationError("--format must be aachen or kapture") }
     }
 
     func run() throws {
         let progress = Progress(label: "rendering")
-        let summary = try SyntheticDataset.generate(folder: output, preset: SyntheticPreset(rawValue: preset)!, seed: seed,
-                                                    progress: progress.update)
+        let summary = format == "kapture"
+            ? try SyntheticDataset.generateKapture(folder: output, preset: SyntheticPreset(rawValue: preset)!, seed: seed, progress: progress.update)
+            : try SyntheticDataset.generate(folder: output, preset: SyntheticPreset(rawValue: preset)!, seed: seed, progress: progress.update)
         progress.finish()
         print(String(format: "wrote %d database images, %d day and %d night queries to %@ in %.1f s",
                      summary.databaseImages, summary.dayQueries, summary.nightQueries, output, summary.seconds))

@@ -19,12 +19,12 @@ public struct EvaluateTask: Sendable {
         // An empty results file is a valid (all-failed) submission, unlike empty ground truth.
         let results = try PoseFile.parse(try readTextFile(resultsPath), file: resultsPath)
         let truth = try PoseFile.read(path: groundTruthPath)
-        var conditions: [(basename: String, condition: String)]?
+        var conditions: [(name: String, condition: String)]?
         if !queryListPaths.isEmpty {
             conditions = []
             for path in queryListPaths {
                 let condition = Evaluation.conditionFromListFile(path)
-                conditions! += try QueryList.read(path: path).map { (imageBasename($0.name), condition) }
+                conditions! += try QueryList.read(path: path).map { ($0.name, condition) }
             }
         }
         let report = try Evaluation.evaluate(results: results, groundTruth: truth, queryConditions: conditions,

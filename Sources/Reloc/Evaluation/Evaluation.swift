@@ -12,6 +12,10 @@ public struct ErrorThreshold: Equatable, Sendable {
     public static let aachen = [ErrorThreshold(meters: 0.25, degrees: 2), ErrorThreshold(meters: 0.5, degrees: 5),
                                 ErrorThreshold(meters: 5, degrees: 10)]
 
+    /// The accuracy class of the small-scene benchmarks (7-Scenes, Cambridge Landmarks papers):
+    /// (5 cm, 5°).
+    public static let smallScene = ErrorThreshold(meters: 0.05, degrees: 5)
+
     /// Parses `"0.25,2 0.5,5 5,10"`: space-separated `meters,degrees` pairs.
     /// - Throws: `RelocError.invalidArgument` for a malformed or non-positive pair.
     public static func parseList(_ text: String) throws -> [ErrorThreshold] {
@@ -50,6 +54,9 @@ public struct ConditionSummary: Equatable, Sendable {
     public var medianRotationErrorDegrees: Double
     /// Percent of queries within each threshold pair, in the order of the thresholds.
     public var percentWithin: [Double]
+    /// Percent within `ErrorThreshold.smallScene` (5 cm, 5°), as Cambridge Landmarks and 7-Scenes
+    /// papers print beside the median errors.
+    public var percentWithinSmallScene: Double = 0
 }
 
 /// The result of scoring a submission.
@@ -75,47 +82,55 @@ public enum PoseError {
     }
 }
 
-/// Scores estimated poses against ground truth, matching names by basename.
+/// Scores estimated poses against ground truth.
 public enum Evaluation {
+    /// A result names a query by its path or the path's last components (`QueryNameIndex`): the
+    /// basename for Aachen, `rear/…` for RobotCar, `seq1/frame00001.png` for Cambridge, whose
+    /// basenames repeat across sequences.
     /// - Parameters:
-    ///   - results: estimated poses (a submission; names are basenames or paths).
-    ///   - groundTruth: true poses; basenames must be unique.
-    ///   - queryConditions: when query lists are given, each listed query's basename and its
+    ///   - results: estimated poses (a submission).
+    ///   - groundTruth: true poses, named by path (or basename).
+    ///   - queryConditions: when query lists are given, each listed query's name (path) and its
     ///     condition; only those queries are scored. When nil, every ground-truth query is
     ///     scored and its condition comes from a `day` or `night` folder in its name.
     ///   - thresholds: the accuracy classes.
-    /// - Throws: `RelocError.invalidArgument` when two ground-truth names share a basename.
+    /// - Throws: `RelocError.invalidArgument` when a ground-truth name is given twice.
     public static func evaluate(results: [PoseEntry], groundTruth: [PoseEntry],
-                                queryConditions: [(basename: String, condition: String)]? = nil,
+                                queryConditions: [(name: String, condition: String)]? = nil,
                                 thresholds: [ErrorThreshold] = ErrorThreshold.aachen) throws -> EvaluationReport {
-        var truthByBasename: [String: PoseEntry] = [:]
-        for entry in groundTruth {
-            let base = imageBasename(entry.name)
-            if let other = truthByBasename[base] {
-                throw RelocError.invalidArgument("ground truth names '\(other.name)' and '\(entry.name)' share the basename '\(base)', so results cannot be matched to them")
-            }
-            truthByBasename[base] = entry
+        var seenTruth = Set<String>()
+        for entry in groundTruth where !seenTruth.insert(entry.name).inserted {
+            throw RelocError.invalidArgument("ground truth names '\(entry.name)' twice")
         }
-        var resultByBasename: [String: PoseEntry] = [:]
-        for entry in results { resultByBasename[imageBasename(entry.name)] = entry }
+        let truthIndex = QueryNameIndex(groundTruth.map { ($0.name, $0) })
 
         var scored: [(PoseEntry, String?)] = []
         var withoutTruth: [String] = []
         if let queryConditions {
             var listed = Set<String>()
-            for (base, condition) in queryConditions where listed.insert(base).inserted {
-                if let truth = truthByBasename[base] { scored.append((truth, condition)) } else { withoutTruth.append(base) }
+            for (name, condition) in queryConditions where listed.insert(name).inserted {
+                // Lists name queries by path; ground truth by path or by basename.
+                if let truth = truthIndex[name] ?? truthIndex[imageBasename(name)] { scored.append((truth, condition)) } else { withoutTruth.append(name) }
             }
         } else {
             scored = groundTruth.map { ($0, conditionFromPath($0.name)) }
         }
 
+        // Each result to the scored query it names.
+        let scoredIndex = QueryNameIndex(scored.map { ($0.0.name, $0.0.name) })
+        var resultByTruth: [String: PoseEntry] = [:]
+        var unmatched: [String] = []
+        for entry in results {
+            if let truthName = scoredIndex[entry.name] ?? scoredIndex[imageBasename(entry.name)] {
+                resultByTruth[truthName] = entry
+            } else {
+                unmatched.append(entry.name)
+            }
+        }
+
         var queries: [QueryError] = []
-        var used = Set<String>()
         for (truth, condition) in scored {
-            let base = imageBasename(truth.name)
-            if let estimate = resultByBasename[base] {
-                used.insert(base)
+            if let estimate = resultByTruth[truth.name] {
                 queries.append(QueryError(name: truth.name, condition: condition,
                                           positionError: PoseError.position(estimate.camFromWorld, truth.camFromWorld),
                                           rotationErrorDegrees: PoseError.rotationDegrees(estimate.camFromWorld, truth.camFromWorld)))
@@ -124,7 +139,6 @@ public enum Evaluation {
                                           rotationErrorDegrees: .infinity))
             }
         }
-        let unmatched = results.map { $0.name }.filter { !used.contains(imageBasename($0)) }
 
         var conditions = [summarize("all", queries, thresholds)]
         let names = Set(queries.compactMap(\.condition))
@@ -159,7 +173,7 @@ public enum Evaluation {
     }
 
     static func summarize(_ name: String, _ queries: [QueryError], _ thresholds: [ErrorThreshold]) -> ConditionSummary {
-        let percents = thresholds.map { t -> Double in
+        func percent(_ t: ErrorThreshold) -> Double {
             guard !queries.isEmpty else { return 0 }
             let within = queries.filter { $0.positionError <= t.meters && $0.rotationErrorDegrees <= t.degrees }.count
             return 100 * Double(within) / Double(queries.count)
@@ -167,7 +181,7 @@ public enum Evaluation {
         return ConditionSummary(condition: name, count: queries.count,
                                 medianPositionError: median(queries.map(\.positionError)),
                                 medianRotationErrorDegrees: median(queries.map(\.rotationErrorDegrees)),
-                                percentWithin: percents)
+                                percentWithin: thresholds.map(percent), percentWithinSmallScene: percent(.smallScene))
     }
 
     /// The median (mean of the two middle values for an even count); NaN when empty.

@@ -13,15 +13,14 @@ extension EvaluationReport {
             rows.append([c.condition, String(c.count)] + c.percentWithin.map { String(format: "%.1f%%", $0) }
                         + [formatError(c.medianPositionError, digits: 3), formatError(c.medianRotationErrorDegrees, digits: 2)])
         }
-        let widths = (0..<headers.count).map { col in rows.map { $0[col].count }.max() ?? 0 }
-        var out = ""
-        for (index, row) in rows.enumerated() {
-            out += zip(row, widths).enumerated().map { col, item in
-                let pad = String(repeating: " ", count: item.1 - item.0.count)
-                return col == 0 ? item.0 + pad : pad + item.0
-            }.joined(separator: "  ") + "\n"
-            if index == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        var out = Self.align(rows)
+        // What Cambridge Landmarks and 7-Scenes papers print, per condition (a scene's list is its condition).
+        var small: [[String]] = [["condition", "median pos [cm]", "median rot [°]", "(5cm, 5°)"]]
+        for c in conditions {
+            small.append([c.condition, formatError(c.medianPositionError * 100, digits: 1), formatError(c.medianRotationErrorDegrees, digits: 2),
+                          String(format: "%.1f%%", c.percentWithinSmallScene)])
         }
+        out += "\n" + Self.align(small)
         if !queriesWithoutGroundTruth.isEmpty {
             out += "(\(queriesWithoutGroundTruth.count) listed queries have no ground truth and were not scored)\n"
         }
@@ -32,7 +31,8 @@ extension EvaluationReport {
     }
 
     /// JSON: `{"conditions": {"all": {"count", "median_position_error_m",
-    /// "median_rotation_error_deg", "thresholds": [{"meters", "degrees", "percent"}]}, ...},
+    /// "median_rotation_error_deg", "median_position_error_cm", "percent_within_5cm_5deg",
+    /// "thresholds": [{"meters", "degrees", "percent"}]}, ...},
     /// "queries": [{"name", "condition", "position_error_m", "rotation_error_deg"}]}`.
     /// Infinite or undefined errors are written as `null`.
     public func formatJSON() -> String {
@@ -44,7 +44,8 @@ extension EvaluationReport {
             }
             conditionItems.append("""
                     \(jsonString(c.condition)): {"count": \(c.count), "median_position_error_m": \(number(c.medianPositionError)), \
-            "median_rotation_error_deg": \(number(c.medianRotationErrorDegrees)), "thresholds": [\(thresholdItems.joined(separator: ", "))]}
+            "median_rotation_error_deg": \(number(c.medianRotationErrorDegrees)), "median_position_error_cm": \(number(c.medianPositionError * 100)), \
+            "percent_within_5cm_5deg": \(jsonNumber(c.percentWithinSmallScene)), "thresholds": [\(thresholdItems.joined(separator: ", "))]}
             """)
         }
         let queryItems = queries.map { q in
@@ -52,6 +53,20 @@ extension EvaluationReport {
         }
         return "{\n  \"conditions\": {\n" + conditionItems.joined(separator: ",\n") + "\n  },\n  \"queries\": [\n"
             + queryItems.joined(separator: ",\n") + "\n  ]\n}\n"
+    }
+
+    /// Rows as columns: the first left-aligned, the others right-aligned, a rule under the header.
+    private static func align(_ rows: [[String]]) -> String {
+        let widths = (0..<rows[0].count).map { col in rows.map { $0[col].count }.max() ?? 0 }
+        var out = ""
+        for (index, row) in rows.enumerated() {
+            out += zip(row, widths).enumerated().map { col, item in
+                let pad = String(repeating: " ", count: item.1 - item.0.count)
+                return col == 0 ? item.0 + pad : pad + item.0
+            }.joined(separator: "  ") + "\n"
+            if index == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        }
+        return out
     }
 
     private func trim(_ v: Double) -> String { jsonNumber(v) }

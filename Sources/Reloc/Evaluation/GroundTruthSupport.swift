@@ -52,11 +52,11 @@ public struct GroundTruthSupport: Sendable {
     /// Per condition (`all` first), the queries the evaluation did not place within `threshold` and
     /// how many of those had fewer supported points than the inlier floor.
     public func failures(_ report: EvaluationReport, within threshold: ErrorThreshold) -> [Failures] {
-        var supportByBasename: [String: Int] = [:]
-        for query in queries { supportByBasename[imageBasename(query.name)] = query.supportedPoints }
+        // The evaluation names queries as the ground truth does (by path, or by basename).
+        let supportByName = QueryNameIndex(queries.map { ($0.name, $0.supportedPoints) })
         var byCondition: [String: Failures] = [:]
         for error in report.queries {
-            guard let support = supportByBasename[imageBasename(error.name)] else { continue }
+            guard let support = supportByName[error.name] ?? supportByName[imageBasename(error.name)] else { continue }
             let within = error.positionError <= threshold.meters && error.rotationErrorDegrees <= threshold.degrees
             for key in ["all"] + (error.condition.map { [$0] } ?? []) {
                 var f = byCondition[key] ?? Failures(condition: key)

@@ -9,8 +9,9 @@ public struct SubmissionProblem: Equatable, Sendable, CustomStringConvertible {
     public var description: String { line.map { "line \($0): \(message)" } ?? message }
 }
 
-/// Checks a submission file as the Aachen v1.1 evaluation server would: every query of
-/// the lists exactly once, by basename, 8 fields per line, finite numbers, unit quaternion.
+/// Checks a submission file as the benchmark's evaluation server would: every query of the lists
+/// exactly once, named as the format names it (`SubmissionFormat`: Aachen's basename, RobotCar's
+/// `camera/basename`, CMU's `img_…_c0_…us.jpg`), 8 fields per line, finite numbers, unit quaternion.
 /// Unlike `PoseFile.parse`, it does not stop at the first problem: it lists them all.
 public enum SubmissionValidation {
     /// How far |q| may be from 1.
@@ -18,11 +19,13 @@ public enum SubmissionValidation {
 
     /// - Parameters:
     ///   - text: the submission's content.
-    ///   - queryNames: the names in the query lists (paths or basenames).
+    ///   - queryNames: the names in the query lists (paths relative to the image folder).
+    ///   - format: how the benchmark names queries.
     /// - Returns: the problems, in line order, then missing queries; empty when valid.
-    public static func validate(_ text: String, file: String, queryNames: [String]) -> [SubmissionProblem] {
+    public static func validate(_ text: String, file: String, queryNames: [String],
+                                format: SubmissionFormat = .aachen) -> [SubmissionProblem] {
         var problems: [SubmissionProblem] = []
-        let expected = Set(queryNames.map(imageBasename))
+        let expected = Set(queryNames.map(format.submissionName))
         var seen: [String: Int] = [:]
         for line in textLines(text, file: file) where !line.isBlankOrComment {
             let fields = line.fields
@@ -32,10 +35,8 @@ public enum SubmissionValidation {
                 continue
             }
             let name = String(fields[0])
-            if name.contains("/") {
-                problem("'\(name)' is a path; submissions name queries by basename ('\(imageBasename(name))')")
-            }
-            let base = imageBasename(name)
+            if let wrong = format.nameProblem(name) { problem(wrong) }
+            let base = expected.contains(name) ? name : format.submissionName(name)
             if !expected.contains(base) { problem("'\(name)' is not a query of the given lists") }
             if let first = seen[base] { problem("'\(base)' appears again (first on line \(first))") } else { seen[base] = line.number }
             let numbers = fields[1...].map { Double($0) }
@@ -49,7 +50,7 @@ public enum SubmissionValidation {
                 problem("quaternion is not unit length (norm \(formatDouble(q.norm)))")
             }
         }
-        let missing = queryNames.map(imageBasename).filter { seen[$0] == nil }
+        let missing = queryNames.map(format.submissionName).filter { seen[$0] == nil }
         var reported = Set<String>()
         for name in missing where reported.insert(name).inserted {
             problems.append(SubmissionProblem(line: nil, message: "query '\(name)' has no pose"))

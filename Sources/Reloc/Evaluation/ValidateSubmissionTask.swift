@@ -5,9 +5,10 @@ import Foundation
 public struct ValidateSubmissionTask: Sendable {
     public var submissionPath: String
     public var queryListPaths: [String]
+    public var format: SubmissionFormat
 
-    public init(submissionPath: String, queryListPaths: [String]) {
-        self.submissionPath = submissionPath; self.queryListPaths = queryListPaths
+    public init(submissionPath: String, queryListPaths: [String], format: SubmissionFormat = .aachen) {
+        self.submissionPath = submissionPath; self.queryListPaths = queryListPaths; self.format = format
     }
 
     /// - Returns: every problem found (empty when the submission is valid).
@@ -15,6 +16,6 @@ public struct ValidateSubmissionTask: Sendable {
     public func run() throws -> [SubmissionProblem] {
         var names: [String] = []
         for path in queryListPaths { names += try QueryList.read(path: path).map(\.name) }
-        return SubmissionValidation.validate(try readTextFile(submissionPath), file: submissionPath, queryNames: names)
+        return SubmissionValidation.validate(try readTextFile(submissionPath), file: submissionPath, queryNames: names, format: format)
     }
 }

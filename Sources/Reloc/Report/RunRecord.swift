@@ -80,7 +80,7 @@ public struct RunRecord: Sendable {
                 guard let name = query["name"] as? String else { continue }
                 let meters = (query["position_error_m"] as? NSNumber)?.doubleValue ?? .infinity
                 let degrees = (query["rotation_error_deg"] as? NSNumber)?.doubleValue ?? .infinity
-                errors[imageBasename(name)] = (meters, degrees)
+                errors[name] = (meters, degrees)
             }
         }
         var coverage: [String: Double] = [:]
@@ -89,7 +89,8 @@ public struct RunRecord: Sendable {
         }
         hasCoverage = !coverage.isEmpty
         queries = order.map { name in
-            let error = errors[imageBasename(name)]
+            // Evaluation names a query as the ground truth does: by its path, or by its basename.
+            let error = errors[name] ?? errors[imageBasename(name)]
             return QueryRow(name: name, condition: conditionOf[name]!, log: logByName[name],
                             positionError: error?.0, rotationErrorDegrees: error?.1, coverage: coverage[name])
         }

@@ -43,6 +43,8 @@ public struct LocalizeTask: Sendable {
     public var rig: RigConfig?
     /// Where the rig poses go (frame, rig_from_world); default: `rig_poses.txt` beside `output`.
     public var rigPosesPath: String?
+    /// How the submission names the queries (Aachen's basenames; RobotCar's `camera/basename`).
+    public var submissionFormat: SubmissionFormat = .aachen
 
     public init(model: String, queryLists: [String], featuresFile: String, matchesFile: String, pairsFile: String, output: String) {
         self.model = model; self.queryLists = queryLists; self.featuresFile = featuresFile
@@ -121,7 +123,7 @@ public struct LocalizeTask: Sendable {
             }
         }
         if rig != nil { try writeRigPoses(queries, done: done) }
-        let poses = queries.map { PoseEntry(name: imageBasename($0.name), camFromWorld: Self.pose(done[$0.name]!.pose)) }
+        let poses = queries.map { PoseEntry(name: submissionFormat.submissionName($0.name), camFromWorld: Self.pose(done[$0.name]!.pose)) }
         try PoseFile.write(poses, to: output)
         summary.localized = queries.filter { done[$0.name]!.localized }.count
         summary.fallbacks = summary.queries - summary.localized

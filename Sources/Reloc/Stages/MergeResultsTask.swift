@@ -28,16 +28,17 @@ public struct MergeResultsTask: Sendable {
         for list in queryLists { for entry in try QueryList.read(path: list) where seen.insert(entry.name).inserted { names.append(entry.name) } }
         var poses: [String: (entry: PoseEntry, file: String)] = [:]
         for file in shardResults {
+            // Keyed by basename: Aachen's and CMU's names are basenames, RobotCar's `camera/basename`.
             for entry in try PoseFile.parse(try readTextFile(file), file: file) {
-                if let earlier = poses[entry.name] {
+                if let earlier = poses[imageBasename(entry.name)] {
                     throw RelocError.file(file: file, message: "query '\(entry.name)' is also in \(earlier.file): overlapping shards")
                 }
-                poses[entry.name] = (entry, file)
+                poses[imageBasename(entry.name)] = (entry, file)
             }
         }
         let basenames = Set(names.map(imageBasename))
         if let stray = poses.keys.sorted().first(where: { !basenames.contains($0) }) {
-            throw RelocError.file(file: poses[stray]!.file, message: "query '\(stray)' is not in the query lists")
+            throw RelocError.file(file: poses[stray]!.file, message: "query '\(poses[stray]!.entry.name)' is not in the query lists")
         }
         let missing = names.filter { poses[imageBasename($0)] == nil }
         guard missing.isEmpty else {

@@ -47,6 +47,8 @@ public struct PipelineTask: Sendable {
     public var refineK1 = false
     public var threads = 0
     public var overwrite = false
+    /// How results.txt names the queries; nil: the dataset's (`dataset.json`, else Aachen's).
+    public var submissionFormat: SubmissionFormat?
     /// Write `report.html` at the end (`reloc report`).
     public var report = true
 
@@ -328,6 +330,7 @@ public struct PipelineTask: Sendable {
         task.refineK1 = refineK1
         task.rig = try rigConfig.map { try RigConfig.read(path: $0) }
         task.rigPosesPath = files.rigPoses
+        task.submissionFormat = submissionFormat ?? layout.submissionFormat
         return task
     }
 

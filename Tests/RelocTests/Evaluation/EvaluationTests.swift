@@ -59,9 +59,38 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(report.queriesWithoutGroundTruth, ["x.jpg"])
     }
 
-    func testAmbiguousGroundTruthIsAnError() {
-        let gt = [PoseEntry(name: "day/a.jpg", camFromWorld: .identity), PoseEntry(name: "night/a.jpg", camFromWorld: .identity)]
-        XCTAssertThrowsError(try Evaluation.evaluate(results: [], groundTruth: gt))
+    /// Cambridge's basenames repeat across sequences: results name such queries by a longer
+    /// ending of the path; a basename that fits two queries matches neither.
+    func testRepeatedBasenamesAreMatchedByPath() throws {
+        let gt = [PoseEntry(name: "seq1/a.png", camFromWorld: .identity), PoseEntry(name: "seq2/a.png", camFromWorld: .identity)]
+        let results = [PoseEntry(name: "seq2/a.png", camFromWorld: Rigid3(translation: Vector3(0, 0, 0.02))),
+                       PoseEntry(name: "a.png", camFromWorld: .identity)]
+        let report = try Evaluation.evaluate(results: results, groundTruth: gt)
+        XCTAssertEqual(report.queries.map(\.name), ["seq1/a.png", "seq2/a.png"])
+        XCTAssertEqual(report.queries[0].positionError, .infinity)
+        XCTAssertEqual(report.queries[1].positionError, 0.02, accuracy: 1e-12)
+        XCTAssertEqual(report.unmatchedResults, ["a.png"])
+        XCTAssertThrowsError(try Evaluation.evaluate(results: [], groundTruth: gt + [gt[0]]))
+    }
+
+    /// What Cambridge and 7-Scenes papers print: median errors in cm and the share within (5 cm, 5°).
+    func testSmallSceneMetrics() throws {
+        let results = [
+            PoseEntry(name: "a.jpg", camFromWorld: Rigid3(translation: Vector3(0, 0, -0.04))),  // 4 cm, 0°: within
+            PoseEntry(name: "b.jpg", camFromWorld: truth[1].camFromWorld),                       // exact
+            PoseEntry(name: "c.jpg", camFromWorld: Rigid3(rotation: Quaternion(axis: Vector3(1, 0, 0), angle: 6 * .pi / 180))),  // 6°: not
+            PoseEntry(name: "d.jpg", camFromWorld: Rigid3(translation: Vector3(0, 0.06, 0))),    // 6 cm: not
+        ]
+        let report = try Evaluation.evaluate(results: results, groundTruth: truth)
+        XCTAssertEqual(report.conditions[0].percentWithinSmallScene, 50)
+        XCTAssertEqual(report.conditions[1].percentWithinSmallScene, 100)
+        let table = report.formatTable()
+        XCTAssertTrue(table.contains("median pos [cm]"), table)
+        XCTAssertTrue(table.contains("(5cm, 5°)"), table)
+        let object = try JSONSerialization.jsonObject(with: Data(report.formatJSON().utf8)) as! [String: Any]
+        let all = (object["conditions"] as! [String: Any])["all"] as! [String: Any]
+        XCTAssertEqual(all["percent_within_5cm_5deg"] as? Double, 50)
+        XCTAssertEqual((all["median_position_error_cm"] as! NSNumber).doubleValue, 2, accuracy: 1e-9)
     }
 
     func testThresholdParsing() throws {
@@ -119,5 +148,18 @@ final class SubmissionValidationTests: XCTestCase {
             "query 'd.jpg' has no pose",
             "query 'f.jpg' has no pose",
         ])
+    }
+
+    func testRobotCarAndCMUSubmissionsAreCheckedByTheirNaming() {
+        let robotcar = SubmissionValidation.validate("rear/1.jpg 1 0 0 0 1 2 3\n2.jpg 1 0 0 0 1 2 3\n", file: "s",
+                                                     queryNames: ["night/rear/1.jpg", "night/left/2.jpg"], format: .robotcar)
+        XCTAssertEqual(robotcar.map(\.description), [
+            "line 2: '2.jpg' is not CAMERA/BASENAME with CAMERA one of left, rear, right (RobotCar Seasons)",
+            "line 2: '2.jpg' is not a query of the given lists",
+            "query 'left/2.jpg' has no pose",
+        ])
+        let cmu = SubmissionValidation.validate("img_00001_c0_1us.jpg 1 0 0 0 1 2 3\n", file: "s",
+                                                queryNames: ["query/img_00001_c0_1us.jpg"], format: .cmu)
+        XCTAssertEqual(cmu, [])
     }
 }
