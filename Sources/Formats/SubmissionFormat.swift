@@ -60,11 +60,13 @@ public enum SubmissionFormat: String, CaseIterable, Codable, Sendable {
     }
 
     /// The format whose rule every one of `queryNames` fits best: `cmu` when every basename is a CMU
-    /// name, `robotcar` when every query sits in a `left`/`rear`/`right` folder, else `aachen`.
+    /// name, `robotcar` when every query sits in a `left`/`rear`/`right` folder, `path` when two
+    /// queries share a basename (7-Scenes and Cambridge sequences), else `aachen`.
     public static func guess(queryNames: [String]) -> SubmissionFormat {
         guard !queryNames.isEmpty else { return .aachen }
         if queryNames.allSatisfy({ isCMUName(imageBasename($0)) }) { return .cmu }
         if queryNames.allSatisfy({ robotcar.nameProblem(robotcar.submissionName($0)) == nil }) { return .robotcar }
+        if Set(queryNames.map(imageBasename)).count < queryNames.count { return .path }
         return .aachen
     }
 }

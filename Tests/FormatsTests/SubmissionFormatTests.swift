@@ -27,6 +27,7 @@ final class SubmissionFormatTests: XCTestCase {
         XCTAssertEqual(SubmissionFormat.guess(queryNames: ["q/img_00122_c0_1303398475046031us.jpg", "img_00123_c1_1303398475046032us.jpg"]), .cmu)
         XCTAssertEqual(SubmissionFormat.guess(queryNames: ["night/rear/1.jpg", "dawn/left/2.jpg"]), .robotcar)
         XCTAssertEqual(SubmissionFormat.guess(queryNames: ["night/rear/1.jpg", "query/day/2.jpg"]), .aachen)
+        XCTAssertEqual(SubmissionFormat.guess(queryNames: ["seq-01/frame-000000.color.jpg", "seq-04/frame-000000.color.jpg"]), .path)
         XCTAssertEqual(SubmissionFormat.guess(queryNames: []), .aachen)
     }
 
