@@ -2,6 +2,8 @@ import Hummingbird
 
 /// With `--token-file`: every request must carry `Authorization: Bearer <token>`, or it gets
 /// 401 (with `WWW-Authenticate: Bearer`) before any route runs. Compared in constant time.
+/// `GET /healthz` is exempt: it says only that the server is up, and a Kubernetes probe (or a load
+/// balancer's health check) cannot read the token from a Secret.
 struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = ServeContext
     let token: [UInt8]
@@ -9,6 +11,7 @@ struct BearerTokenMiddleware: RouterMiddleware {
     init(token: String) { self.token = Array(token.utf8) }
 
     func handle(_ request: Request, context: ServeContext, next: (Request, ServeContext) async throws -> Response) async throws -> Response {
+        if request.method == .get && request.uri.path == "/healthz" { return try await next(request, context) }
         let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
         let prefix = Array("Bearer ".utf8)
         guard given.count == prefix.count + token.count, Array(given.prefix(prefix.count)) == prefix,

@@ -154,7 +154,8 @@ final class LocalizationServerTests: XCTestCase {
         XCTAssertTrue(response.text.contains("not localized within"), response.text)
     }
 
-    /// With a token file's token, requests without it (or with another) get 401 before any work.
+    /// With a token file's token, requests without it (or with another) get 401 before any work;
+    /// only the health check answers without it.
     func testBearerTokenIsRequired() throws {
         let fixture = try ServedTinyMap.fixture()
         let running = try start { $0.token = "s3cret-token" }
@@ -166,6 +167,9 @@ final class LocalizationServerTests: XCTestCase {
             XCTAssertEqual(response.status, 401, "\(headers): \(response.text)")
             XCTAssertEqual(response.headers["www-authenticate"], "Bearer")
             XCTAssertEqual(try running.get("/v1/map", headers: headers).status, 401)
+            XCTAssertEqual(try running.get("/metrics", headers: headers).status, 401)
+            // Health checks (Kubernetes probes) carry no token.
+            XCTAssertEqual(try running.get("/healthz", headers: headers).status, 200)
         }
         let good = ["Authorization": "Bearer s3cret-token"]
         XCTAssertEqual(try running.post(Self.query(q.name, q.camera), body: image, headers: good).json()["cam_from_world"] as? String, q.pose)
