@@ -18,6 +18,8 @@ enum ScaleBenchmark {
         var topK = 50
         var folder = NSTemporaryDirectory() + "reloc-scale"
         var reloc = ".build/release/reloc"
+        /// Write the map, features, queries and pairs only (for `RelocBench serve-features`).
+        var generateOnly = false
         init() {}
     }
 
@@ -82,6 +84,10 @@ enum ScaleBenchmark {
 
         let (pointCount, observations, pairCount) = try generate(options, rng: &rng, say: say)
         let generation = Date().timeIntervalSince(start)
+        if options.generateOnly {
+            say(String(format: "wrote %@ in %.0f s (%d points, %d observations, %d pairs)", options.folder, generation, pointCount, observations, pairCount))
+            return
+        }
         try measure(options, pointCount: pointCount, observations: observations, pairCount: pairCount, generation: generation, say: say)
     }
 

@@ -1,10 +1,12 @@
 import Foundation
 import Reloc
 
-/// `RelocBench scale [--images 6697] [--keypoints 4096] [--queries 100] [--top-k 50] [--folder DIR] [--reloc PATH]`
+/// `RelocBench scale [--images 6697] [--keypoints 4096] [--queries 100] [--top-k 50] [--folder DIR] [--reloc PATH] [--generate-only]`
 enum ScaleCommand {
     static func run(arguments: [String]) throws {
         var options = ScaleBenchmark.Options()
+        var arguments = arguments
+        if let k = arguments.firstIndex(of: "--generate-only") { options.generateOnly = true; arguments.remove(at: k) }
         var i = 0
         while i + 1 < arguments.count {
             let value = arguments[i + 1]

@@ -22,6 +22,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "xfeat": XFeatBenchmark.run,
     "lightglue": LightGlueBenchmark.run,
     "scale": ScaleCommand.run,
+    "serve-features": ServeFeaturesBenchmark.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

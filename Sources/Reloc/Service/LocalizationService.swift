@@ -127,8 +127,7 @@ final class ExpandedFeatures: @unchecked Sendable {
         lock.lock()
         if let copy = copies[name] { lock.unlock(); return copy }
         lock.unlock()
-        guard let stored = map.features[name] else { return nil }
-        let copy = stored.expanded()
+        guard let copy = map.features.read(name) else { return nil }
         lock.lock()
         copies[name] = copy
         lock.unlock()

@@ -7,7 +7,7 @@ extension ServedMap {
     /// against the features. A store made before reloc kept its vocabulary gets it learned again,
     /// as `reloc pairs` did, and must then give the run's descriptors to within 1e-6.
     /// - Throws: `RelocError.file` naming the store when a descriptor does not come from its features.
-    static func loadVLAD(globalPath: String, database: [String], features: [String: StoredFeatures], store: FeatureStore,
+    static func loadVLAD(globalPath: String, database: [String], features: ServedFeatures, store: FeatureStore,
                          seed: UInt64, folder: String) throws -> (VLADVocabulary, [[Float]]) {
         let globalStore = try GlobalDescriptorStore(path: globalPath, mode: .read)
         let stored = try globalStore.readVocabulary()
@@ -23,7 +23,7 @@ extension ServedMap {
         var descriptors: [[Float]] = []
         for name in database {
             let descriptor = try globalStore.read(name)
-            let again = vocabulary.encode(features[name]!.expanded().descriptors)
+            let again = vocabulary.encode(try features.read(name).map(\.descriptors) ?? store.read(name).descriptors)
             guard again.count == descriptor.count else {
                 throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' has \(descriptor.count) values, the vocabulary gives \(again.count)")
             }

@@ -15,8 +15,8 @@ public final class ServedMap: Sendable {
     /// The retrieval database: the reference model's images that have features, in its order
     /// (as `reloc pairs` ranked them).
     let database: [String]
-    /// Local features of every database and map image.
-    let features: [String: StoredFeatures]
+    /// Local features of every database and map image (`ServedFeatures`: read in place).
+    let features: ServedFeatures
     /// VLAD of each `database` image, as unit rows (nil for exhaustive retrieval).
     let globalIndex: GlobalRetrieval.Database?
     let vocabulary: VLADVocabulary?
@@ -47,10 +47,8 @@ public final class ServedMap: Sendable {
         let model = record.files.model
         let names = FileManager.default.fileExists(atPath: model) ? try ImageList.read(list: model) : map.images.map(\.name)
         database = names.filter { store.contains($0) }
-        var features: [String: StoredFeatures] = [:]
-        for name in Set(database + map.images.map(\.name)) where store.contains(name) {
-            features[name] = StoredFeatures(try store.read(name))
-        }
+        let featureNames = Set(database + map.images.map(\.name)).filter { store.contains($0) }.sorted()
+        let features = try ServedFeatures.open(folder: folder, storePath: featuresPath, store: store, names: featureNames, say: say)
         self.features = features
         say("map \(mapFolder): \(map.images.count) images, \(map.points.count) points; features \(featuresPath): \(features.count) images")
 

@@ -15,6 +15,7 @@ import Foundation
 ///     pipeline.json                                          settings, files and time per stage (`PipelineRecord`)
 ///     files.env                                              the stage files as shell variables (deploy/slurm)
 ///     report.html                                            `reloc report`
+///     serve-<feats>.rlsf                                     `reloc serve`'s database features, read in place (`ServeFeatureFile`)
 public struct PipelineFiles: Equatable, Sendable {
     public var folder: String
     public var features: String

@@ -1,0 +1,95 @@
+import Formats
+import Foundation
+
+/// The database side's local features as `reloc serve` reads them: from a `ServeFeatureFile`
+/// beside the run (memory-mapped: opening it reads its index, pages come in as requests touch
+/// images and are shared between replicas on one node), made from the run's HDF5 store on the
+/// first start and made again when it is stale (another store, size, modification time or
+/// database) or damaged. When the run's folder cannot be written (a read-only volume without the
+/// file), the features are read into memory as before, with a warning.
+final class ServedFeatures: Sendable {
+    enum Backing: Sendable {
+        case file(ServeFeatureFile)
+        case memory([String: StoredFeatures])
+    }
+
+    let backing: Backing
+
+    var count: Int {
+        switch backing {
+        case .file(let file): return file.count
+        case .memory(let features): return features.count
+        }
+    }
+
+    func contains(_ name: String) -> Bool {
+        switch backing {
+        case .file(let file): return file.contains(name)
+        case .memory(let features): return features[name] != nil
+        }
+    }
+
+    /// One image's features, descriptors as stored (float16 values) in float32; nil when there are
+    /// none, or (said on stderr) when the file's bytes for it are damaged.
+    func read(_ name: String) -> ImageFeatures? {
+        switch backing {
+        case .memory(let features): return features[name]?.expanded()
+        case .file(let file):
+            do { return try file.read(name) } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                return nil
+            }
+        }
+    }
+
+    init(backing: Backing) { self.backing = backing }
+
+    /// The file for the store at `storePath` in `folder`: `serve-<store name>.rlsf`.
+    static func filePath(folder: String, storePath: String) -> String {
+        let stem = ((storePath as NSString).lastPathComponent as NSString).deletingPathExtension
+        return (folder as NSString).appendingPathComponent("serve-\(stem).rlsf")
+    }
+
+    /// What the file is made from: the store (resolved path, size, modification time) and the names.
+    static func source(storePath: String, names: [String]) -> String {
+        let resolved = (storePath as NSString).resolvingSymlinksInPath
+        let attributes = (try? FileManager.default.attributesOfItem(atPath: resolved)) ?? [:]
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+        let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        var hasher = FNVHasher()
+        for name in names { hasher.add(name); hasher.add("\n") }
+        return "store=\(resolved) size=\(size) mtime=\(mtime) names=\(names.count):\(String(hasher.value, radix: 16))"
+    }
+
+    /// Opens the run's file, making it first when it is missing, stale or damaged.
+    static func open(folder: String, storePath: String, store: FeatureStore, names: [String], say: (String) -> Void) throws -> ServedFeatures {
+        let path = filePath(folder: folder, storePath: storePath)
+        let source = source(storePath: storePath, names: names)
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                let file = try ServeFeatureFile(path: path)
+                if file.source == source && file.count == names.count { return ServedFeatures(backing: .file(file)) }
+                say("\(path): made from another store or database (\(file.source)); making it again")
+            } catch {
+                say("\(error); making it again")
+            }
+        }
+        do {
+            let start = Date()
+            try ServeFeatureFile.write(to: path, source: source, names: names, read: { try store.read($0) })
+            say(String(format: "%@: %d images' features written for reading in place (%.1f s, once)", path, names.count, Date().timeIntervalSince(start)))
+            return ServedFeatures(backing: .file(try ServeFeatureFile(path: path)))
+        } catch {
+            say("warning: \(error); reading the features into memory instead")
+            var features: [String: StoredFeatures] = [:]
+            for name in names { features[name] = StoredFeatures(try store.read(name)) }
+            return ServedFeatures(backing: .memory(features))
+        }
+    }
+}
+
+/// FNV-1a 64 over strings' UTF-8.
+struct FNVHasher {
+    var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func add(_ s: String) { for byte in s.utf8 { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 } }
+}
