@@ -14,6 +14,9 @@ final class ServedFeatures: Sendable {
     }
 
     let backing: Backing
+    /// The features were read from the HDF5 store at this start (the file made now, or memory):
+    /// what depends on them has not been checked against them yet.
+    let readNow: Bool
 
     var count: Int {
         switch backing {
@@ -42,7 +45,7 @@ final class ServedFeatures: Sendable {
         }
     }
 
-    init(backing: Backing) { self.backing = backing }
+    init(backing: Backing, readNow: Bool) { self.backing = backing; self.readNow = readNow }
 
     /// The file for the store at `storePath` in `folder`: `serve-<store name>.rlsf`.
     static func filePath(folder: String, storePath: String) -> String {
@@ -50,25 +53,34 @@ final class ServedFeatures: Sendable {
         return (folder as NSString).appendingPathComponent("serve-\(stem).rlsf")
     }
 
-    /// What the file is made from: the store (resolved path, size, modification time) and the names.
-    static func source(storePath: String, names: [String]) -> String {
-        let resolved = (storePath as NSString).resolvingSymlinksInPath
+    /// A file's identity: resolved path, size, modification time.
+    static func identity(_ path: String) -> String {
+        let resolved = (path as NSString).resolvingSymlinksInPath
         let attributes = (try? FileManager.default.attributesOfItem(atPath: resolved)) ?? [:]
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
         let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        return "\(resolved) size=\(size) mtime=\(mtime)"
+    }
+
+    /// What the file is made from: the store, the names, and the files checked against the
+    /// features when it was made (`checked`: the global descriptors), so that a change to any of
+    /// them makes it again — and the check is run again.
+    static func source(storePath: String, names: [String], checked: [String] = []) -> String {
         var hasher = FNVHasher()
         for name in names { hasher.add(name); hasher.add("\n") }
-        return "store=\(resolved) size=\(size) mtime=\(mtime) names=\(names.count):\(String(hasher.value, radix: 16))"
+        return "store=\(identity(storePath)) names=\(names.count):\(String(hasher.value, radix: 16))"
+            + checked.map { " checked=\(identity($0))" }.joined()
     }
 
     /// Opens the run's file, making it first when it is missing, stale or damaged.
-    static func open(folder: String, storePath: String, store: FeatureStore, names: [String], say: (String) -> Void) throws -> ServedFeatures {
+    static func open(folder: String, storePath: String, store: FeatureStore, names: [String], checked: [String] = [],
+                     say: (String) -> Void) throws -> ServedFeatures {
         let path = filePath(folder: folder, storePath: storePath)
-        let source = source(storePath: storePath, names: names)
+        let source = source(storePath: storePath, names: names, checked: checked)
         if FileManager.default.fileExists(atPath: path) {
             do {
                 let file = try ServeFeatureFile(path: path)
-                if file.source == source && file.count == names.count { return ServedFeatures(backing: .file(file)) }
+                if file.source == source && file.count == names.count { return ServedFeatures(backing: .file(file), readNow: false) }
                 say("\(path): made from another store or database (\(file.source)); making it again")
             } catch {
                 say("\(error); making it again")
@@ -78,12 +90,12 @@ final class ServedFeatures: Sendable {
             let start = Date()
             try ServeFeatureFile.write(to: path, source: source, names: names, read: { try store.read($0) })
             say(String(format: "%@: %d images' features written for reading in place (%.1f s, once)", path, names.count, Date().timeIntervalSince(start)))
-            return ServedFeatures(backing: .file(try ServeFeatureFile(path: path)))
+            return ServedFeatures(backing: .file(try ServeFeatureFile(path: path)), readNow: true)
         } catch {
             say("warning: \(error); reading the features into memory instead")
             var features: [String: StoredFeatures] = [:]
             for name in names { features[name] = StoredFeatures(try store.read(name)) }
-            return ServedFeatures(backing: .memory(features))
+            return ServedFeatures(backing: .memory(features), readNow: true)
         }
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 extension ServedMap {
     /// The run's VLAD vocabulary and the database's descriptors from its global store, checked
     /// against the features. A store made before reloc kept its vocabulary gets it learned again,
-    /// as `reloc pairs` did, and must then give the run's descriptors to within 1e-6.
+    /// as `reloc pairs` did, and must then give the run's descriptors to within 1e-6. With the run's
+    /// vocabulary the check runs when the features were read from the store at this start (the
+    /// feature file made now): a reused file was checked with these very descriptors when made.
     /// - Throws: `RelocError.file` naming the store when a descriptor does not come from its features.
     static func loadVLAD(globalPath: String, database: [String], features: ServedFeatures, store: FeatureStore,
                          seed: UInt64, folder: String) throws -> (VLADVocabulary, [[Float]]) {
@@ -23,6 +25,7 @@ extension ServedMap {
         var descriptors: [[Float]] = []
         for name in database {
             let descriptor = try globalStore.read(name)
+            if stored != nil && !features.readNow { descriptors.append(descriptor); continue }
             let again = vocabulary.encode(try features.read(name).map(\.descriptors) ?? store.read(name).descriptors)
             guard again.count == descriptor.count else {
                 throw RelocError.file(file: globalPath, message: "the VLAD descriptor of '\(name)' has \(descriptor.count) values, the vocabulary gives \(again.count)")

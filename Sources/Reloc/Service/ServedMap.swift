@@ -48,15 +48,19 @@ public final class ServedMap: Sendable {
         let names = FileManager.default.fileExists(atPath: model) ? try ImageList.read(list: model) : map.images.map(\.name)
         database = names.filter { store.contains($0) }
         let featureNames = Set(database + map.images.map(\.name)).filter { store.contains($0) }.sorted()
-        let features = try ServedFeatures.open(folder: folder, storePath: featuresPath, store: store, names: featureNames, say: say)
+        // With VLAD, the global descriptors are checked against the features when the feature file
+        // is made; its source names them, so a changed global store makes the file (and the check) again.
+        let globalPath = settings.retrieval == .vlad
+            ? try Self.locate((folder as NSString).appendingPathComponent("global-vlad_\(record.features).h5"), in: folder, what: "the VLAD descriptors")
+            : nil
+        let features = try ServedFeatures.open(folder: folder, storePath: featuresPath, store: store, names: featureNames,
+                                               checked: globalPath.map { [$0] } ?? [], say: say)
         self.features = features
         say("map \(mapFolder): \(map.images.count) images, \(map.points.count) points; features \(featuresPath): \(features.count) images")
 
         switch settings.retrieval {
         case .vlad:
-            let globalPath = try Self.locate((folder as NSString).appendingPathComponent("global-vlad_\(record.features).h5"), in: folder,
-                                             what: "the VLAD descriptors")
-            let (vocabulary, descriptors) = try Self.loadVLAD(globalPath: globalPath, database: database, features: features, store: store,
+            let (vocabulary, descriptors) = try Self.loadVLAD(globalPath: globalPath!, database: database, features: features, store: store,
                                                               seed: settings.localization.seed, folder: folder)
             globalIndex = try GlobalRetrieval.Database(descriptors)
             self.vocabulary = vocabulary

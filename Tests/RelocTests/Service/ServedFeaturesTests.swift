@@ -26,6 +26,12 @@ extension ServedMapTests {
         let second = try ServedMap(folder: run, say: { said.append($0) })
         XCTAssertFalse(said.contains { $0.contains("written") }, "\(said)")
         XCTAssertEqual(second.features.count, first.features.count)
+        XCTAssertTrue(first.features.readNow)
+        XCTAssertFalse(second.features.readNow, "a reused file: the VLAD check is not run again")
+        // The global descriptors changed (their modification time): made again, and checked again.
+        let global = try ServedMap.locate("global-vlad_\(first.record.features).h5", in: run, what: "VLAD")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: global)
+        XCTAssertTrue(try ServedMap(folder: run).features.readNow)
         // Stale: the store changed (its modification time) → made again.
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: store.path)
         said = []
