@@ -151,8 +151,6 @@ extension Kapture {
 
     static func header(_ columns: String) -> String { "# kapture format: \(writtenVersion)\n# \(columns)\n" }
 
-    /// Numbers in the shortest form that reads back to the same double (as Python's `str`).
-    static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)" }
 
     static func poseFields(_ pose: Rigid3) -> String {
         let q = pose.rotation, t = pose.translation
@@ -162,7 +160,7 @@ extension Kapture {
     /// A camera's sensor params: `MODEL, WIDTH, HEIGHT, PARAMS...`.
     public static func sensorParams(_ intrinsics: Intrinsics) -> [String] {
         switch intrinsics {
-        case .known(let c): return [c.model.name, String(c.width), String(c.height)] + c.params.map(number)
+        case .known(let c): return [c.model.name, String(c.width), String(c.height)] + c.params.map(jsonNumber)  // the shortest form that reads back, as Python's str
         case .unknown(let w, let h): return ["UNKNOWN_CAMERA", String(w), String(h)]
         }
     }

@@ -57,8 +57,8 @@ public final class ServeFeatureFile: @unchecked Sendable {
     public var names: [String] { Array(entries.keys) }
     public func contains(_ name: String) -> Bool { entries[name] != nil }
 
-    /// FNV-1a 64 over bytes.
-    static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    /// FNV-1a 64 over bytes (the file's checksums; serve's fingerprint of the names it was made from).
+    public static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return hash

@@ -66,9 +66,8 @@ final class ServedFeatures: Sendable {
     /// features when it was made (`checked`: the global descriptors), so that a change to any of
     /// them makes it again — and the check is run again.
     static func source(storePath: String, names: [String], checked: [String] = []) -> String {
-        var hasher = FNVHasher()
-        for name in names { hasher.add(name); hasher.add("\n") }
-        return "store=\(identity(storePath)) names=\(names.count):\(String(hasher.value, radix: 16))"
+        let hash = Array(names.joined(separator: "\n").utf8).withUnsafeBytes { ServeFeatureFile.fnv1a($0) }
+        return "store=\(identity(storePath)) names=\(names.count):\(String(hash, radix: 16))"
             + checked.map { " checked=\(identity($0))" }.joined()
     }
 
@@ -98,10 +97,4 @@ final class ServedFeatures: Sendable {
             return ServedFeatures(backing: .memory(features), readNow: true)
         }
     }
-}
-
-/// FNV-1a 64 over strings' UTF-8.
-struct FNVHasher {
-    var value: UInt64 = 0xcbf2_9ce4_8422_2325
-    mutating func add(_ s: String) { for byte in s.utf8 { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 } }
 }
