@@ -32,6 +32,14 @@ extension ColmapModel {
         throw FormatError.file(file: folder, message: "not a COLMAP model: needs cameras, images and points3D (.txt or .bin)")
     }
 
+    /// The files `read(folder:)` reads from `folder` (format detected; rigs and frames when present),
+    /// for fingerprinting what a file made from the model was made from.
+    /// - Throws: `FormatError.file` as `detectFormat`.
+    public static func filePaths(in folder: String) throws -> [String] {
+        let names = fileNames(in: folder, format: try detectFormat(folder: folder))
+        return [names.cameras, names.images, names.points3D] + [names.rigs, names.frames].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
     /// What `read(folder:content:)` loads.
     public enum Content: Sendable {
         /// Everything: cameras, images with their 2D points, 3D points with tracks, rigs, frames.

@@ -47,8 +47,9 @@ struct MatchFigure {
             guard let i = sources.map.index[name], let pairMatches = try? sources.matches.read(query, name) else { continue }
             var lines: [(q: Vector2, d: Vector2, inlier: Bool)] = []
             var inliers = 0
-            for m in pairMatches where m.index0 < keypoints.count && m.index1 < sources.map.pointIDs[i].count {
-                guard let id = sources.map.pointIDs[i][m.index1], let point = sources.map.points[id] else { continue }
+            for m in pairMatches where m.index0 < keypoints.count && m.index1 < sources.map.keypointCount(i) {
+                guard let number = sources.map.point(image: i, keypoint: m.index1) else { continue }
+                let point = sources.map.position(number)
                 let pixel = keypoints[m.index0]
                 let projected = camera.imageFromCamera(pose.apply(point))
                 let inlier = projected.map { norm($0 - pixel) <= sources.threshold } ?? false

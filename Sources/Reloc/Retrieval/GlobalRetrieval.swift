@@ -38,9 +38,10 @@ public enum GlobalRetrieval {
         try topK(queries: queries, database: try Database(database), k: k, excluded: excluded)
     }
 
-    /// A database prepared once for many calls (`reloc serve`): its descriptors as unit rows.
+    /// A database prepared once for many calls (`reloc serve`): its descriptors as unit rows, in
+    /// memory or in place in a mapped file (`GlobalRetrieval+File`).
     public struct Database: Sendable {
-        let matrix: [Float]
+        let rows: UnitRows
         let dimension: Int
         let count: Int
 
@@ -51,8 +52,30 @@ public enum GlobalRetrieval {
             for v in descriptors where v.count != dimension {
                 throw RelocError.invalidArgument("global descriptors of different dimensions (\(v.count) and \(dimension))")
             }
-            matrix = unitRows(descriptors, dimension: dimension)
+            rows = UnitRows(unitRows(descriptors, dimension: dimension))
         }
+
+        init(rows: UnitRows, dimension: Int, count: Int) { self.rows = rows; self.dimension = dimension; self.count = count }
+    }
+
+    /// Unit rows, count × dimension floats: an array, or a mapped file's section.
+    final class UnitRows: @unchecked Sendable {
+        let values: UnsafeBufferPointer<Float>
+        private let owner: AnyObject?
+        private let allocated: Bool
+
+        init(_ matrix: [Float]) {
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: matrix.count)
+            _ = buffer.initialize(from: matrix)
+            values = UnsafeBufferPointer(buffer)
+            owner = nil
+            allocated = true
+        }
+
+        /// In place; `owner` keeps the memory alive.
+        init(values: UnsafeBufferPointer<Float>, owner: AnyObject) { self.values = values; self.owner = owner; allocated = false }
+
+        deinit { if allocated { UnsafeMutablePointer(mutating: values.baseAddress)?.deallocate() } }
     }
 
     /// `topK(queries:database:k:excluded:)` against a prepared database.
@@ -64,15 +87,15 @@ public enum GlobalRetrieval {
             throw RelocError.invalidArgument("global descriptors of different dimensions (\(v.count) and \(dimension))")
         }
         let m = prepared.count
-        let databaseMatrix = prepared.matrix
         var results: [[RetrievalHit]] = []
         results.reserveCapacity(queries.count)
-        var similarities = [Float](repeating: 0, count: block * m)
+        var similarities = [Float](repeating: 0, count: min(block, queries.count) * m)
         for start in stride(from: 0, to: queries.count, by: block) {
             let rows = min(block, queries.count - start)
             let queryMatrix = unitRows(Array(queries[start..<start + rows]), dimension: dimension)
             queryMatrix.withUnsafeBufferPointer { q in
-                databaseMatrix.withUnsafeBufferPointer { d in
+                withExtendedLifetime(prepared.rows) {
+                    let d = prepared.rows.values
                     similarities.withUnsafeMutableBufferPointer { s in
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(m), Int32(dimension),
                                     1, q.baseAddress, Int32(dimension), d.baseAddress, Int32(dimension), 0, s.baseAddress, Int32(m))

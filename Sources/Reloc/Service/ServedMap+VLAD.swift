@@ -3,6 +3,39 @@ import Formats
 import Foundation
 
 extension ServedMap {
+    /// The vocabulary and the retrieval database: the database's unit rows read in place from
+    /// `serve-global-<store>.rlss` beside the run when it was made from this global store and
+    /// database, and the features were not read now (their check against the descriptors ran when
+    /// the feature file was made); else from the store (`loadVLAD`, checked), the file made again.
+    static func servedVLAD(globalPath: String, database: [String], features: ServedFeatures, store: FeatureStore,
+                           seed: UInt64, folder: String, say: (String) -> Void) throws -> (VLADVocabulary, GlobalRetrieval.Database) {
+        let stem = ((globalPath as NSString).lastPathComponent as NSString).deletingPathExtension
+        let path = (folder as NSString).appendingPathComponent("serve-\(stem).rlss")
+        let source = ServedFeatures.source(storePath: globalPath, names: database)
+        if !features.readNow, FileManager.default.fileExists(atPath: path), let vocabulary = try GlobalDescriptorStore(path: globalPath, mode: .read).readVocabulary() {
+            do {
+                let file = try ServeSectionFile(path: path, kind: GlobalRetrieval.Database.fileKind)
+                let index = try GlobalRetrieval.Database(file: file)
+                if file.source == source && index.count == database.count && index.dimension == vocabulary.clusterCount * vocabulary.dimension {
+                    return (vocabulary, index)
+                }
+                say("\(path): made from another global store or database (\(file.source)); making it again")
+            } catch {
+                say("\(error); making it again")
+            }
+        }
+        let (vocabulary, descriptors) = try loadVLAD(globalPath: globalPath, database: database, features: features, store: store,
+                                                     seed: seed, folder: folder)
+        let index = try GlobalRetrieval.Database(descriptors)
+        do {
+            try index.write(to: path, source: source)
+            return (vocabulary, try GlobalRetrieval.Database(file: ServeSectionFile(path: path, kind: GlobalRetrieval.Database.fileKind)))
+        } catch {
+            say("warning: \(error); keeping the retrieval index in memory instead")
+            return (vocabulary, index)
+        }
+    }
+
     /// The run's VLAD vocabulary and the database's descriptors from its global store, checked
     /// against the features. A store made before reloc kept its vocabulary gets it learned again,
     /// as `reloc pairs` did, and must then give the run's descriptors to within 1e-6. With the run's

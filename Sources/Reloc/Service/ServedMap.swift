@@ -22,6 +22,8 @@ public final class ServedMap: Sendable {
     let vocabulary: VLADVocabulary?
     /// The run's matcher (LightGlue loaded once, or nearest neighbours with the run's options).
     let matcher: any PairMatcher
+    /// The database descriptors' dimension (nil: no database image has features).
+    let descriptorDimension: Int?
     /// Seconds the loading took.
     public let loadSeconds: Double
 
@@ -40,12 +42,15 @@ public final class ServedMap: Sendable {
         settings = try ServedSettings(record: record, recordPath: recordPath, weightsFolder: weightsFolder)
 
         let mapFolder = try Self.locate(record.files.map, in: folder, what: "the triangulated map")
-        map = try MapIndex(folder: mapFolder)
+        // The database as `reloc pairs` read it: the reference model's images, else the map's (the
+        // same names); recorded in the map file, so the model is parsed only when it is made.
+        let model = record.files.model
+        let served = try MapIndex.served(folder: folder, mapFolder: mapFolder,
+                                         databaseList: FileManager.default.fileExists(atPath: model) ? model : nil, say: say)
+        map = served.map
+        let names = served.database
         let featuresPath = try Self.locate(record.files.features, in: folder, what: "the feature store")
         let store = try FeatureStore(path: featuresPath, mode: .read)
-        // The database as `reloc pairs` read it: the reference model's images, else the map's (the same names).
-        let model = record.files.model
-        let names = FileManager.default.fileExists(atPath: model) ? try ImageList.read(list: model) : map.images.map(\.name)
         database = names.filter { store.contains($0) }
         let featureNames = Set(database + map.images.map(\.name)).filter { store.contains($0) }.sorted()
         // With VLAD, the global descriptors are checked against the features when the feature file
@@ -56,13 +61,14 @@ public final class ServedMap: Sendable {
         let features = try ServedFeatures.open(folder: folder, storePath: featuresPath, store: store, names: featureNames,
                                                checked: globalPath.map { [$0] } ?? [], say: say)
         self.features = features
-        say("map \(mapFolder): \(map.images.count) images, \(map.points.count) points; features \(featuresPath): \(features.count) images")
+        descriptorDimension = database.lazy.compactMap { features.read($0)?.descriptorDimension }.first
+        say("map \(mapFolder): \(map.images.count) images, \(map.pointCount) points; features \(featuresPath): \(features.count) images")
 
         switch settings.retrieval {
         case .vlad:
-            let (vocabulary, descriptors) = try Self.loadVLAD(globalPath: globalPath!, database: database, features: features, store: store,
-                                                              seed: settings.localization.seed, folder: folder)
-            globalIndex = try GlobalRetrieval.Database(descriptors)
+            let (vocabulary, index) = try Self.servedVLAD(globalPath: globalPath!, database: database, features: features, store: store,
+                                                          seed: settings.localization.seed, folder: folder, say: say)
+            globalIndex = index
             self.vocabulary = vocabulary
             say("retrieval: VLAD of \(database.count) images (\(vocabulary.clusterCount) clusters), top \(settings.topK)"
                 + (settings.rerank.map { ", re-ranked from \($0)" } ?? ""))
@@ -115,7 +121,7 @@ public final class ServedMap: Sendable {
 
     /// What `GET /v1/map` tells: sizes and the settings localization runs with.
     public var summary: MapSummary {
-        MapSummary(folder: folder, reloc: record.reloc, dataset: record.dataset, images: map.images.count, points: map.points.count,
+        MapSummary(folder: folder, reloc: record.reloc, dataset: record.dataset, images: map.images.count, points: map.pointCount,
                    featureImages: features.count, databaseImages: database.count, features: record.features,
                    retrieval: settings.retrieval.description, topK: settings.topK, rerank: settings.rerank,
                    matcher: matcher.name,

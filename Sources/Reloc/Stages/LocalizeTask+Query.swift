@@ -43,10 +43,11 @@ extension LocalizeTask {
         var points2D: [Vector2] = [], points3D: [Vector3] = [], pointIDs: [UInt64] = []
         for (k, image) in cluster.enumerated() {
             for (q, d) in input.matches[position.isEmpty ? k : position[image]!] {
-                guard let id = map.pointIDs[image][d] else { continue }
+                guard let point = map.point(image: image, keypoint: d) else { continue }
+                let id = map.pointID(point)
                 guard seen.insert(SIMD2(UInt64(q), id)).inserted else { continue }
                 points2D.append(keypoints[q])
-                points3D.append(map.points[id]!)
+                points3D.append(map.position(point))
                 pointIDs.append(id)
             }
         }

@@ -200,7 +200,7 @@ public struct LocalizeTask: Sendable {
             var list: [(Int, Int)] = []
             list.reserveCapacity(pairMatches.count)
             for m in pairMatches {
-                guard m.index0 < keypoints.count, m.index1 < map.pointIDs[i].count else {
+                guard m.index0 < keypoints.count, m.index1 < map.keypointCount(i) else {
                     throw RelocError.file(file: matchesFile, message: "match \(m.index0)–\(m.index1) of '\(entry.name) \(name)' is out of range of the features or the model")
                 }
                 list.append((m.index0, m.index1))
