@@ -9,6 +9,7 @@ import UnixSignals
 /// `reloc serve`: a `LocalizationService` behind HTTP (Hummingbird 2).
 ///
 ///     POST /v1/localize?camera=MODEL+W+H+PARAMS...[&name=NAME]   body: the image's bytes
+///     POST /v1/localize/features?camera=...[&name=NAME]           body: features (`FeatureRequestBody`)
 ///     GET  /healthz      GET /v1/map      GET /metrics
 ///
 /// Localizations run on `WorkQueue`'s workers; at most `queue` wait (503 with Retry-After
@@ -50,9 +51,11 @@ public final class LocalizationServer: Sendable {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(queue: queue))))
         }
-        router.post("/v1/localize") { [self] request, context in try await localize(request, context: context) }
+        router.post("/v1/localize") { [self] request, context in try await localize(request, context: context, features: false) }
+        router.post("/v1/localize/features") { [self] request, context in try await localize(request, context: context, features: true) }
         // Another method on a known path: 405 with the allowed one, not 404.
-        let routes: [(String, HTTPRequest.Method)] = [("/healthz", .get), ("/v1/map", .get), ("/metrics", .get), ("/v1/localize", .post)]
+        let routes: [(String, HTTPRequest.Method)] = [("/healthz", .get), ("/v1/map", .get), ("/metrics", .get), ("/v1/localize", .post),
+                                                      ("/v1/localize/features", .post)]
         for (path, allowed) in routes {
             for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch, .options, .trace] where method != allowed {
                 router.on(RouterPath(path), method: method) { _, _ in
@@ -76,9 +79,10 @@ public final class LocalizationServer: Sendable {
         await group.value?.triggerGracefulShutdown()
     }
 
-    // MARK: POST /v1/localize
+    // MARK: POST /v1/localize, /v1/localize/features
 
-    func localize(_ request: Request, context: ServeContext) async throws -> Response {
+    /// - Parameter features: the body is features (`FeatureRequestBody`), not an image file.
+    func localize(_ request: Request, context: ServeContext, features: Bool) async throws -> Response {
         let arrival = ContinuousClock.now
         let deadline = DispatchTime.now() + options.timeoutSeconds
         let parsed: LocalizationRequest
@@ -94,7 +98,12 @@ public final class LocalizationServer: Sendable {
         context.report.fields = ["name": parsed.name, "bytes": "\(parsed.image.count)"]
         let answer: LocalizationAnswer
         do {
-            answer = try await queue.submit(deadline: deadline) { [service] in try service.localize(parsed) }
+            answer = try await queue.submit(deadline: deadline) { [service] in
+                guard features else { return try service.localize(parsed) }
+                let decoded: ImageFeatures
+                do { decoded = try FeatureRequestBody.decode(parsed.image) } catch { throw RelocError.invalidArgument("\(error)") }
+                return try service.localize(features: decoded, camera: parsed.camera, name: parsed.name)
+            }
         } catch WorkQueue.Refusal.full {
             context.report.outcome = .busy
             let retry = max(1, Int((recentSeconds.value * Double(options.queue + 1) / Double(options.workers)).rounded(.up)))
@@ -148,7 +157,7 @@ public final class LocalizationServer: Sendable {
             guard body.count + chunk.readableBytes <= options.maxBodyBytes else { throw BodyTooLarge(bytes: nil) }
             body.append(contentsOf: chunk.readableBytesView)
         }
-        guard !body.isEmpty else { throw BadRequest("empty body: POST the image file's bytes (JPEG or PNG)") }
+        guard !body.isEmpty else { throw BadRequest("empty body: POST the image file's bytes (JPEG or PNG), or to /v1/localize/features the features") }
         return LocalizationRequest(image: body, camera: camera, name: name)
     }
 }

@@ -47,7 +47,6 @@ public final class LocalizationService: Sendable {
             return Double(now.uptimeNanoseconds - mark.uptimeNanoseconds) / 1e6
         }
         if let problem = imageNameProblem(request.name) { throw RelocError.invalidArgument("name: \(problem)") }
-        let settings = map.settings
         let extractor = try extractors.take()
         defer { extractors.give(extractor) }
         let image: Image8
@@ -60,9 +59,36 @@ public final class LocalizationService: Sendable {
         if extractionThreads > 1 { BLASThreads.set(1) }
         timing.extract = lap()
 
+        return try localize(query, camera: request.camera, name: request.name, timing: timing, start: start)
+    }
+
+    /// Localizes features extracted elsewhere (`POST /v1/localize/features`): the map's kind and
+    /// settings, keypoints in pixels of the image the features were extracted from (`imageSize`),
+    /// descriptors rounded as the store keeps them before matching.
+    /// - Throws: `RelocError.invalidArgument` for a bad name, or descriptors of another dimension than the map's.
+    public func localize(features: ImageFeatures, camera: Camera, name: String) throws -> LocalizationAnswer {
+        let start = DispatchTime.now()
+        if let problem = imageNameProblem(name) { throw RelocError.invalidArgument("name: \(problem)") }
+        if let dimension = map.descriptorDimension, features.descriptorDimension != dimension, features.count > 0 {
+            throw RelocError.invalidArgument("features: descriptors of dimension \(features.descriptorDimension), the map's (\(map.record.features)) have \(dimension)")
+        }
+        return try localize(features.roundedAsStored(halfDescriptors: true), camera: camera, name: name, timing: .init(), start: start)
+    }
+
+    /// Retrieval, matching and the pose for a query's features (rounded as stored).
+    private func localize(_ query: ImageFeatures, camera: Camera, name: String, timing: LocalizationAnswer.Timing,
+                          start: DispatchTime) throws -> LocalizationAnswer {
+        let settings = map.settings
+        var timing = timing
+        var mark = DispatchTime.now()
+        func lap() -> Double {
+            let now = DispatchTime.now()
+            defer { mark = now }
+            return Double(now.uptimeNanoseconds - mark.uptimeNanoseconds) / 1e6
+        }
         // Each candidate's features expanded to float32 once, for re-ranking and matching.
         let expanded = ExpandedFeatures(map)
-        let candidates = try retrieve(query, name: request.name, expanded: expanded)
+        let candidates = try retrieve(query, name: name, expanded: expanded)
         timing.retrieval = lap()
 
         let matcher = map.matcher
@@ -75,8 +101,8 @@ public final class LocalizationService: Sendable {
             matches.set(k, list)
         }
         // As `LocalizeTask.readInput`: retrieved images in the map, each once, with their matches.
-        var input = LocalizeTask.QueryInput(entry: QueryEntry(name: request.name, camera: request.camera),
-                                            keypoints: query.keypoints(inPixelsOf: request.camera), retrieved: [], matches: [])
+        var input = LocalizeTask.QueryInput(entry: QueryEntry(name: name, camera: camera),
+                                            keypoints: query.keypoints(inPixelsOf: camera), retrieved: [], matches: [])
         var seen = Set<Int>()
         for (k, name) in candidates.enumerated() {
             guard let i = map.map.index[name], seen.insert(i).inserted else { continue }
@@ -89,7 +115,7 @@ public final class LocalizationService: Sendable {
                                                           minInliers: settings.minInliers, estimateFocal: settings.estimateFocal, refineK1: settings.refineK1))
         timing.pose = lap()
         timing.total = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        return LocalizationAnswer(name: request.name, localized: entry.localized, camFromWorld: formatPose(LocalizeTask.pose(entry.pose)),
+        return LocalizationAnswer(name: name, localized: entry.localized, camFromWorld: formatPose(LocalizeTask.pose(entry.pose)),
                                   inliers: entry.inliers, correspondences: entry.correspondences, matches: entry.matches,
                                   keypoints: query.count, ransacIterations: entry.ransacIterations,
                                   retrieved: input.retrieved.map { map.map.images[$0].name }, fallback: entry.fallback, timingMs: timing)
