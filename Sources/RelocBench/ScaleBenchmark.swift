@@ -20,6 +20,12 @@ enum ScaleBenchmark {
         var reloc = ".build/release/reloc"
         /// Write the map, features, queries and pairs only (for `RelocBench serve-features`).
         var generateOnly = false
+        /// `--serve`: serve the map and time it (`ScaleServeBenchmark`), with `features`' kind
+        /// (its pipeline defaults; the generated descriptors are 128-d) and `requests` requests.
+        var serve = false
+        var features = "rootsift"
+        var requests = 1_000
+        var weights: String?
         init() {}
     }
 
@@ -79,6 +85,7 @@ enum ScaleBenchmark {
         let fm = FileManager.default
         try? fm.removeItem(atPath: options.folder)
         try fm.createDirectory(atPath: options.folder + "/sfm", withIntermediateDirectories: true)
+        if options.serve && !options.generateOnly { return try ScaleServeBenchmark.run(options, say: say) }
         let start = Date()
         var rng = SeededGenerator(seed: 5)
 

@@ -23,6 +23,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "lightglue": LightGlueBenchmark.run,
     "scale": ScaleCommand.run,
     "serve-features": ServeFeaturesBenchmark.run,
+    "retrieval": RetrievalScaleBenchmark.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

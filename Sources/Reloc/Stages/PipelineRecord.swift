@@ -113,6 +113,15 @@ public struct RunFiles: Codable, Equatable, Sendable {
     public var matchOptions: [String]?
     public var localizeOptions: [String]?
 
+    public init(imageFolder: String, model: String, queryLists: [String], groundTruth: String? = nil, coverage: String? = nil,
+                features: String, map: String, queryPairs: String, queryMatches: String, results: String,
+                extractOptions: [String]? = nil, matchOptions: [String]? = nil, localizeOptions: [String]? = nil) {
+        self.imageFolder = imageFolder; self.model = model; self.queryLists = queryLists; self.groundTruth = groundTruth
+        self.coverage = coverage; self.features = features; self.map = map; self.queryPairs = queryPairs
+        self.queryMatches = queryMatches; self.results = results
+        self.extractOptions = extractOptions; self.matchOptions = matchOptions; self.localizeOptions = localizeOptions
+    }
+
     /// `NAME='value'` lines for shell scripts (deploy/slurm): MAP, FEATURES, MATCHES, PAIRS,
     /// QUERIES (space-separated), IMAGES, RESULTS, and EXTRACT_OPTIONS, MATCH_OPTIONS,
     /// LOCALIZE_OPTIONS (space-separated options).

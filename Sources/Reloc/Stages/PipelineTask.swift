@@ -424,22 +424,33 @@ public struct PipelineTask: Sendable {
 
     /// Settings, versions and time per stage (`pipeline.json`).
     func record(summary: Summary, featuresName: String, upright: Bool, files: RunFiles) -> PipelineRecord {
-        var record = PipelineRecord(reloc: RelocVersion.description, dataset: dataset, features: featuresName, retrieval: retrieval.description,
-                       uprightSIFT: upright, topK: topK, databaseTopK: databaseTopK,
-                       databaseEpipolarThresholdPixels: databaseEpipolarThreshold, ratio: ratio, mutual: mutual,
-                       thresholdPixels: localization.thresholdPixels, covisibilityClustering: covisibilityClustering,
-                       minInliers: minInliers, localized: summary.localized, queries: summary.queries, files: files,
-                       stages: summary.stageSeconds.map { PipelineRecord.Stage(stage: $0.0, seconds: $0.1) })
+        var record = settingsRecord(featuresName: featuresName, upright: upright, files: files)
+        record.localized = summary.localized
+        record.queries = summary.queries
+        record.stages = summary.stageSeconds.map { PipelineRecord.Stage(stage: $0.0, seconds: $0.1) }
         record.retrievalRecall = summary.retrievalRecall.map { recall in
             Dictionary(uniqueKeysWithValues: recall.conditions.map { ($0.condition, $0.recall) })
         }
         record.groundTruthSupport = summary.groundTruthFailures.map { failures in
             Dictionary(uniqueKeysWithValues: failures.map { ($0.condition, PipelineRecord.SupportFailures(failed: $0.failed, unsupported: $0.unsupported)) })
         }
-        record.rerank = rerankCandidates
         record.coverage = summary.coverage.map { coverage in
             Dictionary(uniqueKeysWithValues: coverage.conditions.map { ($0.condition, PipelineRecord.Covered(covered: $0.covered, queries: $0.queries)) })
         }
+        return record
+    }
+
+    /// This task's settings and `files` as a record, with no stage run and nothing localized: the
+    /// part of `pipeline.json` that does not depend on a run, for a map made outside the stages
+    /// (`RelocBench scale --serve` serves its generated map with it).
+    public func settingsRecord(featuresName: String? = nil, upright: Bool = false, files: RunFiles) -> PipelineRecord {
+        var record = PipelineRecord(reloc: RelocVersion.description, dataset: dataset,
+                                    features: featuresName ?? extractTask(imageFolder: "", lists: [], upright: upright).settings.featuresName,
+                                    retrieval: retrieval.description, uprightSIFT: upright, topK: topK, databaseTopK: databaseTopK,
+                                    databaseEpipolarThresholdPixels: databaseEpipolarThreshold, ratio: ratio, mutual: mutual,
+                                    thresholdPixels: localization.thresholdPixels, covisibilityClustering: covisibilityClustering,
+                                    minInliers: minInliers, localized: 0, queries: 0, files: files, stages: [])
+        record.rerank = rerankCandidates
         record.settings = settings(upright: upright)
         record.matcher = lightGlue?.name ?? MatchTask.matcherName(MatchingOptions(mutual: mutual, ratio: ratio), epipolarThreshold: nil)
         return record
