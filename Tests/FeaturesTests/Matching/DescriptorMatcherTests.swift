@@ -39,6 +39,12 @@ final class DescriptorMatcherTests: XCTestCase {
             if options.mutual && nearest1[first] != i { continue }
             if let ratio = options.ratio, second >= 0, !(best <= ratio * distance[i * n1 + second]) { continue }
             if let maxDistance = options.maxDistance, best > maxDistance { continue }
+            if let minCosine = options.minCosine {
+                // The cosine itself, from the descriptors (not from the distance the matcher uses).
+                var dot: Float = 0, na: Float = 0, nb: Float = 0
+                for k in 0..<d { dot += a[i * d + k] * b[first * d + k]; na += a[i * d + k] * a[i * d + k]; nb += b[first * d + k] * b[first * d + k] }
+                if dot / (na * nb).squareRoot() < minCosine { continue }
+            }
             result.append(DescriptorMatch(index0: i, index1: first, distance: best))
         }
         return result
@@ -105,6 +111,48 @@ final class DescriptorMatcherTests: XCTestCase {
             result.append(DescriptorMatch(index0: i, index1: j, distance: best))
         }
         return result
+    }
+
+    func unit(_ x: [Float], _ d: Int) -> [Float] {
+        stride(from: 0, to: x.count, by: d).flatMap { start -> [Float] in
+            let v = x[start..<(start + d)], norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+    }
+
+    /// The cosine floor (XFeat's `min_cossim`) on unit descriptors: the matches whose cosine,
+    /// computed from the descriptors, reaches it; and the same as the distance √(2 − 2c).
+    func testCosineFloorOnUnitDescriptors() {
+        let d = 64
+        let a = unit(randomDescriptors(1300, d, seed: 5), d)
+        var b = randomDescriptors(1100, d, seed: 6)
+        for j in 0..<400 { for k in 0..<d { b[j * d + k] = a[(j * 3) * d + k] + 0.02 * Float(j % 7) * (Float(k % 5) - 2) } }
+        b = unit(b, d)
+        let floor = MatchingOptions(mutual: true, minCosine: 0.82)
+        let fast = DescriptorMatcher.match(a, b, dimension: d, options: floor)
+        XCTAssertEqual(fast.map { [$0.index0, $0.index1] }, bruteForce(a, b, d, floor).map { [$0.index0, $0.index1] })
+        let all = DescriptorMatcher.match(a, b, dimension: d, options: MatchingOptions(mutual: true))
+        XCTAssertGreaterThan(fast.count, 100)
+        XCTAssertLessThan(fast.count, all.count, "the floor drops some mutual matches")
+        let distance = DescriptorMatcher.match(a, b, dimension: d, options: MatchingOptions(mutual: true, maxDistance: (2 - 2 * 0.82 as Float).squareRoot()))
+        XCTAssertEqual(fast.map(\.index0), distance.map(\.index0))
+        XCTAssertThrowsError(try MatchingOptions(minCosine: 1.5).validate())
+    }
+
+    /// Equal distances (repeated descriptors, in different lanes and tiles of the scan): the
+    /// lower index wins both ways, and the second nearest equals the nearest, as a scan in order
+    /// gives — so the ratio test drops such matches.
+    func testTiesKeepTheLowerIndex() {
+        let d = 8
+        var a = randomDescriptors(1100, d, seed: 7)
+        var b = randomDescriptors(1090, d, seed: 8)
+        for (copy, of) in [(21, 5), (1029, 5), (40, 37), (1080, 1050), (17, 3)] { for k in 0..<d { b[copy * d + k] = b[of * d + k] } }
+        for (copy, of) in [(1030, 9), (50, 9), (33, 1), (1099, 1098)] { for k in 0..<d { a[copy * d + k] = a[of * d + k] } }
+        for j in [5, 37, 1050, 3] { for k in 0..<d { a[(j + 7) * d + k] = b[j * d + k] } }
+        for options in [MatchingOptions(), MatchingOptions(mutual: true, ratio: 0.9), MatchingOptions(mutual: false, ratio: 1)] {
+            let fast = DescriptorMatcher.match(a, b, dimension: d, options: options)
+            XCTAssertEqual(fast.map { [$0.index0, $0.index1] }, bruteForce(a, b, d, options).map { [$0.index0, $0.index1] }, "\(options)")
+        }
     }
 
     func testEmptyAndInvalid() {
