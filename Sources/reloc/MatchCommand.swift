@@ -17,6 +17,8 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Folder of the published weights (LightGlue's for ALIKED and DISK).") var weights: String = PublishedWeights.defaultFolder
     @Option(help: "Nearest neighbours: Lowe's ratio test threshold (off when not given).") var ratio: Float?
     @Flag(help: "Keep only mutual nearest neighbours (the default when --ratio is not given).") var mutual = false
+    @Option(name: .customLong("min-cosine"), help: "Nearest neighbours: keep matches whose descriptors' cosine similarity is at least this (XFeat's published 0.82; off when not given).")
+    var minCosine: Float?
     @Flag(help: "Match pairs already in the output again.") var overwrite = false
     @Option(help: "Only the pairs whose first image is in shard i of n (0-based; split as `reloc extract --shard`).")
     var shard: String?
@@ -30,6 +32,7 @@ struct MatchCommand: ParsableCommand {
         if let shard { _ = try Shard(parsing: shard) }
         guard !features.isEmpty else { throw ValidationError("--features needs a feature file") }
         if let ratio, !(ratio > 0 && ratio <= 1) { throw ValidationError("--ratio must be in (0, 1]") }
+        if let minCosine, !(minCosine >= -1 && minCosine <= 1) { throw ValidationError("--min-cosine must be in [-1, 1]") }
         guard epipolarThreshold > 0 else { throw ValidationError("--epipolar-threshold must be positive") }
         try validating { try task(resolvingMatcher: false).validate() }
     }
@@ -38,7 +41,7 @@ struct MatchCommand: ParsableCommand {
     /// features store's record (at run time, so that a bad store is a run-time error, not a usage one).
     func task(resolvingMatcher: Bool = true) throws -> MatchTask {
         var task = MatchTask(pairsFile: pairs, featuresFile: features[0], output: output, ratio: ratio,
-                             mutual: MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual).mutual, overwrite: overwrite)
+                             mutual: MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual).mutual, minCosine: minCosine, overwrite: overwrite)
         task.moreFeatureFiles = Array(features.dropFirst())
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.epipolarModel = epipolarModel

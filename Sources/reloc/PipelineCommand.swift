@@ -32,6 +32,9 @@ struct PipelineCommand: ParsableCommand {
     var dbEpipolarThreshold: Double = 0
     @OptionGroup var matching: MatcherArguments
     @Option(help: "Nearest-neighbour matching: Lowe's ratio (1 disables; default 0.95 for DISK, 0.8 otherwise).") var ratio: Float?
+    @Option(name: .customLong("min-cosine"),
+            help: "Nearest-neighbour matching: keep matches whose descriptors' cosine similarity is at least this (-1 disables; default \(FeatureKind.defaultsHelp { $0.defaultMinCosine }), none for the others).")
+    var minCosine: Float?
     @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
     var covisibilityClustering = false
@@ -60,7 +63,7 @@ struct PipelineCommand: ParsableCommand {
         task.retrieval = retrieval
         // 0 turns guided map matching off, 1 the ratio test (the library says nil).
         task.databaseEpipolarThreshold = dbEpipolarThreshold != 0 ? dbEpipolarThreshold : nil
-        task.setMatching(ratio: ratio, lightGlue: try matching.lightGlue(featuresName: features.rawValue, weightsFolder: extraction.weights),
+        task.setMatching(ratio: ratio, minCosine: minCosine, lightGlue: try matching.lightGlue(featuresName: features.rawValue, weightsFolder: extraction.weights),
                          rerank: rerank, topK: topK, databaseTopK: dbTopK)
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering

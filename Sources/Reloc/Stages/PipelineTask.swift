@@ -34,6 +34,8 @@ public struct PipelineTask: Sendable {
     /// (`MatchTask.epipolarModel`); nil: unguided.
     public var databaseEpipolarThreshold: Double? = nil
     public var ratio: Float? = 0.8
+    /// Nearest neighbours' cosine floor (`MatchingOptions.minCosine`; nil: none).
+    public var minCosine: Float?
     /// Both matching stages with LightGlue (nil: nearest neighbours with `ratio` and `mutual`).
     public var lightGlue: LightGlueSettings?
     public var mutual = true
@@ -74,7 +76,7 @@ public struct PipelineTask: Sendable {
     ///   own options) for a setting out of its range.
     public func validate() throws {
         try extractTask(imageFolder: dataset, lists: [], upright: false).validate()
-        try MatchingOptions(mutual: mutual, ratio: ratio).validate()
+        try nearestNeighbourOptions.validate()
         try lightGlue?.validate()
         if let rerankCandidates, rerankCandidates < topK {
             throw RelocError.invalidOption(option: "rerank", message: "must be at least --top-k (\(topK)), got \(rerankCandidates)")
@@ -219,7 +221,7 @@ public struct PipelineTask: Sendable {
     }
 
     func files(featuresName: String) -> PipelineFiles {
-        let matching = MatchingOptions(mutual: mutual, ratio: ratio)
+        let matching = nearestNeighbourOptions
         return PipelineFiles(folder: output, featuresName: featuresName,
                              databaseMatcher: lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: databaseEpipolarThreshold),
                              databaseTopK: databaseTopK, queryMatcher: lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: nil),
@@ -241,7 +243,7 @@ public struct PipelineTask: Sendable {
     func matchDatabase(_ layout: DatasetLayout, _ files: PipelineFiles, update: @escaping (Int, Int) -> Void,
                        warn: (String) -> Void) throws -> String {
         var task = MatchTask(pairsFile: files.databasePairs, featuresFile: files.features, output: files.databaseMatches,
-                             ratio: ratio, mutual: mutual)
+                             ratio: ratio, mutual: mutual, minCosine: minCosine)
         task.skipMissingFeatures = true
         task.lightGlue = lightGlue
         if let databaseEpipolarThreshold {
@@ -312,7 +314,7 @@ public struct PipelineTask: Sendable {
     }
 
     func matchQueries(_ files: PipelineFiles, update: @escaping (Int, Int) -> Void, warn: (String) -> Void) throws -> String {
-        var task = MatchTask(pairsFile: files.queryPairs, featuresFile: files.features, output: files.queryMatches, ratio: ratio, mutual: mutual)
+        var task = MatchTask(pairsFile: files.queryPairs, featuresFile: files.features, output: files.queryMatches, ratio: ratio, mutual: mutual, minCosine: minCosine)
         task.skipMissingFeatures = true
         task.lightGlue = lightGlue
         let s = try task.run(warn: warn, progress: update)
@@ -368,6 +370,7 @@ public struct PipelineTask: Sendable {
         }
         return ["--matcher", "nn"] + (ratio.map { ["--ratio", "\($0)"] } ?? [])
             + (MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual).mutual ? ["--mutual"] : [])
+            + (minCosine.map { ["--min-cosine", "\($0)"] } ?? [])
     }
 
     var localizeOptions: [String] {
@@ -375,6 +378,13 @@ public struct PipelineTask: Sendable {
             + (covisibilityClustering ? ["--covisibility-clustering"] : [])
             + (estimateFocal ? ["--estimate-focal"] : []) + (refineK1 ? ["--estimate-k1"] : [])
             + (rigConfig.map { ["--rig-config", URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? [])
+    }
+
+    /// Nearest neighbours' options as the match stages run them.
+    var nearestNeighbourOptions: MatchingOptions {
+        var options = MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual)
+        options.minCosine = minCosine
+        return options
     }
 
     /// Sets the features and what follows from their kind where it is not given (nil): the
@@ -393,14 +403,16 @@ public struct PipelineTask: Sendable {
     public static let lightGlueBudget = (topK: 5, databaseTopK: 5, candidates: 20)
 
     /// Sets the matching, with the defaults that follow from the features (set them first):
-    /// Lowe's ratio the kind's unless given (1: off); with LightGlue, the pair budget
+    /// Lowe's ratio and the cosine floor the kind's unless given (ratio 1, cosine −1: off); with LightGlue, the pair budget
     /// (`lightGlueBudget`) for what is not given: `topK` and `databaseTopK`, and re-ranking from
     /// `candidates` global candidates (at least 3 × `topK`; 0: off); nearest neighbours keep the
     /// global ranking and 20 / 20 pairs.
-    public mutating func setMatching(ratio: Float? = nil, lightGlue: LightGlueSettings?, rerank: Int? = nil,
+    public mutating func setMatching(ratio: Float? = nil, minCosine: Float? = nil, lightGlue: LightGlueSettings?, rerank: Int? = nil,
                                      topK: Int? = nil, databaseTopK: Int? = nil) {
         let ratio = ratio ?? features.defaultRatio
         self.ratio = ratio != 1 ? ratio : nil
+        let minCosine = minCosine ?? features.defaultMinCosine
+        self.minCosine = minCosine == -1 ? nil : minCosine
         self.lightGlue = lightGlue
         let budget = Self.lightGlueBudget
         if let topK { self.topK = topK } else if lightGlue != nil { self.topK = budget.topK }
@@ -416,6 +428,7 @@ public struct PipelineTask: Sendable {
         return RunSettings(extraction: extractTask(imageFolder: "", lists: [], upright: upright).settings.record,
                            weights: features.isLearned ? extraction.weightsFolder.map(absolute) : nil,
                            matching: MatchingSettings(ratio: lightGlue == nil ? ratio : nil, mutual: lightGlue == nil && MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual).mutual,
+                                                      minCosine: lightGlue == nil ? minCosine : nil,
                                                       lightGlue: lightGlue),
                            localization: LocalizationSettings(thresholdPixels: localization.thresholdPixels, seed: localization.seed,
                                                               minInliers: minInliers, covisibilityClustering: covisibilityClustering,
@@ -452,7 +465,7 @@ public struct PipelineTask: Sendable {
                                     minInliers: minInliers, localized: 0, queries: 0, files: files, stages: [])
         record.rerank = rerankCandidates
         record.settings = settings(upright: upright)
-        record.matcher = lightGlue?.name ?? MatchTask.matcherName(MatchingOptions(mutual: mutual, ratio: ratio), epipolarThreshold: nil)
+        record.matcher = lightGlue?.name ?? MatchTask.matcherName(nearestNeighbourOptions, epipolarThreshold: nil)
         return record
     }
 }

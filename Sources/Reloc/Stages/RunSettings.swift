@@ -26,18 +26,21 @@ public struct MatchingSettings: Codable, Equatable, Sendable {
     public var ratio: Float?
     /// Mutual nearest neighbours only.
     public var mutual: Bool
+    /// The cosine floor for nearest neighbours (nil: none; runs before it was recorded had none).
+    public var minCosine: Float?
     /// LightGlue's weights and settings; nil: nearest neighbours.
     public var lightGlue: LightGlueSettings?
 
-    public init(ratio: Float?, mutual: Bool, lightGlue: LightGlueSettings?) {
-        self.ratio = ratio; self.mutual = mutual; self.lightGlue = lightGlue
+    public init(ratio: Float?, mutual: Bool, minCosine: Float? = nil, lightGlue: LightGlueSettings?) {
+        self.ratio = ratio; self.mutual = mutual; self.minCosine = minCosine; self.lightGlue = lightGlue
     }
 
     /// Nearest neighbours' options.
-    public var options: MatchingOptions { MatchingOptions(mutual: mutual, ratio: ratio) }
+    public var options: MatchingOptions { MatchingOptions(mutual: mutual, ratio: ratio, minCosine: minCosine) }
 
     enum CodingKeys: String, CodingKey {
         case ratio, mutual
+        case minCosine = "min_cosine"
         case lightGlue = "lightglue"
     }
 
@@ -45,6 +48,7 @@ public struct MatchingSettings: Codable, Equatable, Sendable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(ratio, forKey: .ratio)  // null when off
         try c.encode(mutual, forKey: .mutual)
+        try c.encodeIfPresent(minCosine, forKey: .minCosine)
         try c.encode(lightGlue, forKey: .lightGlue)  // null: nearest neighbours
     }
 }

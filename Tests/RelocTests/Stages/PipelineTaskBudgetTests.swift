@@ -1,4 +1,5 @@
 @testable import Reloc
+import Features
 import XCTest
 
 /// The pair budget the pipeline gives LightGlue, and the settings that take it away.
@@ -35,5 +36,38 @@ final class PipelineTaskBudgetTests: XCTestCase {
         aliked.setMatching(lightGlue: LightGlueSettings(weights: "weights/aliked_lightglue.pth"), rerank: 0, topK: 20, databaseTopK: 20)
         XCTAssertNil(aliked.rerankCandidates)
         XCTAssertEqual(aliked.lightGlue?.heads, 4)
+    }
+
+    /// XFeat's nearest neighbours are the published `match`: mutual, no ratio, a cosine of at
+    /// least 0.82 — in the match files' names, in `pipeline.json`, and in what `reloc serve`
+    /// reads back from it, both from the values and from the flag lists. LightGlue and the other
+    /// kinds have no floor; -1 turns it off.
+    func testXFeatNearestNeighboursKeepThePublishedCosineFloor() throws {
+        var xfeat = task(.xfeat)
+        xfeat.setMatching(lightGlue: nil)
+        XCTAssertEqual(xfeat.minCosine, 0.82)
+        XCTAssertEqual(xfeat.files(featuresName: "f").queryMatches.contains("NN-mutual-cos0.82"), true, xfeat.files(featuresName: "f").queryMatches)
+        let files = RunFiles(imageFolder: "/i", model: "/m", queryLists: [], features: "/f.h5", map: "/m", queryPairs: "/p.txt",
+                             queryMatches: "/q.h5", results: "/r.txt", matchOptions: xfeat.matchOptions, localizeOptions: xfeat.localizeOptions)
+        let record = try JSONDecoder().decode(PipelineRecord.self, from: try xfeat.settingsRecord(files: files).json())
+        XCTAssertEqual(record.matcher, "NN-mutual-cos0.82")
+        XCTAssertEqual(record.settings?.matching.options, MatchingOptions(mutual: true, ratio: nil, minCosine: 0.82))
+        let served = try ServedSettings(record: record, recordPath: "/pipeline.json", weightsFolder: "/w")
+        XCTAssertEqual(served.matching, MatchingOptions(mutual: true, ratio: nil, minCosine: 0.82))
+        var legacy = record
+        legacy.settings = nil
+        legacy.files.extractOptions = xfeat.extractOptions(upright: false)
+        XCTAssertEqual(try ServedSettings(record: legacy, recordPath: "/pipeline.json", weightsFolder: "/w").matching,
+                       MatchingOptions(mutual: true, ratio: nil, minCosine: 0.82))
+
+        xfeat.setMatching(minCosine: -1, lightGlue: nil)
+        XCTAssertNil(xfeat.minCosine)
+        xfeat.setMatching(minCosine: -2, lightGlue: nil)
+        XCTAssertThrowsError(try xfeat.validate())
+        xfeat.setMatching(lightGlue: LightGlueSettings(weights: "weights/xfeat-lighterglue.pt"))
+        XCTAssertNil(try JSONDecoder().decode(PipelineRecord.self, from: try xfeat.settingsRecord(files: files).json()).settings?.matching.minCosine)
+        var sift = task(.rootsift)
+        sift.setMatching(lightGlue: nil)
+        XCTAssertNil(sift.minCosine)
     }
 }
