@@ -52,12 +52,16 @@ public struct Conv2D: Sendable {
     func forward(_ input: Tensor, maxColumnFloats: Int) -> Tensor {
         precondition(input.channels == inChannels, "conv expects \(inChannels) channels, got \(input.channels)")
         let (oh, ow) = outputSize(height: input.height, width: input.width)
-        var output = Tensor(channels: outChannels, height: oh, width: ow)
         let k = inChannels * kernel.height * kernel.width
         let direct = kernel == (1, 1) && stride == 1 && padding == 0
+        // Bias first, written once (no zeroing before); sgemm adds the product (beta = 1).
+        let plane = oh * ow
+        var output = Tensor(channels: outChannels, height: oh, width: ow,
+                            data: [Float](unsafeUninitializedCapacity: outChannels * plane) { out, count in
+            for o in 0..<outChannels { (out.baseAddress! + o * plane).initialize(repeating: bias[o], count: plane) }
+            count = outChannels * plane
+        })
         output.data.withUnsafeMutableBufferPointer { out in
-            // Bias first; sgemm adds the product (beta = 1).
-            for o in 0..<outChannels { for i in 0..<(oh * ow) { out[o * oh * ow + i] = bias[o] } }
             weight.withUnsafeBufferPointer { w in
                 input.data.withUnsafeBufferPointer { x in
                     if direct {
@@ -66,7 +70,8 @@ public struct Conv2D: Sendable {
                         return
                     }
                     let band = max(1, min(oh, maxColumnFloats / max(1, k * ow)))
-                    var columns = [Float](repeating: 0, count: k * band * ow)
+                    // im2col writes every element (zeros outside the image included).
+                    var columns = [Float](unsafeUninitializedCapacity: k * band * ow) { _, count in count = k * band * ow }
                     columns.withUnsafeMutableBufferPointer { col in
                         for y0 in Swift.stride(from: 0, to: oh, by: band) {
                             let rows = min(band, oh - y0)
