@@ -62,6 +62,28 @@ def post(port, path, body, token=None):
     return response.status, elapsed, data
 
 
+def compare_with_batch(port, work, results_path):
+    """Posts each query once; counts served poses equal, field by field, to the batch pipeline's line."""
+    batch = {}
+    for line in open(results_path):
+        fields = line.split()
+        if len(fields) == 8:
+            batch[fields[0]] = [float(v) for v in fields[1:]]
+    equal, largest = 0, 0.0
+    for path, body in work:
+        name = urllib.parse.parse_qs(urllib.parse.urlparse(path).query)["name"][0]
+        status, _, data = post(port, path, body)
+        if status != 200:
+            largest = float("inf")
+            continue
+        served = [float(v) for v in json.loads(data)["cam_from_world"].split()]
+        expected = batch[os.path.basename(name)]
+        difference = max(abs(a - b) for a, b in zip(served, expected))
+        largest = max(largest, difference)
+        equal += difference == 0
+    return {"queries": len(work), "equal": equal, "max_abs_difference": largest}
+
+
 def percentile(values, p):
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1)))))
@@ -117,6 +139,8 @@ def main():
     parser.add_argument("--queue", type=int, default=64)
     parser.add_argument("--warmup", type=int, default=300, help="requests before the RSS baseline (the allocator fills its arenas first)")
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--check-results", action="store_true",
+                        help="then post every query once and compare its pose with MAP/results.txt (the batch run's)")
     args = parser.parse_args()
 
     work = queries(args.dataset)
@@ -144,6 +168,8 @@ def main():
             results.append(result)
             print(f"{clients} client(s): p50 {result['p50_s']:.3f} s, p95 {result['p95_s']:.3f} s, p99 {result['p99_s']:.3f} s, "
                   f"{result['requests_per_s']:.2f} req/s, errors {result['errors']}, RSS {result['rss_end_mib']:.0f} MiB", flush=True)
+        if args.check_results:
+            check = compare_with_batch(port, work, os.path.join(args.map, "results.txt"))
     finally:
         server.terminate()
         code = server.wait(timeout=60)
@@ -157,6 +183,9 @@ def main():
     growth = (results[-1]["rss_end_mib"] - rss_warm) / rss_warm * 100
     print(f"\nRSS: {rss_loaded:.0f} MiB loaded, {rss_warm:.0f} MiB after {args.warmup} warm-up requests, "
           f"{results[-1]['rss_end_mib']:.0f} MiB after {served} more ({growth:+.1f} %); server exit status {code} after SIGTERM")
+    if args.check_results:
+        print(f"served poses against the batch results.txt: {check['equal']} / {check['queries']} equal to the last digit, "
+              f"largest difference {check['max_abs_difference']:.3g}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"workers": args.workers, "rss_loaded_mib": rss_loaded, "rss_warm_mib": rss_warm,
