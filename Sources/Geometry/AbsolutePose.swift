@@ -1,10 +1,12 @@
-/// Options of `estimateAbsolutePose` (defaults as hloc/PoseLib: 12 px threshold).
+/// Options of `estimateAbsolutePose` (defaults as hloc/PoseLib: 12 px threshold, at most 100,000 iterations;
+/// at least 100, not PoseLib's 1,000: on the 12-image streets of `BenchmarkImportTests` more draws
+/// found wrong poses that score higher on a query's few correspondences).
 public struct AbsolutePoseOptions: Equatable, Sendable {
     /// RANSAC inlier threshold on the reprojection error, in pixels.
     public var thresholdPixels: Double = 12
     public var confidence: Double = 0.9999
     public var minIterations: Int = 100
-    public var maxIterations: Int = 10_000
+    public var maxIterations: Int = 100_000
     public var seed: UInt64 = 0
     /// Refine the RANSAC pose on its inliers with Ceres.
     public var refine: Bool = true
