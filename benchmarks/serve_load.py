@@ -62,13 +62,31 @@ def post(port, path, body, token=None):
     return response.status, elapsed, data
 
 
+def read_results(path):
+    """results.txt as name -> 7 floats; exits naming the file and line when it is missing or malformed."""
+    batch = {}
+    try:
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                fields = line.split()
+                if not fields:
+                    continue
+                try:
+                    if len(fields) != 8:
+                        raise ValueError
+                    batch[fields[0]] = [float(v) for v in fields[1:]]
+                except ValueError:
+                    sys.exit(f"{path}:{number}: expected 'name qw qx qy qz tx ty tz'")
+    except OSError as error:
+        sys.exit(f"{path}: {error.strerror}")
+    if not batch:
+        sys.exit(f"{path}: no poses")
+    return batch
+
+
 def compare_with_batch(port, work, results_path):
     """Posts each query once; counts served poses equal, field by field, to the batch pipeline's line."""
-    batch = {}
-    for line in open(results_path):
-        fields = line.split()
-        if len(fields) == 8:
-            batch[fields[0]] = [float(v) for v in fields[1:]]
+    batch = read_results(results_path)
     equal, largest = 0, 0.0
     for path, body in work:
         name = urllib.parse.parse_qs(urllib.parse.urlparse(path).query)["name"][0]
@@ -77,7 +95,9 @@ def compare_with_batch(port, work, results_path):
             largest = float("inf")
             continue
         served = [float(v) for v in json.loads(data)["cam_from_world"].split()]
-        expected = batch[os.path.basename(name)]
+        expected = batch.get(os.path.basename(name))
+        if expected is None:
+            sys.exit(f"{results_path}: no line for {os.path.basename(name)}")
         difference = max(abs(a - b) for a, b in zip(served, expected))
         largest = max(largest, difference)
         equal += difference == 0
@@ -144,6 +164,8 @@ def main():
     args = parser.parse_args()
 
     work = queries(args.dataset)
+    if args.check_results:
+        read_results(os.path.join(args.map, "results.txt"))  # refused before the server starts
     server = subprocess.Popen([args.reloc, "serve", "--map", args.map, "--port", "0", "--workers", str(args.workers),
                                "--queue", str(args.queue)], stderr=subprocess.PIPE, text=True)
     port = None
