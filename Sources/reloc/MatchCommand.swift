@@ -27,6 +27,9 @@ struct MatchCommand: ParsableCommand {
     var epipolarModel: String?
     @Option(name: .customLong("epipolar-threshold"), help: "With --epipolar-model: the largest distance to the epipolar line, in pixels.")
     var epipolarThreshold: Double = 4
+    @Option(name: .customLong("points-model"),
+            help: "A triangulated map made from these features (reloc triangulate's output): the second image of each pair it holds is matched only by its keypoints with a 3D point, the ones a query's matches can localize with.")
+    var pointsModel: String?
 
     func validate() throws {
         if let shard { _ = try Shard(parsing: shard) }
@@ -46,6 +49,7 @@ struct MatchCommand: ParsableCommand {
         task.shard = try shard.map { try Shard(parsing: $0) }
         task.epipolarModel = epipolarModel
         task.epipolarThreshold = epipolarThreshold
+        task.pointsModel = pointsModel
         if resolvingMatcher { task.lightGlue = try matching.lightGlue(featuresName: features[0], weightsFolder: weights) }
         return task
     }

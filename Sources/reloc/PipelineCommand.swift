@@ -35,6 +35,9 @@ struct PipelineCommand: ParsableCommand {
     @Option(name: .customLong("min-cosine"),
             help: "Nearest-neighbour matching: keep matches whose descriptors' cosine similarity is at least this (-1 disables; default \(FeatureKind.defaultsHelp { $0.defaultMinCosine }), none for the others).")
     var minCosine: Float?
+    @Flag(name: .customLong("match-to-points"),
+          help: "Match each query only to the database keypoints that have a 3D point in the map (the ones its matches can localize with): 2-3x faster query matching, here and in reloc serve.")
+    var matchToPoints = false
     @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
     var covisibilityClustering = false
@@ -65,6 +68,7 @@ struct PipelineCommand: ParsableCommand {
         task.databaseEpipolarThreshold = dbEpipolarThreshold != 0 ? dbEpipolarThreshold : nil
         task.setMatching(ratio: ratio, minCosine: minCosine, lightGlue: try matching.lightGlue(featuresName: features.rawValue, weightsFolder: extraction.weights),
                          rerank: rerank, topK: topK, databaseTopK: dbTopK)
+        task.matchToPoints = matchToPoints
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
         task.minInliers = minInliers

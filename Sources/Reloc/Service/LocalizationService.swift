@@ -95,7 +95,8 @@ public final class LocalizationService: Sendable {
         let matches = ResultSlots<[(Int, Int)]>(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { k in
             guard let other = expanded[candidates[k]] else { return matches.set(k, []) }
-            let matches0 = matcher.match(query, other, guide: nil).matches0
+            let only = map.pointKeypoints?[candidates[k]]
+            let matches0 = (only.map { matcher.match(query, other, only: $0) } ?? matcher.match(query, other, guide: nil)).matches0
             var list: [(Int, Int)] = []
             for (i, j) in matches0.enumerated() where j >= 0 { list.append((i, Int(j))) }
             matches.set(k, list)

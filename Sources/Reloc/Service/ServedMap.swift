@@ -22,6 +22,9 @@ public final class ServedMap: Sendable {
     let vocabulary: VLADVocabulary?
     /// The run's matcher (LightGlue loaded once, or nearest neighbours with the run's options).
     let matcher: any PairMatcher
+    /// With `settings.matchToPoints`, each map image's keypoints with a 3D point (nil: every
+    /// keypoint is matched).
+    let pointKeypoints: [String: [Int]]?
     /// The database descriptors' dimension (nil: no database image has features).
     let descriptorDimension: Int?
     /// Seconds the loading took.
@@ -86,9 +89,24 @@ public final class ServedMap: Sendable {
         } else {
             matcher = NearestNeighbourMatcher(options: settings.matching, epipolarThreshold: nil)
         }
+        pointKeypoints = settings.matchToPoints ? try Self.pointKeypoints(map, features: features, mapFolder: mapFolder) : nil
         // The extractor's weights are checked now, not at the first request.
         _ = try ImageExtractor(settings.extract)
         loadSeconds = Date().timeIntervalSince(start)
+    }
+
+    /// Each map image's keypoints with a 3D point, by name.
+    /// - Throws: `RelocError.file` naming the map when an image's 2D points are not its features' keypoints.
+    static func pointKeypoints(_ map: MapIndex, features: ServedFeatures, mapFolder: String) throws -> [String: [Int]] {
+        var byImage: [String: [Int]] = [:]
+        for (i, image) in map.images.enumerated() {
+            let count = map.keypointCount(i)
+            if let stored = features.read(image.name), stored.count != count {
+                throw RelocError.file(file: mapFolder, message: "image '\(image.name)' has \(count) 2D points but \(stored.count) keypoints in the run's features: the map was not triangulated from them")
+            }
+            byImage[image.name] = (0..<count).filter { map.point(image: i, keypoint: $0) != nil }
+        }
+        return byImage
     }
 
     /// The run's `pipeline.json` in `folder`.

@@ -12,6 +12,8 @@ struct ServedSettings: Sendable {
     var extract: ExtractionSettings
     var matching: MatchingOptions
     var lightGlue: LightGlueSettings?
+    /// Queries matched only to the map's keypoints with a 3D point (`PipelineTask.matchToPoints`).
+    var matchToPoints = false
     var retrieval: RetrievalMethod
     var topK: Int
     var rerank: Int?
@@ -66,6 +68,7 @@ struct ServedSettings: Sendable {
         if task.kind.isLearned { task.weightsFolder = weightsFolder ?? settings.weights }
         extract = task
         matching = settings.matching.options
+        matchToPoints = settings.matching.toPoints
         lightGlue = settings.matching.lightGlue.map { recorded in
             var lightGlue = recorded
             if let weightsFolder { lightGlue.weights = (weightsFolder as NSString).appendingPathComponent((recorded.weights as NSString).lastPathComponent) }
@@ -92,7 +95,8 @@ struct ServedSettings: Sendable {
               let localizeOptions = record.files.localizeOptions else {
             throw fail("no extract_options, match_options or localize_options: the run predates them; run reloc pipeline on the dataset again (finished stages are reused)")
         }
-        let flags: Set<String> = ["--upsample", "--upright", "--mutual", "--covisibility-clustering", "--estimate-focal", "--estimate-k1"]
+        let flags: Set<String> = ["--upsample", "--upright", "--mutual", "--covisibility-clustering", "--estimate-focal", "--estimate-k1",
+                                  "--match-to-points"]
         let e = try OptionValues(extractOptions, flags: flags, key: "extract_options", fail: fail)
         guard let kind = FeatureKind(rawValue: try e.string("--features")) else {
             throw fail("extract_options: unknown features '\(try e.string("--features"))'")
@@ -113,6 +117,7 @@ struct ServedSettings: Sendable {
 
         let m = try OptionValues(matchOptions, flags: flags, key: "match_options", fail: fail)
         matching = MatchingOptions(mutual: m.has("--mutual"), ratio: try m.optionalFloat("--ratio"), minCosine: try m.optionalFloat("--min-cosine"))
+        matchToPoints = m.has("--match-to-points")
         switch try m.string("--matcher") {
         case "nn": lightGlue = nil
         case "lightglue":

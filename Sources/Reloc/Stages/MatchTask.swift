@@ -31,6 +31,11 @@ public struct MatchTask: Sendable {
     public var epipolarThreshold = 4.0
     /// Match with LightGlue (these weights and settings) instead of nearest neighbours.
     public var lightGlue: LightGlueSettings?
+    /// A triangulated map (`reloc triangulate`'s output, built from these features): the second
+    /// image of each pair that the map holds is matched only by its keypoints with a 3D point
+    /// (`PointKeypoints`), as a query's matches count only there; other pairs as usual. The
+    /// matches keep the features' numbering. Not with `epipolarModel`.
+    public var pointsModel: String?
 
     public init(pairsFile: String, featuresFile: String, output: String, ratio: Float?, mutual: Bool, minCosine: Float? = nil, overwrite: Bool = false) {
         self.pairsFile = pairsFile; self.featuresFile = featuresFile; self.output = output
@@ -79,6 +84,9 @@ public struct MatchTask: Sendable {
         if lightGlue != nil && epipolarModel != nil {
             throw RelocError.invalidOption(option: "epipolar-model", message: "guides nearest-neighbour matching only, not lightglue")
         }
+        if pointsModel != nil && epipolarModel != nil {
+            throw RelocError.invalidOption(option: "points-model", message: "cannot be combined with --epipolar-model (guided matching is for database pairs, points for queries)")
+        }
         guard epipolarThreshold > 0, epipolarThreshold.isFinite else {
             throw RelocError.invalidOption(option: "epipolar-threshold", message: "must be positive")
         }
@@ -115,12 +123,13 @@ public struct MatchTask: Sendable {
     /// One batch's pairs matched in parallel, guided by the epipolar geometry where both images
     /// are posed and the matcher is nearest neighbours; the results in the batch's order.
     func matchBatch(_ slice: [ImagePair], features: [String: ImageFeatures], matcher: any PairMatcher,
-                    posed: [String: (camera: Camera, camFromWorld: Rigid3)]) -> [(matches0: [Int32], scores0: [Float])] {
+                    posed: [String: (camera: Camera, camFromWorld: Rigid3)], only: [[Int]?]? = nil) -> [(matches0: [Int32], scores0: [Float])] {
         let results = ResultSlots<(matches0: [Int32], scores0: [Float])>(count: slice.count)
         let threshold = epipolarThreshold
         let guided = lightGlue == nil
         DispatchQueue.concurrentPerform(iterations: slice.count) { k in
             let a = features[slice[k].first]!, b = features[slice[k].second]!
+            if let subset = only?[k] { return results.set(k, matcher.match(a, b, only: subset)) }
             var guide: EpipolarGuide?
             if guided, let first = posed[slice[k].first], let second = posed[slice[k].second] {
                 guide = EpipolarCheck(cam0FromWorld: first.camFromWorld, camera0: first.camera,
@@ -164,6 +173,13 @@ public struct MatchTask: Sendable {
         for pair in pairs {
             if !overwrite && store.contains(pair.first, pair.second) { summary.skipped += 1 } else { todo.append(pair) }
         }
+        let points = try pointsModel.map { try PointKeypoints(modelFolder: $0) }
+        if let points {
+            let outside = todo.filter { points.byImage[$0.second] == nil }.count
+            if outside > 0 {
+                warn("warning: \(points.folder): \(outside) of \(todo.count) pairs end in an image the map does not hold; they are matched with every keypoint")
+            }
+        }
         if let epipolarModel {
             let unguided = todo.filter { posed[$0.first] == nil || posed[$0.second] == nil }.count
             if unguided > 0 {
@@ -178,7 +194,10 @@ public struct MatchTask: Sendable {
             var cache: [String: ImageFeatures] = [:]
             for name in Set(slice.flatMap { [$0.first, $0.second] }) { cache[name] = try features.read(name) }
             let loaded = cache
-            let results = matchBatch(slice, features: loaded, matcher: matcher, posed: posed)
+            let only = try points.map { points in
+                try slice.map { try points.keypoints(of: $0.second, keypointCount: loaded[$0.second]!.count, featuresFile: features.description) }
+            }
+            let results = matchBatch(slice, features: loaded, matcher: matcher, posed: posed, only: only)
             for (k, pair) in slice.enumerated() {
                 let (a, b) = (loaded[pair.first]!, loaded[pair.second]!)
                 guard a.descriptorDimension == b.descriptorDimension else {

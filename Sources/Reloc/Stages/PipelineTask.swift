@@ -39,6 +39,9 @@ public struct PipelineTask: Sendable {
     /// Both matching stages with LightGlue (nil: nearest neighbours with `ratio` and `mutual`).
     public var lightGlue: LightGlueSettings?
     public var mutual = true
+    /// Queries matched only to the database keypoints with a 3D point in the map
+    /// (`MatchTask.pointsModel`); the query matches file is named `..._points_...`.
+    public var matchToPoints = false
     public var localization = AbsolutePoseOptions()
     public var covisibilityClustering = false
     public var minInliers = 6
@@ -224,7 +227,7 @@ public struct PipelineTask: Sendable {
         let matching = nearestNeighbourOptions
         return PipelineFiles(folder: output, featuresName: featuresName,
                              databaseMatcher: lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: databaseEpipolarThreshold),
-                             databaseTopK: databaseTopK, queryMatcher: lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: nil),
+                             databaseTopK: databaseTopK, queryMatcher: (lightGlue?.name ?? MatchTask.matcherName(matching, epipolarThreshold: nil)) + (matchToPoints ? "-points" : ""),
                              retrieval: retrieval.fileNameTag + (rerankCandidates.map { "\($0)-rerank" } ?? ""), topK: topK)
     }
 
@@ -251,7 +254,7 @@ public struct PipelineTask: Sendable {
             task.epipolarThreshold = databaseEpipolarThreshold
         }
         let s = try task.run(warn: warn, progress: update)
-        return String(format: "map matching with %@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, s.matched, s.matches, s.skipped, s.seconds)
+        return String(format: "map matching with %@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, matchToPoints ? " to the map's points" : "", s.matched, s.matches, s.skipped, s.seconds)
     }
 
     func triangulate(_ layout: DatasetLayout, _ files: PipelineFiles, update: @escaping (Int, Int) -> Void,
@@ -317,8 +320,9 @@ public struct PipelineTask: Sendable {
         var task = MatchTask(pairsFile: files.queryPairs, featuresFile: files.features, output: files.queryMatches, ratio: ratio, mutual: mutual, minCosine: minCosine)
         task.skipMissingFeatures = true
         task.lightGlue = lightGlue
+        if matchToPoints { task.pointsModel = files.map }
         let s = try task.run(warn: warn, progress: update)
-        return String(format: "query matching with %@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, s.matched, s.matches, s.skipped, s.seconds)
+        return String(format: "query matching with %@%@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, matchToPoints ? " to the map's points" : "", s.matched, s.matches, s.skipped, s.seconds)
     }
 
     func localizeTask(_ layout: DatasetLayout, _ files: PipelineFiles) throws -> LocalizeTask {
@@ -366,11 +370,11 @@ public struct PipelineTask: Sendable {
         if let lightGlue {
             return ["--matcher", "lightglue", "--lightglue-weights", URL(fileURLWithPath: lightGlue.weights).standardizedFileURL.path,
                     "--depth-confidence", "\(lightGlue.depthConfidence)", "--width-confidence", "\(lightGlue.widthConfidence)",
-                    "--match-threshold", "\(lightGlue.threshold)"]
+                    "--match-threshold", "\(lightGlue.threshold)"] + (matchToPoints ? ["--match-to-points"] : [])
         }
         return ["--matcher", "nn"] + (ratio.map { ["--ratio", "\($0)"] } ?? [])
             + (MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual).mutual ? ["--mutual"] : [])
-            + (minCosine.map { ["--min-cosine", "\($0)"] } ?? [])
+            + (minCosine.map { ["--min-cosine", "\($0)"] } ?? []) + (matchToPoints ? ["--match-to-points"] : [])
     }
 
     var localizeOptions: [String] {
@@ -429,7 +433,7 @@ public struct PipelineTask: Sendable {
                            weights: features.isLearned ? extraction.weightsFolder.map(absolute) : nil,
                            matching: MatchingSettings(ratio: lightGlue == nil ? ratio : nil, mutual: lightGlue == nil && MatchTask.nearestNeighbourOptions(ratio: ratio, mutual: mutual).mutual,
                                                       minCosine: lightGlue == nil ? minCosine : nil,
-                                                      lightGlue: lightGlue),
+                                                      lightGlue: lightGlue, toPoints: matchToPoints),
                            localization: LocalizationSettings(thresholdPixels: localization.thresholdPixels, seed: localization.seed,
                                                               minInliers: minInliers, covisibilityClustering: covisibilityClustering,
                                                               estimateFocal: estimateFocal, estimateK1: refineK1, rigConfig: rigConfig.map(absolute)))

@@ -30,9 +30,12 @@ public struct MatchingSettings: Codable, Equatable, Sendable {
     public var minCosine: Float?
     /// LightGlue's weights and settings; nil: nearest neighbours.
     public var lightGlue: LightGlueSettings?
+    /// Queries matched only to the map's keypoints with a 3D point (`PipelineTask.matchToPoints`;
+    /// false in runs recorded before it).
+    public var toPoints: Bool
 
-    public init(ratio: Float?, mutual: Bool, minCosine: Float? = nil, lightGlue: LightGlueSettings?) {
-        self.ratio = ratio; self.mutual = mutual; self.minCosine = minCosine; self.lightGlue = lightGlue
+    public init(ratio: Float?, mutual: Bool, minCosine: Float? = nil, lightGlue: LightGlueSettings?, toPoints: Bool = false) {
+        self.ratio = ratio; self.mutual = mutual; self.minCosine = minCosine; self.lightGlue = lightGlue; self.toPoints = toPoints
     }
 
     /// Nearest neighbours' options.
@@ -42,6 +45,16 @@ public struct MatchingSettings: Codable, Equatable, Sendable {
         case ratio, mutual
         case minCosine = "min_cosine"
         case lightGlue = "lightglue"
+        case toPoints = "to_points"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ratio = try c.decodeIfPresent(Float.self, forKey: .ratio)
+        mutual = try c.decode(Bool.self, forKey: .mutual)
+        minCosine = try c.decodeIfPresent(Float.self, forKey: .minCosine)
+        lightGlue = try c.decodeIfPresent(LightGlueSettings.self, forKey: .lightGlue)
+        toPoints = try c.decodeIfPresent(Bool.self, forKey: .toPoints) ?? false
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -50,6 +63,7 @@ public struct MatchingSettings: Codable, Equatable, Sendable {
         try c.encode(mutual, forKey: .mutual)
         try c.encodeIfPresent(minCosine, forKey: .minCosine)
         try c.encode(lightGlue, forKey: .lightGlue)  // null: nearest neighbours
+        if toPoints { try c.encode(true, forKey: .toPoints) }  // absent: every keypoint
     }
 }
 

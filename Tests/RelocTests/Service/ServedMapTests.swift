@@ -169,6 +169,50 @@ final class ServedMapTests: XCTestCase {
         XCTAssertNil(ServedSettings.rerankCandidates(queryPairs: "/x/pairs-query-vlad20.txt"))
     }
 
+    /// A run with `matchToPoints` records it, names its query matches `..._points_...`, matches
+    /// queries only to keypoints with a 3D point, and its served map localizes every query to the
+    /// pose in its results.txt, to the last digit; older records read as matching every keypoint.
+    func testMatchToPointsIsRecordedAndServedAsTheBatchRanIt() throws {
+        let root = TestSupport.temporaryFolder(self)
+        _ = try SyntheticDataset.generate(folder: root + "/tiny", preset: .tiny, seed: 3)
+        var pipeline = PipelineTask(dataset: root + "/tiny", output: root + "/out")
+        pipeline.report = false
+        pipeline.matchToPoints = true
+        _ = try pipeline.run()
+        let map = try ServedMap(folder: root + "/out")
+        XCTAssertTrue(map.settings.matchToPoints)
+        XCTAssertTrue(map.record.files.queryMatches.contains("_NN-mutual-ratio0.8-points_"), map.record.files.queryMatches)
+        XCTAssertTrue(try ServedMap(folder: try finishedRun()).settings.matchToPoints == false)
+
+        // Every stored query match ends on a keypoint with a 3D point.
+        let model = try ColmapModel.read(folder: map.record.files.map)
+        var withPoint: [String: Set<Int>] = [:]
+        for image in model.images.values { withPoint[image.name] = Set(image.points2D.indices.filter { image.points2D[$0].point3DID != nil }) }
+        let store = try MatchStore(path: map.record.files.queryMatches, mode: .read)
+        var checked = 0
+        for pair in try PairsFile.read(path: map.record.files.queryPairs) {
+            for m in try XCTUnwrap(try store.read(pair.first, pair.second)) {
+                XCTAssertTrue(withPoint[pair.second]?.contains(m.index1) == true, "\(pair.first) \(pair.second) \(m.index1)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 100)
+
+        let service = LocalizationService(map: map)
+        let poses = Dictionary(uniqueKeysWithValues: try String(contentsOfFile: root + "/out/results.txt", encoding: .utf8)
+            .split(separator: "\n").map { line in (String(line.split(separator: " ")[0]), String(line.split(separator: " ", maxSplits: 1)[1])) })
+        var localized = 0
+        for list in ["day", "night"] {
+            for entry in try QueryList.read(path: root + "/tiny/queries/\(list)_time_queries_with_intrinsics.txt") {
+                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/tiny/images/" + entry.name)))
+                let answer = try service.localize(LocalizationRequest(image: bytes, camera: entry.camera, name: entry.name))
+                XCTAssertEqual(answer.camFromWorld, poses[(entry.name as NSString).lastPathComponent], entry.name)
+                if answer.localized { localized += 1 }
+            }
+        }
+        XCTAssertGreaterThan(localized, 0)
+    }
+
     /// `roundedAsStored` is what a FeatureStore gives back: the service matches exactly what
     /// `reloc match` read from the store. Values include float16 ties and keypoints whose − 0.5
     /// rounds.

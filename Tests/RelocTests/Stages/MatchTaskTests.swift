@@ -71,6 +71,72 @@ final class MatchTaskTests: XCTestCase {
         XCTAssertEqual(unguided.filter { $0.index0 == $0.index1 }.count, 0)
     }
 
+    /// `pointsModel`: the database image has each query descriptor twice, an exact copy on a
+    /// keypoint without a 3D point and a perturbed copy on one with a point. Matched with every
+    /// keypoint, each query keypoint takes the exact copy; matched to the points, the perturbed
+    /// one, numbered as in the features. A map whose 2D points are not the features' keypoints is
+    /// refused naming it; a pair ending outside the map is matched with every keypoint and said.
+    func testMatchingToPointsUsesOnlyKeypointsWithA3DPoint() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        var rng = SeededGenerator(seed: 8)
+        let count = 40, dimension = 8
+        let descriptors = (0..<count).map { _ in normalizedDescriptor((0..<dimension).map { _ in Float.random(in: -1...1, using: &rng) }) }
+        let perturbed = descriptors.map { d in normalizedDescriptor(d.map { $0 + Float.random(in: -0.03...0.03, using: &rng) }) }
+        let pixels = (0..<(2 * count)).map { _ in Vector2(Double.random(in: 0..<640, using: &rng), Double.random(in: 0..<480, using: &rng)) }
+        let names = ["query/q.jpg", "db/a.jpg", "db/outside.jpg"]
+        let features = try FeatureStore(path: folder + "/feats.h5", mode: .create)
+        try features.write(names[0], .fixture(pixels: Array(pixels[..<count]), descriptors: descriptors.flatMap { $0 }, dimension: dimension))
+        for name in names[1...] {
+            try features.write(name, .fixture(pixels: pixels, descriptors: (descriptors + perturbed).flatMap { $0 }, dimension: dimension))
+        }
+        try features.flush()
+        try PairsFile.write([ImagePair(names[0], names[1]), ImagePair(names[0], names[2])], to: folder + "/pairs.txt")
+
+        func map(points2D: Int) throws -> String {
+            var model = ColmapModel()
+            model.cameras[1] = try Camera(model: .pinhole, width: 640, height: 480, params: [500, 500, 320, 240])
+            var image = ColmapModel.ModelImage(id: 1, name: names[1], cameraID: 1, camFromWorld: Rigid3(rotation: Quaternion(axis: Vector3(0, 1, 0), angle: 0), translation: .zero),
+                                               points2D: (0..<points2D).map { ColmapModel.Point2D(xy: pixels[$0 % pixels.count]) })
+            for k in count..<(2 * count) {
+                image.points2D[k].point3DID = UInt64(k)
+                model.points3D[UInt64(k)] = .init(xyz: Vector3(0, 0, 5), track: [.init(imageID: 1, point2DIndex: UInt32(k))])
+            }
+            model.images[1] = image
+            let path = folder + "/map\(points2D)"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try model.write(folder: path, format: .binary)
+            return path
+        }
+        func matches(_ pointsModel: String?, output: String, warn: @escaping (String) -> Void = { _ in }) throws -> [[(Int, Int)]] {
+            var task = MatchTask(pairsFile: folder + "/pairs.txt", featuresFile: folder + "/feats.h5", output: folder + output, ratio: nil, mutual: true)
+            task.pointsModel = pointsModel
+            _ = try task.run(warn: warn)
+            let store = try MatchStore(path: folder + output, mode: .read)
+            return try names[1...].map { name in try XCTUnwrap(try store.read(names[0], name)).map { ($0.index0, $0.index1) } }
+        }
+        let every = try matches(nil, output: "/every.h5")
+        XCTAssertEqual(every[0].count, count)
+        XCTAssertTrue(every[0].allSatisfy { $0.1 == $0.0 }, "\(every[0])")
+
+        var warnings: [String] = []
+        let toPoints = try matches(try map(points2D: 2 * count), output: "/points.h5") { warnings.append($0) }
+        XCTAssertEqual(toPoints[0].count, count)
+        XCTAssertTrue(toPoints[0].allSatisfy { $0.1 == $0.0 + count }, "\(toPoints[0])")
+        // The image the map does not hold: every keypoint, and a warning that says so.
+        XCTAssertTrue(toPoints[1].allSatisfy { $0.1 == $0.0 }, "\(toPoints[1])")
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings.first?.contains("1 of 2 pairs end in an image the map does not hold") == true, "\(warnings)")
+
+        let other = try map(points2D: 2 * count + 1)
+        XCTAssertThrowsError(try matches(other, output: "/other.h5")) { error in
+            XCTAssertTrue("\(error)".contains(other) && "\(error)".contains("not triangulated from these features"), "\(error)")
+        }
+        var both = MatchTask(pairsFile: folder + "/pairs.txt", featuresFile: folder + "/feats.h5", output: folder + "/both.h5", ratio: nil, mutual: true)
+        both.pointsModel = other
+        both.epipolarModel = other
+        XCTAssertThrowsError(try both.validate())
+    }
+
     func normalizedDescriptor(_ v: [Float]) -> [Float] {
         let n = v.map { $0 * $0 }.reduce(0, +).squareRoot()
         return v.map { $0 / n }
