@@ -254,7 +254,7 @@ public struct PipelineTask: Sendable {
             task.epipolarThreshold = databaseEpipolarThreshold
         }
         let s = try task.run(warn: warn, progress: update)
-        return String(format: "map matching with %@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, matchToPoints ? " to the map's points" : "", s.matched, s.matches, s.skipped, s.seconds)
+        return String(format: "map matching with %@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, s.matched, s.matches, s.skipped, s.seconds)
     }
 
     func triangulate(_ layout: DatasetLayout, _ files: PipelineFiles, update: @escaping (Int, Int) -> Void,
