@@ -114,8 +114,9 @@ public enum DescriptorMatcher {
 
     /// One block of products `c` (rows × columns, first-set descriptors `start0…`, second-set
     /// `start1…`) folded into the nearest neighbours found so far, sixteen columns at a time: each
-    /// lane keeps its own nearest and second-nearest, merged per row at the end; ties keep the
-    /// lower index, as a scan in order would.
+    /// lane keeps its own nearest and second-nearest, merged per row at the end; equal distances
+    /// keep the lower index, as a scan in order would (two identical descriptors' products with a
+    /// query are not always bit-equal from OpenBLAS on one thread, so either copy may win then).
     static func scan(_ c: UnsafeBufferPointer<Float>, rows: Int, columns: Int, start0: Int, start1: Int, norms0: [Float], norms1: [Float],
                      best0: inout [Int32], bestDistance0: inout [Float], secondDistance0: inout [Float],
                      best1: inout [Int32], bestDistance1: inout [Float]) {
