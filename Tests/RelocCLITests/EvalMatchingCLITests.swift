@@ -43,6 +43,36 @@ final class EvalMatchingCLITests: XCTestCase {
         XCTAssertNotNil(rows.first { $0.first == "v" })
     }
 
+    /// A learned kind, extracted as `reloc extract` does and matched by mutual nearest
+    /// neighbours: on the known shift most matches are right at 3 px (0.78 for XFeat, whose
+    /// keypoints come from 8 × 8 cells). Without its weights the command names the missing file; LightGlue is
+    /// refused for SIFT.
+    func testLearnedFeaturesOnAKnownShift() throws {
+        let folder = TestSupport.temporaryFolder(self)
+        try ppm(320, 240, shift: (0, 0)).write(to: URL(fileURLWithPath: folder + "/a.ppm"))
+        try ppm(320, 240, shift: (7, -4)).write(to: URL(fileURLWithPath: folder + "/b.ppm"))
+        try "1 0 7\n0 1 -4\n0 0 1\n".write(toFile: folder + "/H", atomically: true, encoding: .utf8)
+        let pair = ["eval-matching", "--image1", folder + "/a.ppm", "--image2", folder + "/b.ppm", "--homography", folder + "/H"]
+
+        let missing = try TestSupport.run(reloc, pair + ["--features", "xfeat", "--weights", folder + "/none"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains(folder + "/none"), missing.stderr)
+        let siftGlue = try TestSupport.run(reloc, pair + ["--matcher", "lightglue"])
+        XCTAssertNotEqual(siftGlue.status, 0)
+        XCTAssertFalse(siftGlue.stderr.isEmpty)
+
+        guard let weights = TestSupport.publishedWeights("xfeat.pt").map({ ($0 as NSString).deletingLastPathComponent }) else {
+            throw XCTSkip("xfeat.pt is not in weights/ (reloc weights fetch)")
+        }
+        let result = try TestSupport.run(reloc, pair + ["--features", "xfeat", "--matcher", "nn", "--weights", weights])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("features: feats-xfeat-n4096"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("matcher: mutual nearest neighbours"), result.stdout)
+        let row = try XCTUnwrap(result.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.first { $0.first == "all" })
+        XCTAssertGreaterThan(Double(row[3])!, 100, result.stdout)
+        XCTAssertGreaterThan(Double(row[6])!, 0.6, result.stdout)
+    }
+
     func testBadHomographyNamesTheFile() throws {
         let folder = TestSupport.temporaryFolder(self)
         try ppm(64, 64, shift: (0, 0)).write(to: URL(fileURLWithPath: folder + "/a.ppm"))

@@ -30,9 +30,16 @@ public enum MatchingEvaluation {
     public static func evaluate(_ a: SIFTFeatures, _ b: SIFTFeatures, homography h: [Double], name: String, split: String) -> PairResult {
         let matches = DescriptorMatcher.match(a.descriptors, b.descriptors, dimension: SIFTFeatures.dimension,
                                               options: MatchingOptions(mutual: true))
+        return evaluate(keypoints: a.keypoints, b.keypoints, matches: matches.map { ($0.index0, $0.index1) }, homography: h, name: name, split: split)
+    }
+
+    /// Evaluates one pair's matches (`index0`, `index1`) between keypoints `a` and `b` (COLMAP
+    /// pixels), whatever found them.
+    public static func evaluate(keypoints a: [SIMD2<Float>], _ b: [SIMD2<Float>], matches: [(Int, Int)], homography h: [Double],
+                                name: String, split: String) -> PairResult {
         var errors: [Double] = []
-        for m in matches {
-            let p = a.keypoints[m.index0], q = b.keypoints[m.index1]
+        for (i, j) in matches {
+            let p = a[i], q = b[j]
             let x = Double(p.x) - 0.5, y = Double(p.y) - 0.5
             let w = h[6] * x + h[7] * y + h[8]
             let u = (h[0] * x + h[1] * y + h[2]) / w + 0.5, v = (h[3] * x + h[4] * y + h[5]) / w + 0.5
