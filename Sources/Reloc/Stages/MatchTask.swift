@@ -166,6 +166,14 @@ public struct MatchTask: Sendable {
         }
         for name in absent.sorted() { warn("warning: \(features.description): no features for '\(name)'; its pairs are not matched") }
         pairs = pairs.filter { !absent.contains($0.first) && !absent.contains($0.second) }
+        // The map is read and checked against the features before the output is opened.
+        let points = try pointsModel.map { try PointKeypoints(modelFolder: $0) }
+        if let points {
+            for name in Set(pairs.map(\.second)).sorted() where points.byImage[name] != nil {
+                let count = try features.store(for: name)!.readKeypoints(name).count
+                _ = try points.keypoints(of: name, keypointCount: count, featuresFile: features.description)
+            }
+        }
         let (store, journal) = try openForUpdateOrRebuild(output, warn: warn) { try MatchStore(path: output, mode: $0) }
         defer { journal.close(flushing: store.flush) }
         var summary = Summary()
@@ -173,7 +181,6 @@ public struct MatchTask: Sendable {
         for pair in pairs {
             if !overwrite && store.contains(pair.first, pair.second) { summary.skipped += 1 } else { todo.append(pair) }
         }
-        let points = try pointsModel.map { try PointKeypoints(modelFolder: $0) }
         if let points {
             let outside = todo.filter { points.byImage[$0.second] == nil }.count
             if outside > 0 {

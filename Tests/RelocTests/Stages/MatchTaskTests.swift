@@ -75,7 +75,8 @@ final class MatchTaskTests: XCTestCase {
     /// keypoint without a 3D point and a perturbed copy on one with a point. Matched with every
     /// keypoint, each query keypoint takes the exact copy; matched to the points, the perturbed
     /// one, numbered as in the features. A map whose 2D points are not the features' keypoints is
-    /// refused naming it; a pair ending outside the map is matched with every keypoint and said.
+    /// refused naming it, before any output is written; a pair ending outside the map is matched
+    /// with every keypoint and said.
     func testMatchingToPointsUsesOnlyKeypointsWithA3DPoint() throws {
         let folder = TestSupport.temporaryFolder(self)
         var rng = SeededGenerator(seed: 8)
@@ -131,6 +132,9 @@ final class MatchTaskTests: XCTestCase {
         XCTAssertThrowsError(try matches(other, output: "/other.h5")) { error in
             XCTAssertTrue("\(error)".contains(other) && "\(error)".contains("not triangulated from these features"), "\(error)")
         }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/other.h5"), "checked before the output is opened")
+        XCTAssertThrowsError(try matches(folder + "/no-such-map", output: "/none.h5"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/none.h5"))
         var both = MatchTask(pairsFile: folder + "/pairs.txt", featuresFile: folder + "/feats.h5", output: folder + "/both.h5", ratio: nil, mutual: true)
         both.pointsModel = other
         both.epipolarModel = other
