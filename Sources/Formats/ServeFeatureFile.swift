@@ -56,6 +56,8 @@ public final class ServeFeatureFile: @unchecked Sendable {
     public var count: Int { entries.count }
     public var names: [String] { Array(entries.keys) }
     public func contains(_ name: String) -> Bool { entries[name] != nil }
+    /// The image's keypoint count, from the index (no page of its features is touched); nil when absent.
+    public func keypointCount(_ name: String) -> Int? { entries[name]?.count }
 
     /// FNV-1a 64 over bytes (the file's checksums; serve's fingerprint of the names it was made from).
     public static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {

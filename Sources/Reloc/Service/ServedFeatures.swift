@@ -32,6 +32,14 @@ final class ServedFeatures: Sendable {
         }
     }
 
+    /// One image's keypoint count without reading its features; nil when there are none.
+    func keypointCount(_ name: String) -> Int? {
+        switch backing {
+        case .memory(let features): return features[name]?.keypoints.count
+        case .file(let file): return file.keypointCount(name)
+        }
+    }
+
     /// One image's features, descriptors as stored (float16 values) in float32; nil when there are
     /// none, or (said on stderr) when the file's bytes for it are damaged.
     func read(_ name: String) -> ImageFeatures? {

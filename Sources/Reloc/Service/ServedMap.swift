@@ -101,8 +101,8 @@ public final class ServedMap: Sendable {
         var byImage: [String: [Int]] = [:]
         for (i, image) in map.images.enumerated() {
             let count = map.keypointCount(i)
-            if let stored = features.read(image.name), stored.count != count {
-                throw RelocError.file(file: mapFolder, message: "image '\(image.name)' has \(count) 2D points but \(stored.count) keypoints in the run's features: the map was not triangulated from them")
+            if let stored = features.keypointCount(image.name), stored != count {
+                throw RelocError.file(file: mapFolder, message: "image '\(image.name)' has \(count) 2D points but \(stored) keypoints in the run's features: the map was not triangulated from them")
             }
             byImage[image.name] = (0..<count).filter { map.point(image: i, keypoint: $0) != nil }
         }

@@ -211,6 +211,15 @@ final class ServedMapTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(localized, 0)
+
+        // A map whose 2D points are not the features' keypoints is refused, naming it.
+        var damaged = model
+        let first = damaged.images.keys.sorted()[0]
+        damaged.images[first]!.points2D.append(ColmapModel.Point2D(xy: Vector2(1, 1)))
+        try damaged.write(folder: map.record.files.map, format: .binary)
+        XCTAssertThrowsError(try ServedMap(folder: root + "/out")) { error in
+            XCTAssertTrue("\(error)".contains(map.record.files.map) && "\(error)".contains("not triangulated from them"), "\(error)")
+        }
     }
 
     /// `roundedAsStored` is what a FeatureStore gives back: the service matches exactly what
