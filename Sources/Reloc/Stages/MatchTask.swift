@@ -201,9 +201,8 @@ public struct MatchTask: Sendable {
             var cache: [String: ImageFeatures] = [:]
             for name in Set(slice.flatMap { [$0.first, $0.second] }) { cache[name] = try features.read(name) }
             let loaded = cache
-            let only = try points.map { points in
-                try slice.map { try points.keypoints(of: $0.second, keypointCount: loaded[$0.second]!.count, featuresFile: features.description) }
-            }
+            // Checked against the features' keypoint counts before the output was opened.
+            let only = points.map { points in slice.map { points.byImage[$0.second] } }
             let results = matchBatch(slice, features: loaded, matcher: matcher, posed: posed, only: only)
             for (k, pair) in slice.enumerated() {
                 let (a, b) = (loaded[pair.first]!, loaded[pair.second]!)
