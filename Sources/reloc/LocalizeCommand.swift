@@ -36,6 +36,8 @@ struct LocalizeCommand: ParsableCommand {
     var estimateK1 = false
     @Option(name: .customLong("submission-format"), help: "How the submission names the queries: aachen (basename), robotcar (camera/basename), cmu or path (the name relative to the image folder: Cambridge, 7-Scenes).")
     var submissionFormat: SubmissionFormat = .aachen
+    @Option(name: .customLong("fuse-with"), help: "A finished reloc pipeline run on the same reference images with other features (repeatable): each query's pose comes from one RANSAC over its correspondences from both runs.")
+    var fuseWith: [String] = []
     @Option(help: "Only shard i of n of the queries (0-based, split by a hash of the query's name, as `reloc extract --shard`); join with `reloc merge`.") var shard: String?
 
     func validate() throws {
@@ -59,6 +61,7 @@ struct LocalizeCommand: ParsableCommand {
         task.rig = try rigConfig.map { readingRig ? try RigConfig.read(path: $0) : RigConfig(rigs: []) }
         task.rigPosesPath = rigPoses
         task.submissionFormat = submissionFormat
+        if readingRig { task.fusedRuns = try fuseWith.map { try LocalizeTask.FusedRun(run: $0) } }
         return task
     }
 

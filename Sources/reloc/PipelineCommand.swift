@@ -38,6 +38,9 @@ struct PipelineCommand: ParsableCommand {
     @Flag(name: .customLong("match-to-points"),
           help: "Match each query only to the database keypoints that have a 3D point in the map (the ones its matches can localize with): 2-3x faster query matching, here and in reloc serve.")
     var matchToPoints = false
+    @Option(name: .customLong("fuse-with"),
+            help: "A finished reloc pipeline run on the same dataset with other features (repeatable): each query's pose comes from one RANSAC over its correspondences from this run and that one (e.g. XFeat fused with RootSIFT).")
+    var fuseWith: [String] = []
     @Option(help: "RANSAC threshold, pixels.") var threshold: Double = 12
     @Flag(name: .customLong("covisibility-clustering"), help: "Localize against each covisible group of retrieved images.")
     var covisibilityClustering = false
@@ -69,6 +72,7 @@ struct PipelineCommand: ParsableCommand {
         task.setMatching(ratio: ratio, minCosine: minCosine, lightGlue: try matching.lightGlue(featuresName: features.rawValue, weightsFolder: extraction.weights),
                          rerank: rerank, topK: topK, databaseTopK: dbTopK)
         task.matchToPoints = matchToPoints
+        task.fuseWith = fuseWith
         task.localization = .init(thresholdPixels: threshold, seed: seed)
         task.covisibilityClustering = covisibilityClustering
         task.minInliers = minInliers

@@ -202,6 +202,63 @@ final class PipelineCLITests: XCTestCase {
         for (name, error) in sacreCoeurErrors { XCTAssertLessThan(error.degrees, 1, name) }
     }
 
+    /// `--fuse-with`: each query's pose from one RANSAC over both runs' correspondences. Checked
+    /// against the two runs made alone: the fused run's correspondences per query are exactly
+    /// the sum of theirs (distinct keypoints, distinct points).
+    func testFusedWithAnotherRunPoolsBothRunsCorrespondences() throws {
+        let root = TestSupport.temporaryFolder(self)
+        let rootsift = root + "/rootsift", sift = root + "/sift"
+        let first = try pipeline(Self.tiny!, rootsift, ["--upsample", "--no-report"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let alone = try pipeline(Self.tiny!, sift, ["--features", "sift", "--upsample", "--no-report"])
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        func correspondences(_ run: String) throws -> [String: Int] {
+            let lines = try String(contentsOfFile: run + "/results.txt_logs.jsonl", encoding: .utf8).split(separator: "\n").dropFirst()
+            return Dictionary(uniqueKeysWithValues: try lines.map {
+                let entry = try JSONDecoder().decode(LocalizationLogEntry.self, from: Data($0.utf8))
+                return (entry.query, entry.correspondences)
+            })
+        }
+        let own = (try correspondences(rootsift), try correspondences(sift))
+        let fused = try pipeline(Self.tiny!, sift, ["--features", "sift", "--upsample", "--no-report", "--fuse-with", rootsift])
+        XCTAssertEqual(fused.status, 0, fused.stderr)
+        XCTAssertTrue(fused.stdout.contains("0 from an earlier run"), fused.stdout)
+        let pooled = try correspondences(sift)
+        XCTAssertEqual(pooled.count, 8)
+        for (query, count) in pooled { XCTAssertEqual(count, own.0[query]! + own.1[query]!, query) }
+        XCTAssertGreaterThan(pooled.values.reduce(0, +), own.1.values.reduce(0, +))
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sift + "/pipeline.json"))) as! [String: Any]
+        let localization = (record["settings"] as! [String: Any])["localization"] as! [String: Any]
+        XCTAssertEqual(localization["fused_with"] as? [String], [rootsift])
+        let options = (record["files"] as! [String: Any])["localize_options"] as! [String]
+        XCTAssertEqual(Array(options.suffix(2)), ["--fuse-with", rootsift])
+        XCTAssertEqual(try PoseFile.read(path: sift + "/results.txt").count, 8)
+        // reloc localize with the recorded options gives the same poses.
+        let env = try String(contentsOfFile: sift + "/files.env", encoding: .utf8)
+        XCTAssertTrue(env.contains("--fuse-with " + rootsift), env)
+        let localize = try TestSupport.run(reloc, ["localize", "--model", try recorded(record, "map"), "--queries"] + (record["files"] as! [String: Any])["query_lists"].map { $0 as! [String] }!
+            + ["--features", try recorded(record, "features"), "--matches", try recorded(record, "query_matches"), "--pairs", try recorded(record, "query_pairs"),
+               "--output", root + "/again.txt"] + options)
+        XCTAssertEqual(localize.status, 0, localize.stderr)
+        XCTAssertEqual(try PoseFile.read(path: root + "/again.txt"), try PoseFile.read(path: sift + "/results.txt"))
+
+        // Served maps are one run's: refused, naming the setting. A folder that is not a run, and a run's own features, are refused before any work.
+        let serve = try TestSupport.run(reloc, ["serve", "--map", sift])
+        XCTAssertNotEqual(serve.status, 0)
+        XCTAssertTrue(serve.stderr.contains("pipeline.json") && serve.stderr.contains("--fuse-with"), serve.stderr)
+        let missing = try pipeline(Self.tiny!, root + "/none", ["--upsample", "--fuse-with", root + "/nowhere"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains(root + "/nowhere"), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/none"))
+        let itself = try pipeline(Self.tiny!, rootsift, ["--upsample", "--no-report", "--fuse-with", rootsift])
+        XCTAssertNotEqual(itself.status, 0)
+        XCTAssertTrue(itself.stderr.contains("own features"), itself.stderr)
+    }
+
+    func recorded(_ record: [String: Any], _ key: String) throws -> String {
+        try XCTUnwrap((record["files"] as! [String: Any])[key] as? String, key)
+    }
+
     func testStagesOneByOne() throws {
         let ds = Self.tiny!, out = TestSupport.temporaryFolder(self)
         let queries = [ds + "/queries/day_time_queries_with_intrinsics.txt", ds + "/queries/night_time_queries_with_intrinsics.txt"]

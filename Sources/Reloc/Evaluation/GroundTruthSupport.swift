@@ -93,18 +93,14 @@ extension LocalizeTask {
     /// known intrinsics. `conditions` names each query's condition (by full name; default `all`).
     public func groundTruthSupport(groundTruth: [String: Rigid3], conditions: [String: String] = [:],
                                    warn: (String) -> Void = { _ in }) throws -> GroundTruthSupport {
-        let map = try MapIndex(folder: model)
-        var retrievedNames: [String: [String]] = [:]
-        for pair in try PairsFile.read(path: pairsFile) { retrievedNames[pair.first, default: []].append(pair.second) }
-        let features = try FeatureStore(path: featuresFile, mode: .read)
-        let matchStore = try MatchStore(path: matchesFile, mode: .read)
+        let sources = try openSources()
+        let map = sources.map
         var seen = Set<String>()
         var queries: [GroundTruthSupport.Query] = []
         for list in queryLists {
             for entry in try QueryList.read(path: list) where seen.insert(entry.name).inserted {
                 guard !estimateFocal, !entry.focalUnknown, let camFromWorld = groundTruth[entry.name] else { continue }
-                let input = try readInput(entry, retrievedNames: retrievedNames[entry.name] ?? [], map: map, features: features,
-                                          matches: matchStore, warn: warn)
+                let input = try readInput(entry, sources: sources, warn: warn)
                 var supported = 0, count = 0
                 if let keypoints = input.keypoints {
                     let c = Self.correspondences(input, keypoints: keypoints, cluster: input.retrieved, map: map)

@@ -109,12 +109,12 @@ public final class ServedMap: Sendable {
         return byImage
     }
 
-    /// The run's `pipeline.json` in `folder`.
+    /// The run's `pipeline.json` in `folder`; `option` is what took the folder (named in errors).
     /// - Throws: `RelocError.file` for a missing folder, or a record that is missing, empty or unreadable.
-    static func readRecord(folder: String) throws -> PipelineRecord {
+    static func readRecord(folder: String, option: String = "--map") throws -> PipelineRecord {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RelocError.file(file: folder, message: "no such folder: --map takes a finished reloc pipeline output folder")
+            throw RelocError.file(file: folder, message: "no such folder: \(option) takes a finished reloc pipeline output folder")
         }
         let recordPath = (folder as NSString).appendingPathComponent("pipeline.json")
         guard let data = FileManager.default.contents(atPath: recordPath) else {
@@ -124,7 +124,7 @@ public final class ServedMap: Sendable {
             throw RelocError.file(file: recordPath, message: "empty file (a run killed while writing it?); run reloc pipeline on the dataset again (finished stages are reused)")
         }
         do { return try JSONDecoder().decode(PipelineRecord.self, from: data) } catch {
-            throw RelocError.file(file: recordPath, message: "not a pipeline record reloc serve can read (\(error)); run reloc pipeline on the dataset again (finished stages are reused)")
+            throw RelocError.file(file: recordPath, message: "not a pipeline record reloc can read (\(error)); run reloc pipeline on the dataset again (finished stages are reused)")
         }
     }
 

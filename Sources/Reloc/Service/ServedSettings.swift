@@ -75,6 +75,9 @@ struct ServedSettings: Sendable {
             return lightGlue
         }
         let l = settings.localization
+        guard l.fusedWith.isEmpty else {
+            throw fail("the run's poses pool its correspondences with \(l.fusedWith.joined(separator: ", ")) (--fuse-with), and reloc serve localizes with one run's features: serve a run made without --fuse-with")
+        }
         localization = AbsolutePoseOptions()
         localization.thresholdPixels = l.thresholdPixels
         localization.seed = l.seed

@@ -45,6 +45,9 @@ public struct LocalizeTask: Sendable {
     public var rigPosesPath: String?
     /// How the submission names the queries (Aachen's basenames; RobotCar's `camera/basename`).
     public var submissionFormat: SubmissionFormat = .aachen
+    /// Other runs (other features on the same reference images) whose correspondences each
+    /// query's pose pools with this run's (`LocalizeTask+Sources`); empty: this run's alone.
+    public var fusedRuns: [FusedRun] = []
 
     public init(model: String, queryLists: [String], featuresFile: String, matchesFile: String, pairsFile: String, output: String) {
         self.model = model; self.queryLists = queryLists; self.featuresFile = featuresFile
@@ -73,13 +76,10 @@ public struct LocalizeTask: Sendable {
     public func run(warn: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let start = Date()
         try validate()
-        let map = try MapIndex(folder: model)
+        let sources = try openSources()
+        let map = sources.map
         let queries = try readQueries()
         let seenQueries = Set(queries.map(\.name))
-        var retrievedNames: [String: [String]] = [:]
-        for pair in try PairsFile.read(path: pairsFile) { retrievedNames[pair.first, default: []].append(pair.second) }
-        let features = try FeatureStore(path: featuresFile, mode: .read)
-        let matchStore = try MatchStore(path: matchesFile, mode: .read)
 
         let log = logPath ?? output + "_logs.jsonl"
         if rig != nil, refineK1 || estimateFocal || queries.contains(where: \.focalUnknown) {
@@ -110,8 +110,7 @@ public struct LocalizeTask: Sendable {
             var inputs: [[(sensor: Int?, input: QueryInput)]] = []
             for unit in slice {
                 inputs.append(try unit.map { member in
-                    (member.sensor, try readInput(member.entry, retrievedNames: retrievedNames[member.entry.name] ?? [], map: map,
-                                                  features: features, matches: matchStore, warn: warn))
+                    (member.sensor, try readInput(member.entry, sources: sources, warn: warn))
                 })
             }
             for entry in localizeBatch(slice, inputs: inputs, map: map) {
@@ -148,7 +147,8 @@ public struct LocalizeTask: Sendable {
     /// other inputs or settings is not resumed.
     func logSettings(_ queries: [QueryEntry]) -> String {
         ([model, featuresFile, matchesFile, pairsFile, "threshold \(options.thresholdPixels)",
-          "seed \(options.seed)", "clustering \(covisibilityClustering)", "refine \(options.refine)", "min inliers \(minInliers)"]
+          "seed \(options.seed)"] + fusedRuns.map { "fused \($0.model) \($0.featuresFile) \($0.matchesFile) \($0.pairsFile)" }
+            + ["clustering \(covisibilityClustering)", "refine \(options.refine)", "min inliers \(minInliers)"]
             + (estimateFocal || refineK1 || queries.contains(where: \.focalUnknown) ? ["focal \(estimateFocal) k1 \(refineK1)"] : [])
             + (rig.map { ["rig \($0.json())"] } ?? [])).joined(separator: " | ")
     }
@@ -179,34 +179,5 @@ public struct LocalizeTask: Sendable {
     static func values(_ pose: Rigid3) -> [Double] {
         let q = pose.rotation, t = pose.translation
         return [q.w, q.x, q.y, q.z, t.x, t.y, t.z]
-    }
-
-    func readInput(_ entry: QueryEntry, retrievedNames: [String], map: MapIndex, features: FeatureStore,
-                   matches: MatchStore, warn: (String) -> Void) throws -> QueryInput {
-        var input = QueryInput(entry: entry, keypoints: nil, retrieved: [], matches: [])
-        var seen = Set<Int>()
-        for name in retrievedNames {
-            if let i = map.index[name], seen.insert(i).inserted { input.retrieved.append(i) }
-        }
-        guard features.contains(entry.name) else {
-            warn("warning: \(featuresFile): no features for query '\(entry.name)' (unreadable image?); it gets the fallback pose")
-            return input
-        }
-        let keypoints = try features.keypoints(entry.name, inPixelsOf: entry.camera)
-        input.keypoints = keypoints
-        for i in input.retrieved {
-            let name = map.images[i].name
-            let pairMatches = try matches.read(entry.name, name) ?? []
-            var list: [(Int, Int)] = []
-            list.reserveCapacity(pairMatches.count)
-            for m in pairMatches {
-                guard m.index0 < keypoints.count, m.index1 < map.keypointCount(i) else {
-                    throw RelocError.file(file: matchesFile, message: "match \(m.index0)–\(m.index1) of '\(entry.name) \(name)' is out of range of the features or the model")
-                }
-                list.append((m.index0, m.index1))
-            }
-            input.matches.append(list)
-        }
-        return input
     }
 }

@@ -50,6 +50,9 @@ public struct PipelineTask: Sendable {
     /// `reloc localize --estimate-focal` / `--estimate-k1`.
     public var estimateFocal = false
     public var refineK1 = false
+    /// Finished runs (output folders) on the same reference images with other features whose
+    /// query correspondences each pose pools with this run's (`LocalizeTask.fusedRuns`).
+    public var fuseWith: [String] = []
     public var threads = 0
     public var overwrite = false
     /// How results.txt names the queries; nil: the dataset's (`dataset.json`, else Aachen's).
@@ -117,6 +120,8 @@ public struct PipelineTask: Sendable {
         let layout = try DatasetLayout.detect(root: dataset, modelName: modelName)
         try layout.checkQueryImages()
         if threads > 0 { BLASThreads.set(threads) }
+        // Read before any work: a folder that is not a finished run stops the run here.
+        let fusedRuns = try fuseWith.map { try LocalizeTask.FusedRun(run: $0) }
         do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
             throw RelocError.file(file: output, message: "cannot create the output folder: \(error.localizedDescription)")
         }
@@ -127,6 +132,9 @@ public struct PipelineTask: Sendable {
         var extract = extractTask(imageFolder: layout.imageFolder, lists: [layout.model] + layout.queryLists, upright: upright)
         let files = files(featuresName: extract.settings.featuresName)
         extract.output = files.features
+        if let same = fusedRuns.first(where: { URL(fileURLWithPath: $0.featuresFile).standardizedFileURL == URL(fileURLWithPath: files.features).standardizedFileURL }) {
+            throw RelocError.invalidOption(option: "fuse-with", message: "\(same.featuresFile) are this run's own features: fuse with a run of other features")
+        }
         if overwrite { for file in files.stageOutputs { try? FileManager.default.removeItem(atPath: file) } }
 
         var stageSeconds: [(String, Double)] = []
@@ -159,7 +167,7 @@ public struct PipelineTask: Sendable {
         var summary = Summary(layout: layout, results: files.results)
         summary.retrievalRecall = recall
         try stage("localization", progress: "localize") { update in
-            let s = try localizeTask(layout, files).run(warn: warn, progress: update)
+            let s = try localizeTask(layout, files, fusedRuns: fusedRuns).run(warn: warn, progress: update)
             if rigConfig != nil { say("rig poses: \(files.rigPoses)") }
             (summary.localized, summary.queries) = (s.localized, s.queries)
             return String(format: "Localized %d / %d queries (%d fallbacks, %d from an earlier run), %.1f s",
@@ -177,7 +185,7 @@ public struct PipelineTask: Sendable {
                 try? FileManager.default.removeItem(atPath: files.groundTruthSupport)
             } else {
                 try stage("ground-truth support") { _ in
-                    let support = try groundTruthSupport(layout, files, groundTruth: truth)
+                    let support = try groundTruthSupport(layout, files, groundTruth: truth, fusedRuns: fusedRuns)
                     try AtomicFile.write(support.text(), to: files.groundTruthSupport)
                     let finest = summary.evaluation!.thresholds[0]
                     summary.groundTruthFailures = support.failures(summary.evaluation!, within: finest)
@@ -295,10 +303,11 @@ public struct PipelineTask: Sendable {
     }
 
     /// How many map points fit each query's true pose (`GroundTruthSupport`).
-    func groundTruthSupport(_ layout: DatasetLayout, _ files: PipelineFiles, groundTruth: String) throws -> GroundTruthSupport {
+    func groundTruthSupport(_ layout: DatasetLayout, _ files: PipelineFiles, groundTruth: String,
+                            fusedRuns: [LocalizeTask.FusedRun]) throws -> GroundTruthSupport {
         let (truth, queries) = try groundTruthAndQueries(layout, groundTruth: groundTruth)
         let conditions = Dictionary(queries.map { ($0.entry.name, $0.condition) }, uniquingKeysWith: { a, _ in a })
-        return try localizeTask(layout, files).groundTruthSupport(groundTruth: truth, conditions: conditions)
+        return try localizeTask(layout, files, fusedRuns: fusedRuns).groundTruthSupport(groundTruth: truth, conditions: conditions)
     }
 
     /// The queries `coverage.txt` counts as covered, per condition.
@@ -325,7 +334,7 @@ public struct PipelineTask: Sendable {
         return String(format: "query matching with %@%@: %d pairs (%d matches), %d already done, %.1f s", task.matcherDescription, matchToPoints ? " to the map's points" : "", s.matched, s.matches, s.skipped, s.seconds)
     }
 
-    func localizeTask(_ layout: DatasetLayout, _ files: PipelineFiles) throws -> LocalizeTask {
+    func localizeTask(_ layout: DatasetLayout, _ files: PipelineFiles, fusedRuns: [LocalizeTask.FusedRun] = []) throws -> LocalizeTask {
         var task = LocalizeTask(model: files.map, queryLists: layout.queryLists, featuresFile: files.features, matchesFile: files.queryMatches,
                                 pairsFile: files.queryPairs, output: files.results)
         task.options = localization
@@ -337,6 +346,7 @@ public struct PipelineTask: Sendable {
         task.rig = try rigConfig.map { try RigConfig.read(path: $0) }
         task.rigPosesPath = files.rigPoses
         task.submissionFormat = submissionFormat ?? layout.submissionFormat
+        task.fusedRuns = fusedRuns
         return task
     }
 
@@ -378,10 +388,13 @@ public struct PipelineTask: Sendable {
     }
 
     var localizeOptions: [String] {
-        ["--threshold", "\(localization.thresholdPixels)", "--seed", "\(localization.seed)", "--min-inliers", "\(minInliers)"]
-            + (covisibilityClustering ? ["--covisibility-clustering"] : [])
-            + (estimateFocal ? ["--estimate-focal"] : []) + (refineK1 ? ["--estimate-k1"] : [])
-            + (rigConfig.map { ["--rig-config", URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? [])
+        var options = ["--threshold", "\(localization.thresholdPixels)", "--seed", "\(localization.seed)", "--min-inliers", "\(minInliers)"]
+        if covisibilityClustering { options.append("--covisibility-clustering") }
+        if estimateFocal { options.append("--estimate-focal") }
+        if refineK1 { options.append("--estimate-k1") }
+        if let rigConfig { options += ["--rig-config", URL(fileURLWithPath: rigConfig).standardizedFileURL.path] }
+        for run in fuseWith { options += ["--fuse-with", URL(fileURLWithPath: run).standardizedFileURL.path] }
+        return options
     }
 
     /// Nearest neighbours' options as the match stages run them.
@@ -436,7 +449,8 @@ public struct PipelineTask: Sendable {
                                                       lightGlue: lightGlue, toPoints: matchToPoints),
                            localization: LocalizationSettings(thresholdPixels: localization.thresholdPixels, seed: localization.seed,
                                                               minInliers: minInliers, covisibilityClustering: covisibilityClustering,
-                                                              estimateFocal: estimateFocal, estimateK1: refineK1, rigConfig: rigConfig.map(absolute)))
+                                                              estimateFocal: estimateFocal, estimateK1: refineK1, rigConfig: rigConfig.map(absolute),
+                                                              fusedWith: fuseWith.map(absolute)))
     }
 
     /// Settings, versions and time per stage (`pipeline.json`).

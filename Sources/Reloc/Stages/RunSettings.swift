@@ -77,18 +77,33 @@ public struct LocalizationSettings: Codable, Equatable, Sendable {
     public var estimateK1: Bool
     /// The rig configuration's path (absolute), nil without rigs.
     public var rigConfig: String?
+    /// The runs (output folders, absolute) whose correspondences the poses pooled with this run's
+    /// (`--fuse-with`); empty: none (the key is then absent).
+    public var fusedWith: [String]
 
     public init(thresholdPixels: Double, seed: UInt64, minInliers: Int, covisibilityClustering: Bool, estimateFocal: Bool,
-                estimateK1: Bool, rigConfig: String?) {
+                estimateK1: Bool, rigConfig: String?, fusedWith: [String] = []) {
         self.thresholdPixels = thresholdPixels; self.seed = seed; self.minInliers = minInliers
         self.covisibilityClustering = covisibilityClustering; self.estimateFocal = estimateFocal; self.estimateK1 = estimateK1
-        self.rigConfig = rigConfig
+        self.rigConfig = rigConfig; self.fusedWith = fusedWith
     }
 
     enum CodingKeys: String, CodingKey {
         case seed
         case thresholdPixels = "threshold_px", minInliers = "min_inliers", covisibilityClustering = "covisibility_clustering"
-        case estimateFocal = "estimate_focal", estimateK1 = "estimate_k1", rigConfig = "rig_config"
+        case estimateFocal = "estimate_focal", estimateK1 = "estimate_k1", rigConfig = "rig_config", fusedWith = "fused_with"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        thresholdPixels = try c.decode(Double.self, forKey: .thresholdPixels)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        minInliers = try c.decode(Int.self, forKey: .minInliers)
+        covisibilityClustering = try c.decode(Bool.self, forKey: .covisibilityClustering)
+        estimateFocal = try c.decode(Bool.self, forKey: .estimateFocal)
+        estimateK1 = try c.decode(Bool.self, forKey: .estimateK1)
+        rigConfig = try c.decodeIfPresent(String.self, forKey: .rigConfig)
+        fusedWith = try c.decodeIfPresent([String].self, forKey: .fusedWith) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -100,6 +115,7 @@ public struct LocalizationSettings: Codable, Equatable, Sendable {
         try c.encode(estimateFocal, forKey: .estimateFocal)
         try c.encode(estimateK1, forKey: .estimateK1)
         try c.encode(rigConfig, forKey: .rigConfig)  // null without rigs
+        if !fusedWith.isEmpty { try c.encode(fusedWith, forKey: .fusedWith) }  // absent: no fusion
     }
 }
 
