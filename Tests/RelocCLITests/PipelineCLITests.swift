@@ -242,10 +242,7 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertEqual(localize.status, 0, localize.stderr)
         XCTAssertEqual(try PoseFile.read(path: root + "/again.txt"), try PoseFile.read(path: sift + "/results.txt"))
 
-        // Served maps are one run's: refused, naming the setting. A folder that is not a run, and a run's own features, are refused before any work.
-        let serve = try TestSupport.run(reloc, ["serve", "--map", sift])
-        XCTAssertNotEqual(serve.status, 0)
-        XCTAssertTrue(serve.stderr.contains("pipeline.json") && serve.stderr.contains("--fuse-with"), serve.stderr)
+        // A folder that is not a run, and a run's own features, are refused before any work.
         let missing = try pipeline(Self.tiny!, root + "/none", ["--upsample", "--fuse-with", root + "/nowhere"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains(root + "/nowhere"), missing.stderr)

@@ -11,7 +11,8 @@ import Geometry
 /// stages. Safe to call from several threads at once.
 public final class LocalizationService: Sendable {
     public let map: ServedMap
-    private let extractors: ExtractorPool
+    /// This run's extractors, then each fused run's (`ServedMap.fusedRuns`).
+    private let extractors: [ExtractorPool]
     /// OpenBLAS threads while a request's features are extracted (the networks' convolutions are
     /// sgemm); 1 outside it.
     public let extractionThreads: Int
@@ -24,7 +25,7 @@ public final class LocalizationService: Sendable {
         BLASThreads.set(1)
         self.map = map
         self.extractionThreads = max(1, extractionThreads)
-        extractors = ExtractorPool(settings: map.settings.extract)
+        extractors = ([map] + map.fusedRuns).map { ExtractorPool(settings: $0.settings.extract) }
     }
 
     /// Parses a camera in the query lists' syntax without the name: `MODEL WIDTH HEIGHT PARAMS...`.
@@ -47,19 +48,23 @@ public final class LocalizationService: Sendable {
             return Double(now.uptimeNanoseconds - mark.uptimeNanoseconds) / 1e6
         }
         if let problem = imageNameProblem(request.name) { throw RelocError.invalidArgument("name: \(problem)") }
-        let extractor = try extractors.take()
-        defer { extractors.give(extractor) }
-        let image: Image8
-        do { image = try ImageFile.decode(request.image, channels: extractor.channels, name: "the body") } catch let error as FeaturesError {
-            throw RelocError.invalidArgument("\(error)")
+        // Each run's features (a fused map's runs extract their own kinds from the same image).
+        var queries: [ImageFeatures] = []
+        for pool in extractors {
+            let extractor = try pool.take()
+            defer { pool.give(extractor) }
+            let image: Image8
+            do { image = try ImageFile.decode(request.image, channels: extractor.channels, name: "the body") } catch let error as FeaturesError {
+                throw RelocError.invalidArgument("\(error)")
+            }
+            timing.decode += lap()
+            if extractionThreads > 1 { BLASThreads.set(extractionThreads) }
+            queries.append(extractor.extract(image).features.roundedAsStored(halfDescriptors: true))
+            if extractionThreads > 1 { BLASThreads.set(1) }
+            timing.extract += lap()
         }
-        timing.decode = lap()
-        if extractionThreads > 1 { BLASThreads.set(extractionThreads) }
-        let query = extractor.extract(image).features.roundedAsStored(halfDescriptors: true)
-        if extractionThreads > 1 { BLASThreads.set(1) }
-        timing.extract = lap()
 
-        return try localize(query, camera: request.camera, name: request.name, timing: timing, start: start)
+        return try localize(queries, camera: request.camera, name: request.name, timing: timing, start: start)
     }
 
     /// Localizes features extracted elsewhere (`POST /v1/localize/features`): the map's kind and
@@ -69,14 +74,18 @@ public final class LocalizationService: Sendable {
     public func localize(features: ImageFeatures, camera: Camera, name: String) throws -> LocalizationAnswer {
         let start = DispatchTime.now()
         if let problem = imageNameProblem(name) { throw RelocError.invalidArgument("name: \(problem)") }
+        guard map.fusedRuns.isEmpty else {
+            throw RelocError.invalidArgument("features: the map pools \(map.fusedRuns.count + 1) runs' features (--fuse-with), one set of features cannot be localized against it; post the image")
+        }
         if let dimension = map.descriptorDimension, features.descriptorDimension != dimension, features.count > 0 {
             throw RelocError.invalidArgument("features: descriptors of dimension \(features.descriptorDimension), the map's (\(map.record.features)) have \(dimension)")
         }
-        return try localize(features.roundedAsStored(halfDescriptors: true), camera: camera, name: name, timing: .init(), start: start)
+        return try localize([features.roundedAsStored(halfDescriptors: true)], camera: camera, name: name, timing: .init(), start: start)
     }
 
-    /// Retrieval, matching and the pose for a query's features (rounded as stored).
-    private func localize(_ query: ImageFeatures, camera: Camera, name: String, timing: LocalizationAnswer.Timing,
+    /// Retrieval, matching and the pose for a query's features (rounded as stored), one set per
+    /// run: this run's, then each fused run's.
+    private func localize(_ queries: [ImageFeatures], camera: Camera, name: String, timing: LocalizationAnswer.Timing,
                           start: DispatchTime) throws -> LocalizationAnswer {
         let settings = map.settings
         var timing = timing
@@ -86,47 +95,66 @@ public final class LocalizationService: Sendable {
             defer { mark = now }
             return Double(now.uptimeNanoseconds - mark.uptimeNanoseconds) / 1e6
         }
-        // Each candidate's features expanded to float32 once, for re-ranking and matching.
-        let expanded = ExpandedFeatures(map)
-        let candidates = try retrieve(query, name: name, expanded: expanded)
-        timing.retrieval = lap()
-
-        let matcher = map.matcher
-        let matches = ResultSlots<[(Int, Int)]>(count: candidates.count)
-        DispatchQueue.concurrentPerform(iterations: candidates.count) { k in
-            guard let other = expanded[candidates[k]] else { return matches.set(k, []) }
-            let only = map.pointKeypoints?[candidates[k]]
-            let matches0 = (only.map { matcher.match(query, other, only: $0) } ?? matcher.match(query, other, guide: nil)).matches0
-            var list: [(Int, Int)] = []
-            for (i, j) in matches0.enumerated() where j >= 0 { list.append((i, Int(j))) }
-            matches.set(k, list)
+        let runs = [map] + map.fusedRuns
+        var found: [(candidates: [String], matches: [[(Int, Int)]])] = []
+        for (run, query) in zip(runs, queries) {
+            // Each candidate's features expanded to float32 once, for re-ranking and matching.
+            let expanded = ExpandedFeatures(run)
+            let candidates = try retrieve(query, name: name, run: run, expanded: expanded)
+            timing.retrieval += lap()
+            let matcher = run.matcher
+            let matches = ResultSlots<[(Int, Int)]>(count: candidates.count)
+            DispatchQueue.concurrentPerform(iterations: candidates.count) { k in
+                guard let other = expanded[candidates[k]] else { return matches.set(k, []) }
+                let only = run.pointKeypoints?[candidates[k]]
+                let matches0 = (only.map { matcher.match(query, other, only: $0) } ?? matcher.match(query, other, guide: nil)).matches0
+                var list: [(Int, Int)] = []
+                for (i, j) in matches0.enumerated() where j >= 0 { list.append((i, Int(j))) }
+                matches.set(k, list)
+            }
+            found.append((candidates, candidates.indices.map { matches.get($0) }))
+            timing.matching += lap()
         }
-        // As `LocalizeTask.readInput`: retrieved images in the map, each once, with their matches.
-        var input = LocalizeTask.QueryInput(entry: QueryEntry(name: name, camera: camera),
-                                            keypoints: query.keypoints(inPixelsOf: camera), retrieved: [], matches: [])
-        var seen = Set<Int>()
-        for (k, name) in candidates.enumerated() {
-            guard let i = map.map.index[name], seen.insert(i).inserted else { continue }
-            input.retrieved.append(i)
-            input.matches.append(matches.get(k))
+        // As `LocalizeTask.readInput`: retrieved images in the map, each once, this run's first,
+        // then a fused run's new ones; each run's keypoints and matches after the previous runs'.
+        let localizationMap = map.fusion?.map ?? map.map
+        var input = LocalizeTask.QueryInput(entry: QueryEntry(name: name, camera: camera), keypoints: [], retrieved: [], matches: [])
+        var position: [Int: Int] = [:]
+        for (candidates, _) in found {
+            for name in candidates {
+                guard let i = localizationMap.index[name], position[i] == nil else { continue }
+                position[i] = input.retrieved.count
+                input.retrieved.append(i)
+                input.matches.append([])
+            }
         }
-        timing.matching = lap()
-        let entry = LocalizeTask.localize(input, map: map.map,
+        for (r, (candidates, matches)) in found.enumerated() {
+            let queryOffset = input.keypoints!.count
+            input.keypoints! += queries[r].keypoints(inPixelsOf: camera)
+            var read = Set<Int>()
+            for (k, name) in candidates.enumerated() {
+                guard let i = localizationMap.index[name], read.insert(i).inserted else { continue }
+                let offset = map.fusion?.keypointOffsets[r][i] ?? 0
+                input.matches[position[i]!] += matches[k].map { ($0.0 + queryOffset, $0.1 + offset) }
+            }
+        }
+        timing.matching += lap()
+        let entry = LocalizeTask.localize(input, map: localizationMap,
                                           settings: .init(options: settings.localization, clustering: settings.covisibilityClustering,
                                                           minInliers: settings.minInliers, estimateFocal: settings.estimateFocal, refineK1: settings.refineK1))
         timing.pose = lap()
         timing.total = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
         return LocalizationAnswer(name: name, localized: entry.localized, camFromWorld: formatPose(LocalizeTask.pose(entry.pose)),
                                   inliers: entry.inliers, correspondences: entry.correspondences, matches: entry.matches,
-                                  keypoints: query.count, ransacIterations: entry.ransacIterations,
-                                  retrieved: input.retrieved.map { map.map.images[$0].name }, fallback: entry.fallback, timingMs: timing)
+                                  keypoints: queries.reduce(0) { $0 + $1.count }, ransacIterations: entry.ransacIterations,
+                                  retrieved: input.retrieved.map { localizationMap.images[$0].name }, fallback: entry.fallback, timingMs: timing)
     }
 
     /// The database images to match, best first, as `reloc pairs` ranks them for the run's retrieval.
-    func retrieve(_ query: ImageFeatures, name: String, expanded: ExpandedFeatures) throws -> [String] {
-        let settings = map.settings
-        guard let vocabulary = map.vocabulary, let index = map.globalIndex else { return map.database.filter { $0 != name } }
-        let database = map.database
+    func retrieve(_ query: ImageFeatures, name: String, run: ServedMap, expanded: ExpandedFeatures) throws -> [String] {
+        let settings = run.settings
+        guard let vocabulary = run.vocabulary, let index = run.globalIndex else { return run.database.filter { $0 != name } }
+        let database = run.database
         let k = max(settings.topK, settings.rerank ?? 0)
         let hits = try GlobalRetrieval.topK(queries: [vocabulary.encode(query.descriptors)], database: index, k: k) { _, j in
             database[j] == name

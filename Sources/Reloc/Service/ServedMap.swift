@@ -12,6 +12,8 @@ public final class ServedMap: Sendable {
     public let record: PipelineRecord
     let settings: ServedSettings
     let map: MapIndex
+    /// Where `map` was read from (the run's triangulated COLMAP model).
+    let mapFolder: String
     /// The retrieval database: the reference model's images that have features, in its order
     /// (as `reloc pairs` ranked them).
     let database: [String]
@@ -27,6 +29,12 @@ public final class ServedMap: Sendable {
     let pointKeypoints: [String: [Int]]?
     /// The database descriptors' dimension (nil: no database image has features).
     let descriptorDimension: Int?
+    /// The runs this run's poses pool with (`--fuse-with`), each served as it is, in the
+    /// record's order; empty: not fused.
+    let fusedRuns: [ServedMap]
+    /// With fused runs: the map fused from this run's and theirs (`MapFusion`), and for each run
+    /// (this one first) where its keypoints start in each image of it.
+    let fusion: (map: MapIndex, keypointOffsets: [[Int]])?
     /// Seconds the loading took.
     public let loadSeconds: Double
 
@@ -45,6 +53,7 @@ public final class ServedMap: Sendable {
         settings = try ServedSettings(record: record, recordPath: recordPath, weightsFolder: weightsFolder)
 
         let mapFolder = try Self.locate(record.files.map, in: folder, what: "the triangulated map")
+        self.mapFolder = mapFolder
         // The database as `reloc pairs` read it: the reference model's images, else the map's (the
         // same names); recorded in the map file, so the model is parsed only when it is made.
         let model = record.files.model
@@ -92,6 +101,25 @@ public final class ServedMap: Sendable {
         pointKeypoints = settings.matchToPoints ? try Self.pointKeypoints(map, features: features, mapFolder: mapFolder) : nil
         // The extractor's weights are checked now, not at the first request.
         _ = try ImageExtractor(settings.extract)
+        if settings.fusedWith.isEmpty {
+            fusedRuns = []
+            fusion = nil
+        } else {
+            let fusedRuns = try settings.fusedWith.map { other in
+                say("fused with \(other):")
+                let run = try ServedMap(folder: other, weightsFolder: weightsFolder, say: say)
+                guard run.fusedRuns.isEmpty else {
+                    throw RelocError.file(file: recordPath, message: "fused with \(other), which is itself fused with \(run.settings.fusedWith.joined(separator: ", ")): fuse with runs made without --fuse-with")
+                }
+                return run
+            }
+            let models = try ([mapFolder] + fusedRuns.map(\.mapFolder)).map { (model: try ColmapModel.read(folder: $0), folder: $0) }
+            let fused = try MapFusion.fuse(models)
+            let index = try MapIndex(model: fused.model, folder: mapFolder)
+            fusion = (index, models.indices.map { k in index.images.map { fused.ranges[$0.name]!.offsets[k] } })
+            self.fusedRuns = fusedRuns
+            say("fused map: \(index.images.count) images, \(index.pointCount) points from \(models.count) runs")
+        }
         loadSeconds = Date().timeIntervalSince(start)
     }
 
@@ -144,7 +172,8 @@ public final class ServedMap: Sendable {
                    retrieval: settings.retrieval.description, topK: settings.topK, rerank: settings.rerank,
                    matcher: matcher.name,
                    thresholdPixels: settings.localization.thresholdPixels, minInliers: settings.minInliers,
-                   covisibilityClustering: settings.covisibilityClustering, seed: settings.localization.seed)
+                   covisibilityClustering: settings.covisibilityClustering, seed: settings.localization.seed,
+                   fusedWith: fusedRuns.isEmpty ? nil : fusedRuns.map { .init(folder: $0.folder, features: $0.record.features, points: $0.map.pointCount) })
     }
 }
 
@@ -166,9 +195,18 @@ public struct MapSummary: Codable, Equatable, Sendable {
     public var minInliers: Int
     public var covisibilityClustering: Bool
     public var seed: UInt64
+    /// The runs the poses pool with (`--fuse-with`), each with its features; nil (absent): none.
+    public var fusedWith: [FusedRunSummary]?
+
+    public struct FusedRunSummary: Codable, Equatable, Sendable {
+        public var folder: String
+        public var features: String
+        public var points: Int
+    }
 
     enum CodingKeys: String, CodingKey {
         case folder, reloc, dataset, images, points, features, retrieval, rerank, matcher, seed
+        case fusedWith = "fused_with"
         case featureImages = "feature_images", databaseImages = "database_images", topK = "top_k"
         case thresholdPixels = "threshold_px", minInliers = "min_inliers", covisibilityClustering = "covisibility_clustering"
     }
@@ -192,6 +230,7 @@ public struct MapSummary: Codable, Equatable, Sendable {
         try c.encode(minInliers, forKey: .minInliers)
         try c.encode(covisibilityClustering, forKey: .covisibilityClustering)
         try c.encode(seed, forKey: .seed)
+        try c.encodeIfPresent(fusedWith, forKey: .fusedWith)
     }
 }
 

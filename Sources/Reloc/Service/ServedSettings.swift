@@ -23,6 +23,8 @@ struct ServedSettings: Sendable {
     /// The run estimated every query's focal length (`--estimate-focal`), and k1 (`--estimate-k1`).
     var estimateFocal = false
     var refineK1 = false
+    /// The runs whose correspondences the poses pool with this run's (`--fuse-with`; output folders).
+    var fusedWith: [String] = []
 
     /// - Parameters:
     ///   - record: the run's `pipeline.json` (read from `recordPath`, named in errors).
@@ -75,9 +77,7 @@ struct ServedSettings: Sendable {
             return lightGlue
         }
         let l = settings.localization
-        guard l.fusedWith.isEmpty else {
-            throw fail("the run's poses pool its correspondences with \(l.fusedWith.joined(separator: ", ")) (--fuse-with), and reloc serve localizes with one run's features: serve a run made without --fuse-with")
-        }
+        fusedWith = l.fusedWith
         localization = AbsolutePoseOptions()
         localization.thresholdPixels = l.thresholdPixels
         localization.seed = l.seed

@@ -222,6 +222,55 @@ final class ServedMapTests: XCTestCase {
         }
     }
 
+    /// A run fused with another (`--fuse-with`) is served with both runs' features, retrieval and
+    /// matching, and gives every query the pose in its results.txt, to the last digit. Features
+    /// posted without the image, and a run fused with a fused run, are refused.
+    func testFusedRunIsServedAsTheBatchRanIt() throws {
+        let root = TestSupport.temporaryFolder(self)
+        let other = try finishedRun()
+        let dataset = (other as NSString).deletingLastPathComponent + "/tiny"
+        var pipeline = PipelineTask(dataset: dataset, output: root + "/fused")
+        pipeline.report = false
+        pipeline.setFeatures(.sift)
+        pipeline.setMatching(lightGlue: nil)
+        pipeline.fuseWith = [other]
+        _ = try pipeline.run()
+        let map = try ServedMap(folder: root + "/fused")
+        XCTAssertEqual(map.fusedRuns.map(\.folder), [other])
+        let fusedMap = try XCTUnwrap(map.fusion?.map)
+        XCTAssertEqual(fusedMap.pointCount, map.map.pointCount + map.fusedRuns[0].map.pointCount)
+        XCTAssertEqual(map.summary.fusedWith?.map(\.folder), [other])
+        XCTAssertNil(map.fusedRuns[0].summary.fusedWith)
+
+        let service = LocalizationService(map: map)
+        let poses = Dictionary(uniqueKeysWithValues: try String(contentsOfFile: root + "/fused/results.txt", encoding: .utf8)
+            .split(separator: "\n").map { line in (String(line.split(separator: " ")[0]), String(line.split(separator: " ", maxSplits: 1)[1])) })
+        var localized = 0, checked = 0
+        for list in ["day", "night"] {
+            for entry in try QueryList.read(path: dataset + "/queries/\(list)_time_queries_with_intrinsics.txt") {
+                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dataset + "/images/" + entry.name)))
+                let answer = try service.localize(LocalizationRequest(image: bytes, camera: entry.camera, name: entry.name))
+                XCTAssertEqual(answer.camFromWorld, poses[(entry.name as NSString).lastPathComponent], entry.name)
+                checked += 1
+                if answer.localized { localized += 1 }
+            }
+        }
+        XCTAssertEqual(checked, 8)
+        XCTAssertGreaterThan(localized, 0)
+        XCTAssertThrowsError(try service.localize(features: .fixture(pixels: [Vector2(1, 1)]), camera: map.map.cameras[0], name: "q.jpg")) { error in
+            XCTAssertTrue("\(error)".contains("--fuse-with"), "\(error)")
+        }
+
+        var nested = PipelineTask(dataset: dataset, output: root + "/nested")
+        nested.report = false
+        nested.setFeatures(.sift)
+        nested.setMatching(lightGlue: nil)
+        nested.extraction.maxKeypoints = 1000
+        nested.fuseWith = [root + "/fused"]
+        _ = try nested.run()
+        assertRefused(root + "/nested", saying: "itself fused")
+    }
+
     /// `roundedAsStored` is what a FeatureStore gives back: the service matches exactly what
     /// `reloc match` read from the store. Values include float16 ties and keypoints whose − 0.5
     /// rounds.
