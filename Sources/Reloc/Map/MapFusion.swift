@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Geometry
 
 /// Two maps of the same reference images, triangulated from different features, as one: each
 /// image's 2D points are the first map's followed by the second's, and the second map's points
@@ -26,6 +27,16 @@ enum MapFusion {
             let names = Set(model.images.values.map(\.name))
             if let missing = primaryByName.keys.sorted().first(where: { !names.contains($0) }) ?? names.sorted().first(where: { primaryByName[$0] == nil }) {
                 throw RelocError.file(file: folder, message: "cannot fuse with \(maps[0].folder): image '\(missing)' is in one map and not the other (fused maps must come from the same reference images)")
+            }
+            // The same reference images: the same poses, not only the same names.
+            for image in model.images.values {
+                let own = fused.images[primaryByName[image.name]!]!.camFromWorld, theirs = image.camFromWorld
+                let cosine = abs(own.rotation.w * theirs.rotation.w + own.rotation.x * theirs.rotation.x
+                                 + own.rotation.y * theirs.rotation.y + own.rotation.z * theirs.rotation.z)
+                let dq = abs(cosine - 1), shift = norm(own.translation - theirs.translation)
+                guard dq < 1e-9, shift < 1e-6 * max(1, norm(own.translation)) else {
+                    throw RelocError.file(file: folder, message: "cannot fuse with \(maps[0].folder): image '\(image.name)' has another pose in it (fused maps must come from the same reference model)")
+                }
             }
             let idBase = (fused.points3D.keys.max() ?? 0) + 1
             // This map's image id -> (fused image id, where its 2D points start there).

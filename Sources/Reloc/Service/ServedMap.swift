@@ -107,15 +107,26 @@ public final class ServedMap: Sendable {
         } else {
             let fusedRuns = try settings.fusedWith.map { other in
                 say("fused with \(other):")
-                let run = try ServedMap(folder: other, weightsFolder: weightsFolder, say: say)
-                guard run.fusedRuns.isEmpty else {
-                    throw RelocError.file(file: recordPath, message: "fused with \(other), which is itself fused with \(run.settings.fusedWith.joined(separator: ", ")): fuse with runs made without --fuse-with")
+                // A fused run of a fused run is refused before it is loaded (a cycle would never end).
+                do { _ = try LocalizeTask.FusedRun.unfusedRecord(folder: other) } catch {
+                    throw RelocError.file(file: recordPath, message: "fused_with names \(other): \(error)")
                 }
-                return run
+                return try ServedMap(folder: other, weightsFolder: weightsFolder, say: say)
             }
+            let runs = [features] + fusedRuns.map(\.features)
             let models = try ([mapFolder] + fusedRuns.map(\.mapFolder)).map { (model: try ColmapModel.read(folder: $0), folder: $0) }
             let fused = try MapFusion.fuse(models)
             let index = try MapIndex(model: fused.model, folder: mapFolder)
+            // Each run's matches land on its own keypoints of the fused image only when its map's
+            // 2D points are its features' keypoints (checked from the features' index).
+            for image in index.images {
+                let range = fused.ranges[image.name]!
+                for (r, features) in runs.enumerated() {
+                    if let stored = features.keypointCount(image.name), stored != range.counts[r] {
+                        throw RelocError.file(file: models[r].folder, message: "image '\(image.name)' has \(range.counts[r]) 2D points but \(stored) keypoints in the run's features: the map was not triangulated from them")
+                    }
+                }
+            }
             fusion = (index, models.indices.map { k in index.images.map { fused.ranges[$0.name]!.offsets[k] } })
             self.fusedRuns = fusedRuns
             say("fused map: \(index.images.count) images, \(index.pointCount) points from \(models.count) runs")

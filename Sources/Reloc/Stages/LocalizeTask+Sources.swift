@@ -23,10 +23,22 @@ extension LocalizeTask {
         /// in `folder` (its `pipeline.json`; each file found in the folder, else where recorded).
         /// - Throws: `RelocError.file` naming the folder or record when it is not a finished run, or a file it names that is missing.
         public init(run folder: String) throws {
-            let record = try ServedMap.readRecord(folder: folder, option: "--fuse-with")
+            let record = try Self.unfusedRecord(folder: folder)
             func locate(_ path: String, _ what: String) throws -> String { try ServedMap.locate(path, in: folder, what: what) }
             self.init(model: try locate(record.files.map, "map"), featuresFile: try locate(record.files.features, "features"),
                       matchesFile: try locate(record.files.queryMatches, "query matches"), pairsFile: try locate(record.files.queryPairs, "query pairs"))
+        }
+
+        /// The `pipeline.json` of a run to fuse with, which must not itself be fused: the fused
+        /// map is each run's own map, and a chain (or a cycle) of fused runs could not be served.
+        /// - Throws: `RelocError.file` naming the folder or its record.
+        static func unfusedRecord(folder: String) throws -> PipelineRecord {
+            let record = try ServedMap.readRecord(folder: folder, option: "--fuse-with")
+            if let fused = record.settings?.localization.fusedWith, !fused.isEmpty {
+                throw RelocError.file(file: (folder as NSString).appendingPathComponent("pipeline.json"),
+                                      message: "this run is itself fused with \(fused.joined(separator: ", ")) (--fuse-with): fuse with runs made without it")
+            }
+            return record
         }
     }
 
@@ -56,6 +68,15 @@ extension LocalizeTask {
     /// - Throws: `RelocError.file` naming a file that cannot be read, or a fused map whose images are not this map's.
     func openSources() throws -> Sources {
         let runs = allRuns
+        // The same features twice would count every correspondence twice (under two point ids).
+        var seen: [URL: String] = [:]
+        for run in runs {
+            let url = URL(fileURLWithPath: run.featuresFile).standardizedFileURL
+            if let first = seen[url] {
+                throw RelocError.invalidOption(option: "fuse-with", message: "\(run.featuresFile) are the features of \(first) too: fuse runs of different features")
+            }
+            seen[url] = run.model
+        }
         let map: MapIndex
         var ranges: [String: MapFusion.ImageRanges] = [:]
         if runs.count == 1 {

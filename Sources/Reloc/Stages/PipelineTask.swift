@@ -132,8 +132,11 @@ public struct PipelineTask: Sendable {
         var extract = extractTask(imageFolder: layout.imageFolder, lists: [layout.model] + layout.queryLists, upright: upright)
         let files = files(featuresName: extract.settings.featuresName)
         extract.output = files.features
-        if let same = fusedRuns.first(where: { URL(fileURLWithPath: $0.featuresFile).standardizedFileURL == URL(fileURLWithPath: files.features).standardizedFileURL }) {
-            throw RelocError.invalidOption(option: "fuse-with", message: "\(same.featuresFile) are this run's own features: fuse with a run of other features")
+        for (folder, run) in zip(fuseWith, fusedRuns) {
+            let sameFile = URL(fileURLWithPath: run.featuresFile).standardizedFileURL == URL(fileURLWithPath: files.features).standardizedFileURL
+            if sameFile || (run.featuresFile as NSString).lastPathComponent == (files.features as NSString).lastPathComponent {
+                throw RelocError.invalidOption(option: "fuse-with", message: "\(folder) has this run's own features (\(extract.settings.featuresName)): fuse with a run of other features")
+            }
         }
         if overwrite { for file in files.stageOutputs { try? FileManager.default.removeItem(atPath: file) } }
 

@@ -67,4 +67,19 @@ final class MapFusionTests: XCTestCase {
             XCTAssertTrue(text.contains("/maps/other") && text.contains("b.jpg"), text)
         }
     }
+
+    func testMapsOfOtherPosesAreRefusedNamingTheImage() {
+        let first = map(count: 4, pixelBase: 0, idBase: 1)
+        var moved = map(count: 4, pixelBase: 1000, idBase: 1)
+        moved.images[2]!.camFromWorld = Rigid3(rotation: .identity, translation: Vector3(0, 0, 0.01))
+        XCTAssertThrowsError(try MapFusion.fuse([(first, "first"), (moved, "/maps/moved")])) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("/maps/moved") && text.contains("b.jpg") && text.contains("another pose"), text)
+        }
+        // The same poses up to the quaternion's sign fuse.
+        var flipped = map(count: 4, pixelBase: 1000, idBase: 1)
+        let q = flipped.images[1]!.camFromWorld.rotation
+        flipped.images[1]!.camFromWorld.rotation = Quaternion(w: -q.w, x: -q.x, y: -q.y, z: -q.z)
+        XCTAssertNoThrow(try MapFusion.fuse([(first, "first"), (flipped, "flipped")]))
+    }
 }

@@ -224,7 +224,7 @@ final class ServedMapTests: XCTestCase {
 
     /// A run fused with another (`--fuse-with`) is served with both runs' features, retrieval and
     /// matching, and gives every query the pose in its results.txt, to the last digit. Features
-    /// posted without the image, and a run fused with a fused run, are refused.
+    /// posted without the image, and fusing with a fused run, are refused.
     func testFusedRunIsServedAsTheBatchRanIt() throws {
         let root = TestSupport.temporaryFolder(self)
         let other = try finishedRun()
@@ -267,8 +267,10 @@ final class ServedMapTests: XCTestCase {
         nested.setMatching(lightGlue: nil)
         nested.extraction.maxKeypoints = 1000
         nested.fuseWith = [root + "/fused"]
-        _ = try nested.run()
-        assertRefused(root + "/nested", saying: "itself fused")
+        XCTAssertThrowsError(try nested.run()) { error in
+            XCTAssertTrue("\(error)".contains(root + "/fused/pipeline.json") && "\(error)".contains("itself fused"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/nested"))
     }
 
     /// `roundedAsStored` is what a FeatureStore gives back: the service matches exactly what

@@ -122,4 +122,10 @@ final class LocalizeTaskFusionTests: XCTestCase {
         XCTAssertEqual(try logEntry(fused).correspondences, 5)
         XCTAssertTrue(warnings.contains { $0.contains(folder + "/B/feats.h5") && $0.contains("query/q.jpg") }, "\(warnings)")
     }
+
+    func testTheSameFeaturesTwiceAreRefused() {
+        XCTAssertThrowsError(try task("A", fusedWith: ["A"]).run()) { error in
+            XCTAssertTrue("\(error)".contains(self.folder + "/A/feats.h5") && "\(error)".contains("different features"), "\(error)")
+        }
+    }
 }
