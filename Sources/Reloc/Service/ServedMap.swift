@@ -157,7 +157,7 @@ public final class ServedMap: Sendable {
         }
         let recordPath = (folder as NSString).appendingPathComponent("pipeline.json")
         guard let data = FileManager.default.contents(atPath: recordPath) else {
-            throw RelocError.file(file: recordPath, message: "missing: the map folder must be a finished reloc pipeline output (pipeline.json is written last)")
+            throw RelocError.file(file: recordPath, message: "missing: \(option) must name a finished reloc pipeline output folder (pipeline.json is written last)")
         }
         guard !data.isEmpty else {
             throw RelocError.file(file: recordPath, message: "empty file (a run killed while writing it?); run reloc pipeline on the dataset again (finished stages are reused)")

@@ -99,6 +99,20 @@ extension LocalizeTask {
         return Sources(map: map, runs: sources)
     }
 
+    /// - Throws: `RelocError.file` naming a fused run's pairs or features file that has none of
+    ///   `queries` (a run of another dataset, or an empty file): fused, it would add nothing.
+    func checkFusedRuns(cover queries: [QueryEntry], sources: Sources) throws {
+        guard !queries.isEmpty else { return }
+        for (run, source) in zip(allRuns, sources.runs).dropFirst() {
+            guard queries.contains(where: { source.retrievedNames[$0.name] != nil }) else {
+                throw RelocError.file(file: run.pairsFile, message: "lists none of the \(queries.count) queries (--fuse-with a run of another dataset?)")
+            }
+            guard queries.contains(where: { source.features.contains($0.name) }) else {
+                throw RelocError.file(file: run.featuresFile, message: "has features for none of the \(queries.count) queries (--fuse-with a run of another dataset?)")
+            }
+        }
+    }
+
     /// A query's keypoints (every run's, in run order), its retrieved images (this run's in order,
     /// then a fused run's that are new) and their matches, with each run's indices moved to where
     /// its keypoints lie. A run without features for the query adds nothing (with a warning); the

@@ -79,6 +79,7 @@ public struct LocalizeTask: Sendable {
         let sources = try openSources()
         let map = sources.map
         let queries = try readQueries()
+        try checkFusedRuns(cover: queries, sources: sources)
         let seenQueries = Set(queries.map(\.name))
 
         let log = logPath ?? output + "_logs.jsonl"

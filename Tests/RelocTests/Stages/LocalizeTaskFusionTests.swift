@@ -24,7 +24,8 @@ final class LocalizeTaskFusionTests: XCTestCase {
         let poses = [look(from: Vector3(-0.5, 0, 0), yaw: 0.02), look(from: Vector3(0.5, 0, 0), yaw: -0.02)]
         queryPose = look(from: Vector3(0.1, 0.2, 0.5), yaw: 0.05)
         let description = camera.colmapDescription
-        try AtomicFile.write("query/q.jpg \(description)\n", to: folder + "/day_time_queries_with_intrinsics.txt")
+        // A second query, r, with features and a pair in both runs but no matches: it gets the fallback.
+        try AtomicFile.write("query/q.jpg \(description)\nquery/r.jpg \(description)\n", to: folder + "/day_time_queries_with_intrinsics.txt")
         for (run, seenBy) in [("A", 0), ("B", 1)] {
             let root = folder + "/" + run
             try FileManager.default.createDirectory(atPath: root + "/sfm", withIntermediateDirectories: true)
@@ -52,6 +53,7 @@ final class LocalizeTaskFusionTests: XCTestCase {
             let queryPixels = (0..<(padding + 3)).map { _ in Vector2(Double.random(in: 10...600, using: &rng), 400) }
                 + points.prefix(5).map { camera.imageFromCamera(queryPose.apply($0))! }
             try features.write("query/q.jpg", .fixture(pixels: queryPixels))
+            try features.write("query/r.jpg", .fixture(pixels: queryPixels))
             try features.flush()
             let matches = try MatchStore(path: root + "/matches.h5", mode: .create)
             var matches0 = [Int32](repeating: -1, count: queryPixels.count)
@@ -59,7 +61,7 @@ final class LocalizeTaskFusionTests: XCTestCase {
             let name = seenBy == 0 ? "db/a.jpg" : "db/b.jpg"
             try matches.write("query/q.jpg", name, matches0: matches0, scores0: matches0.map { _ in 1 })
             try matches.flush()
-            try PairsFile.write([ImagePair("query/q.jpg", name)], to: root + "/pairs.txt")
+            try PairsFile.write([ImagePair("query/q.jpg", name), ImagePair("query/r.jpg", name)], to: root + "/pairs.txt")
         }
     }
 
@@ -126,6 +128,13 @@ final class LocalizeTaskFusionTests: XCTestCase {
     func testTheSameFeaturesTwiceAreRefused() {
         XCTAssertThrowsError(try task("A", fusedWith: ["A"]).run()) { error in
             XCTAssertTrue("\(error)".contains(self.folder + "/A/feats.h5") && "\(error)".contains("different features"), "\(error)")
+        }
+    }
+
+    func testAFusedRunWithoutTheQueriesIsRefusedNamingItsFile() throws {
+        try AtomicFile.write("", to: folder + "/B/pairs.txt")
+        XCTAssertThrowsError(try task("A", fusedWith: ["B"]).run()) { error in
+            XCTAssertTrue("\(error)".contains(self.folder + "/B/pairs.txt") && "\(error)".contains("none of the 2 queries"), "\(error)")
         }
     }
 }
